@@ -1,0 +1,114 @@
+"""Checks for 02_softmax (softmax). The softmax family of cases is shared with
+stable_softmax in 03_stability, which must pass all of these too."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Miss, as_array, call, case, close, same_input
+
+CAT_DOG_BIRD = [2.0, 1.0, 0.1]
+WORKED = [0.659, 0.242, 0.099]  # from the notebook's worked example, to 3 decimals
+BATCH = [[2.0, 1.0, 0.1], [3.0, 1.0, 0.0]]
+
+
+def _sums(p: np.ndarray, axis: int) -> str:
+    return ", ".join(f"{s:.3g}" for s in np.atleast_1d(p.sum(axis=axis)))
+
+
+def _as_probs(fn, z, what: str, **kw) -> np.ndarray:
+    p = as_array(call(fn, z, **kw), what)
+    if p.shape != np.shape(z):
+        raise Miss(f"{what} has shape {p.shape} for input of shape {np.shape(z)}: "
+                   "softmax returns one probability per logit, the same shape as its input")
+    return p
+
+
+def register_softmax_cases(ex: str) -> None:
+    """Register the cases every softmax must pass, under exercise name `ex`."""
+
+    @case(ex, "turns the cat/dog/bird logits into probabilities")
+    def _worked(fn):
+        p = _as_probs(fn, list(CAT_DOG_BIRD), f"{ex}([2.0, 1.0, 0.1])")
+        if (p < 0).any():
+            raise Miss("some probabilities are negative: exponentiate the logits (np.exp) before normalising")
+        if not close(p.sum(), 1.0, rtol=0, atol=1e-6):
+            raise Miss(f"the entries sum to {p.sum():.4g}, not 1: divide every exp by the sum of all the exps")
+        if not (p[0] > p[1] > p[2]):
+            raise Miss("the order changed: the largest logit must get the largest probability")
+        if not close(p, WORKED, rtol=0, atol=5e-4):
+            raise Miss("the entries sum to 1 but the values are off: normalise exp(z), "
+                       "not z itself (z / z.sum() is not softmax)")
+
+    @case(ex, "log-ratios equal logit differences")
+    def _ratios(fn):
+        z = np.array([0.5, -1.25, 2.0, 0.0])
+        p = _as_probs(fn, z.copy(), f"{ex}(z)")
+        if (p <= 0).any():
+            raise Miss("a probability is 0 or negative for moderate logits: softmax gives every class some mass")
+        if not close(np.log(p[:, None] / p[None, :]), z[:, None] - z[None, :], rtol=1e-6, atol=1e-9):
+            raise Miss("log(p_i / p_j) should equal z_i - z_j exactly: use exp(z), not another "
+                       "positive function such as z**2 or abs(z)")
+
+    @case(ex, "normalises each row of a batch along axis=-1")
+    def _batch(fn):
+        p = _as_probs(fn, [row[:] for row in BATCH], f"{ex}(batch of 2 rows)")
+        if not close(p.sum(axis=-1), [1.0, 1.0], rtol=0, atol=1e-6):
+            raise Miss(f"the rows sum to {_sums(p, -1)}: sum along axis=-1 with keepdims=True, "
+                       "not over the whole array")
+        if not close(p[1], [0.844, 0.114, 0.042], rtol=0, atol=5e-4):
+            raise Miss("each row must be normalised on its own: a batch is several independent softmaxes")
+
+    @case(ex, "respects the axis argument")
+    def _axis(fn):
+        z = np.array(BATCH).T  # classes along axis 0
+        p = _as_probs(fn, z.copy(), f"{ex}(z, axis=0)", axis=0)
+        if not close(p.sum(axis=0), [1.0, 1.0], rtol=0, atol=1e-6):
+            raise Miss(f"with axis=0 the columns sum to {_sums(p, 0)}: pass `axis` to both the max/sum "
+                       "calls instead of hard-coding -1")
+
+    @case(ex, "adding a constant to every logit changes nothing")
+    def _shift(fn):
+        z = np.array([2.0, 1.0, 0.1])
+        if not close(_as_probs(fn, z + 7.0, f"{ex}(z + 7)"), _as_probs(fn, z, f"{ex}(z)"), rtol=1e-6, atol=1e-9):
+            raise Miss("softmax(z + c) should equal softmax(z): only differences between logits matter")
+
+    @case(ex, "keeps float32 input float32")
+    def _dtype(fn):
+        z = np.array([2.0, 1.0, 0.1], dtype=np.float32)
+        out = call(fn, z)
+        if getattr(out, "dtype", None) != np.float32:
+            raise Miss(f"float32 input came back as {getattr(out, 'dtype', type(out).__name__)}: "
+                       "avoid forcing float64 (np.asarray(z) keeps the dtype of an array)")
+
+    @case(ex, "leaves its input unchanged")
+    def _unmodified(fn):
+        z = np.array([[2.0, 1.0, 0.1], [3.0, 1.0, 0.0]])
+        before = z.copy()
+        call(fn, z)
+        if not same_input(before, z):
+            raise Miss("your function changed the array it was given: use z = z - ... "
+                       "rather than z -= ... or np.exp(z, out=z)")
+
+
+def register_edge_cases(ex: str) -> None:
+    """Edge cases any softmax handles: -inf logits and very negative ones."""
+
+    @case(ex, "gives -inf logits probability exactly 0", edge=True)
+    def _neg_inf(fn):
+        p = _as_probs(fn, np.array([0.0, -np.inf, 1.0]), f"{ex}([0, -inf, 1])")
+        if np.isnan(p).any():
+            raise Miss("nan for a -inf logit: exp(-inf) is 0, so keep it; do not replace -inf "
+                       "or subtract it from itself")
+        if p[1] != 0.0 or not close(p.sum(), 1.0, rtol=0, atol=1e-9):
+            raise Miss("a -inf logit must get probability 0 and the rest must still sum to 1")
+
+    @case(ex, "handles a logit of -1000 beside moderate ones", edge=True)
+    def _very_negative(fn):
+        p = _as_probs(fn, np.array([[0.0, -1000.0], [-1000.0, 2.0]]), f"{ex}(rows with -1000)")
+        if np.isnan(p).any() or not close(p, [[1.0, 0.0], [0.0, 1.0]], rtol=0, atol=1e-12):
+            raise Miss("exp(-1000) underflows to 0, which is fine: the other entry of each row "
+                       "should get probability 1 (no nan)")
+
+
+register_softmax_cases("softmax")
+register_edge_cases("softmax")

@@ -1,0 +1,1 @@
+"""Live widgets of the course (STUB)."""
