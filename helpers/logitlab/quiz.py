@@ -1,4 +1,102 @@
-"""Self-check quizzes (STUB: to be replaced by the widgets work)."""
+"""Self-check quizzes: multiple choice, checked on demand, explained either way.
+
+    quiz([(question, options, correct_index, explanation), ...])
+
+Nothing is preselected and nothing is recorded: the quiz is for the learner alone.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import ipywidgets as w
+
+from .errors import LogitlabInputError
+from .widgets._base import placeholder, under_grading
+
+RIGHT = "#009E73"  # Okabe-Ito bluish green
+WRONG = "#D55E00"  # Okabe-Ito vermillion
+
+
+class Question(NamedTuple):
+    text: str
+    options: tuple[str, ...]
+    correct: int
+    explanation: str
+
+
+def _nonempty_text(where: str, what: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise LogitlabInputError(f"{where}: {what} must be a non-empty string, got {value!r:.60}")
+    return value
+
+
+def _parse(number: int, item: object) -> Question:
+    """One validated question; errors say which question (1-based) and what is wrong."""
+    where = f"quiz question {number}"
+    if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 4:
+        raise LogitlabInputError(
+            f"{where} must be a tuple (question, options, correct_index, explanation), got {item!r:.80}")
+    text, options, correct, explanation = item
+    _nonempty_text(where, "the question", text)
+    _nonempty_text(where, "the explanation", explanation)
+    if isinstance(options, (str, bytes)) or not isinstance(options, Sequence) or len(options) < 2:
+        raise LogitlabInputError(f"{where}: options must be a list of at least 2 strings, got {options!r:.80}")
+    for i, option in enumerate(options):
+        _nonempty_text(where, f"option {i}", option)
+    if isinstance(correct, bool) or not isinstance(correct, int) or not 0 <= correct < len(options):
+        raise LogitlabInputError(f"{where}: correct_index must be an int from 0 to {len(options) - 1} "
+                                 f"(a position in options, counting from 0), got {correct!r}")
+    return Question(text, tuple(options), correct, explanation)
+
+
+class QuestionBox(w.VBox):
+    """One question: `.choices` (RadioButtons), `.check` (Button), `.feedback` (HTML)."""
+
+    def __init__(self, number: int, question: Question):
+        self.question = question
+        prompt = w.HTMLMath(f"<b>{number}.</b> {html.escape(question.text)}")
+        # Options carry their index as value, so repeated labels stay distinct.
+        self.choices = w.RadioButtons(options=[(o, i) for i, o in enumerate(question.options)],
+                                      value=None, layout=w.Layout(width="auto"))
+        self.check = w.Button(description="Check", button_style="info")
+        self.feedback = w.HTMLMath()
+        self.check.on_click(self._on_check)
+        self.choices.observe(self._on_choice, names="value")
+        super().__init__([prompt, self.choices, self.check, self.feedback],
+                         layout=w.Layout(margin="0 0 1em 0"))
+
+    def _on_choice(self, _change) -> None:
+        self.feedback.value = ""  # an old verdict must not stick to a new answer
+
+    def _on_check(self, _button=None) -> None:
+        picked = self.choices.value
+        explanation = html.escape(self.question.explanation)
+        if picked is None:
+            self.feedback.value = "<i>Pick an answer first.</i>"
+        elif picked == self.question.correct:
+            self.feedback.value = f'<span style="color:{RIGHT}"><b>Correct.</b></span> {explanation}'
+        else:
+            self.feedback.value = f'<span style="color:{WRONG}"><b>Not quite.</b></span> {explanation}'
+
+
+class Quiz(w.VBox):
+    """The whole quiz; `.questions` is the list of QuestionBox widgets."""
+
+    def __init__(self, questions: list[Question]):
+        self.questions = [QuestionBox(n, q) for n, q in enumerate(questions, start=1)]
+        super().__init__(self.questions)
+
+
 def quiz(questions):
-    import ipywidgets as w
-    return w.HTML("<b>quiz</b>")
+    """A self-check quiz: `questions` is a list of (question, options, correct_index, explanation).
+
+    `correct_index` counts from 0. Returns the widget (a placeholder under grading).
+    """
+    if under_grading():
+        return placeholder("quiz")
+    if isinstance(questions, (str, bytes)) or not isinstance(questions, Sequence) or not questions:
+        raise LogitlabInputError("questions must be a non-empty list of "
+                                 f"(question, options, correct_index, explanation) tuples, got {questions!r:.80}")
+    return Quiz([_parse(n, item) for n, item in enumerate(questions, start=1)])

@@ -86,8 +86,9 @@ class LogitPlayground(w.VBox):
         if problem:
             note = ('<p class="ll-problem" style="color:#D55E00">'
                     f"{html.escape(problem)} - {action(problem)} to see probabilities.</p>")
+        name = html.escape(fn_name(self.softmax_fn))
         head = ("<tr><th>class</th><th>logit</th><th>exp(logit)</th>"
-                "<th>probability (your softmax)</th></tr>")
+                f"<th>probability from your {name}</th></tr>")
         return (f'<table class="ll-playground" style="border-collapse:collapse">{head}'
                 f'{"".join(rows)}</table>{note}')
 

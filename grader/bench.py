@@ -1,0 +1,148 @@
+"""`make bench`: performance figures as ratios against baselines measured in the same run.
+
+Nothing here passes or fails; it prints a table. Sections:
+- notebooks: wall time of each solution notebook executed headless, against a
+  notebook that only starts a kernel and imports numpy;
+- widgets: time from a control change to the updated output, against a slider
+  with no observer;
+- numerics: time and peak memory of the solution kernels at LLM vocabulary sizes,
+  against one plain `np.exp` over the same logits.
+"""
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+from . import build
+from .course import assignments
+
+Row = tuple[str, str, float, str, float]  # section, item, value, unit, ratio to baseline
+
+
+def _best_of(fn: Callable[[], object], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def _execute(nb: nbformat.NotebookNode, cwd: Path) -> None:
+    from nbclient import NotebookClient
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(cwd)}}).execute()
+
+
+def solution_namespace(name: str, source_dir: Path) -> dict:
+    """The graded functions of one solution notebook, defined in a fresh namespace."""
+    nb = nbformat.read(source_dir / name / f"{name}.ipynb", as_version=4)
+    ns: dict = {}
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            exec(compile(cell.source, f"<{name}:{cell.id}>", "exec"), ns)
+    return ns
+
+
+def bench_notebooks(source_dir: Path, work: Path) -> list[Row]:
+    baseline_nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import numpy")])
+    base = min(_best_of(lambda: _execute(baseline_nb, work), repeat=2), 1e9)
+    rows: list[Row] = [("notebooks", "baseline: kernel + import numpy", base, "s", 1.0)]
+    total = 0.0
+    for name in assignments():
+        nb = nbformat.read(source_dir / name / f"{name}.ipynb", as_version=4)
+        t = _best_of(lambda: _execute(nb, work), repeat=1)
+        total += t
+        rows.append(("notebooks", name, t, "s", t / base))
+    rows.append(("notebooks", "whole course", total, "s", total / base))
+    return rows
+
+
+def bench_widgets() -> list[Row]:
+    import ipywidgets
+    from logitlab.widgets.playground import logit_playground
+
+    plain = ipywidgets.FloatSlider()
+    values = iter(np.linspace(-5, 5, 10_000))
+    base = statistics.median(_time_each(lambda: setattr(plain, "value", next(values)), 200))
+
+    def softmax(z, axis=-1):  # a learner's working function, for the playground to call
+        e = np.exp(np.asarray(z, dtype=float))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    pg = logit_playground(softmax, logits=[2.0, 1.0, 0.1], labels=["cat", "dog", "bird"])
+    values = iter(np.linspace(-5, 5, 10_000))
+    t = statistics.median(_time_each(lambda: setattr(pg.sliders[0], "value", float(next(values))), 200))
+    return [("widgets", "baseline: slider without observer", base, "s", 1.0),
+            ("widgets", "logit playground: slider -> table", t, "s", t / base)]
+
+
+def _time_each(fn: Callable[[], object], n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _peak_bytes(fn: Callable[[], object]) -> int:
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def bench_numerics(source_dir: Path) -> list[Row]:
+    kernels = {}
+    for name in assignments():
+        ns = solution_namespace(name, source_dir)
+        kernels.update({k: ns[k] for k in ("softmax", "stable_softmax", "logsumexp", "log_softmax")
+                        if k in ns})
+    rows: list[Row] = []
+    rng = np.random.default_rng(0)
+    for vocab in (32_000, 128_000):
+        z = rng.normal(size=(8, vocab)) * 4
+        base_t = _best_of(lambda: np.exp(z))
+        base_m = _peak_bytes(lambda: np.exp(z))
+        rows.append(("numerics", f"baseline: np.exp, 8 x {vocab}", base_t, "s", 1.0))
+        for kname, fn in sorted(kernels.items()):
+            t = _best_of(lambda: fn(z))
+            m = _peak_bytes(lambda: fn(z))
+            rows.append(("numerics", f"{kname}, 8 x {vocab}: time", t, "s", t / base_t))
+            rows.append(("numerics", f"{kname}, 8 x {vocab}: peak memory", m / 2**20, "MiB", m / base_m))
+    return rows
+
+
+def format_table(rows: list[Row]) -> str:
+    width = max(len(r[1]) for r in rows)
+    lines = [f"{'section':<10} {'item':<{width}} {'value':>12} {'unit':<4} {'x baseline':>10}"]
+    for section, item, value, unit, ratio in rows:
+        lines.append(f"{section:<10} {item:<{width}} {value:>12.5g} {unit:<4} {ratio:>10.2f}")
+    return "\n".join(lines)
+
+
+def main(sections: list[str] | None = None) -> str:
+    sections = sections or ["numerics", "widgets", "notebooks"]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        build.build_sources(assignments(), tmp / "source")
+        rows: list[Row] = []
+        if "numerics" in sections:
+            rows += bench_numerics(tmp / "source")
+        if "widgets" in sections:
+            rows += bench_widgets()
+        if "notebooks" in sections:
+            (tmp / "work").mkdir()
+            rows += bench_notebooks(tmp / "source", tmp / "work")
+    table = format_table(rows)
+    print(table)
+    return table

@@ -1,0 +1,91 @@
+"""The clean-room re-check: only function definitions run, outside the kernel."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from grader import build
+from grader.cleanroom import extract, recheck
+from grader.course import NOTEBOOKS, assignments
+
+GRADED = [a for a in assignments() if a != "00_welcome"]
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    root = tmp_path_factory.mktemp("source")
+    build.build_sources(GRADED, root)
+    return root
+
+
+def _source(sources, name):
+    return sources / name / f"{name}.ipynb"
+
+
+def _with_cell(tmp_path, sources, name, grade_id, code):
+    """The solution notebook with one solution cell replaced by `code`."""
+    nb = nbformat.read(_source(sources, name), as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.source = code
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize("name", GRADED)
+def test_solutions_get_full_marks_and_untouched_notebooks_zero(sources, name):
+    full = recheck(_source(sources, name), _source(sources, name))
+    assert full.error is None and full.flags == []
+    assert all(score == mx > 0 for score, mx in full.scores.values()), full.scores
+    empty = recheck(NOTEBOOKS / name / f"{name}.ipynb", _source(sources, name))
+    assert all(score == 0 for score, _ in empty.scores.values()), empty.scores
+
+
+WRONG_SOFTMAX = """
+import numpy as np
+np.allclose = lambda *a, **k: True
+def softmax(z, axis=-1):
+    return np.asarray(z, dtype=float)
+"""
+
+
+def test_module_level_patch_is_dropped_and_flagged(tmp_path, sources):
+    result = recheck(_with_cell(tmp_path, sources, "02_softmax", "softmax", WRONG_SOFTMAX),
+                     _source(sources, "02_softmax"))
+    assert result.scores["test_softmax"][0] == 0
+    assert any("outside functions ignored" in f for f in result.flags)
+
+
+def test_patching_inside_the_function_is_flagged(tmp_path, sources):
+    code = ("import numpy as np\nimport logitlab.checks._core as core\n"
+            "def softmax(z, axis=-1):\n    setattr(core, 'close', lambda *a, **k: True)\n"
+            "    return np.asarray(z)\n")
+    result = recheck(_with_cell(tmp_path, sources, "02_softmax", "softmax", code),
+                     _source(sources, "02_softmax"))
+    assert any("uses setattr" in f for f in result.flags)
+
+
+def test_endless_loop_times_out_with_zero(tmp_path, sources):
+    code = "def softmax(z, axis=-1):\n    while True:\n        pass\n"
+    result = recheck(_with_cell(tmp_path, sources, "02_softmax", "softmax", code),
+                     _source(sources, "02_softmax"), timeout=10)
+    assert result.error and "timed out" in result.error
+    assert all(score == 0 for score, _ in result.scores.values())
+
+
+def test_extract_keeps_definitions_imports_and_constants_only():
+    ex = extract("import numpy as np\nEPS = 1e-12\nprint('hi')\ndef softmax(z):\n    return z\n", "softmax")
+    assert "print" not in ex.code and "EPS = 1e-12" in ex.code and "def softmax" in ex.code
+    assert ex.flags == ["softmax: 1 top-level statement(s) outside functions ignored"]
+
+
+def test_extract_flags_a_function_imported_instead_of_written():
+    ex = extract("from logitlab.testing import battery as softmax\n", "softmax")
+    assert "softmax: imported, not written" in ex.flags
+    assert any("imports from logitlab" in f for f in ex.flags)
+
+
+def test_extract_reports_syntax_errors():
+    ex = extract("def softmax(z:\n", "softmax")
+    assert ex.code == "" and "syntax error" in ex.flags[0]
