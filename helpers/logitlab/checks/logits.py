@@ -150,13 +150,13 @@ def _label(fn, logits, labels, what: str):
 def _expect(fn, logits, labels, position: int, what: str, hint: str) -> None:
     out = _label(fn, logits, labels.copy(), what)  # a copy: a learner's bug must not edit ours
     if out != labels[position]:
-        if out == labels[int(np.argmin(logits))]:
-            hint = "it returned the label of the smallest logit: look for the largest (argmax, not argmin)"
         raise Miss(f"{what}: {hint}")
 
 
 @case("predicted_label", "returns the label of the largest logit")
 def _largest(fn):
+    if _label(fn, [0.5, 2.0, -1.0], list(PETS), "predicted_label([0.5, 2.0, -1.0], ...)") == "bird":
+        raise Miss("it returned the label of the smallest logit: look for the largest (argmax, not argmin)")
     _expect(fn, [2.0, 1.0, 0.1], PETS, 0, "predicted_label([2.0, 1.0, 0.1], cat/dog/bird)",
             "the label must be the one at the position of the largest logit")
     _expect(fn, [1.0, 3.0, 0.0], TICKET, 1, "predicted_label([1.0, 3.0, 0.0], refund/reship/escalate)",
@@ -200,6 +200,11 @@ def _unmodified(fn):
     if logits != [2.0, 3.0, 1.0] or labels != ["cat", "dog", "bird"]:
         raise Miss("your function changed the lists it was given (sorting in place?): "
                    "find the largest without reordering logits or labels")
+    array = np.array([2.0, 3.0, 1.0])
+    call(fn, array, list(labels))
+    if not same_input([2.0, 3.0, 1.0], array):
+        raise Miss("your function changed the array of logits it was given: np.asarray does not "
+                   "copy an array, so write z = z - ..., never z -= ... or z.sort()")
 
 
 @case("predicted_label", "handles -inf logits", edge=True)

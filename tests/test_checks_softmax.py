@@ -1,0 +1,108 @@
+"""The 02_softmax checks: the solution passes them (hidden tests too), and every bug of
+the zoo is caught, by the check that names its misconception."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from grader.build import source_notebook
+from grader.course import BUGZOO
+from logitlab.checks import run
+
+ASSIGNMENT = "02_softmax"
+NB = source_notebook(ASSIGNMENT)
+
+# bug -> the title of a check that must fail on it (its diagnosis).
+DIAGNOSIS = {
+    "softmax/whole_array_sum": "normalises each row of a batch along axis=-1",
+    "softmax/divides_logits": "turns the cat/dog/bird logits into probabilities",
+    "softmax/sum_without_keepdims": "normalises each row of a batch along axis=-1",
+    "softmax/forces_float64": "keeps float32 input float32",
+    "softmax/last_axis_only": "respects the axis argument",
+    "softmax/shift_in_place": "leaves its input unchanged",
+    "softmax/neg_inf_to_zero": "gives -inf logits probability exactly 0",
+}
+BUGS = sorted(p for p in (BUGZOO / ASSIGNMENT).glob("*/*.py"))
+
+
+def _bug_id(path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+def _cell(grade_id: str) -> str:
+    (source,) = [c.source for c in NB.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    return source
+
+
+def _define(source: str, name: str):
+    namespace: dict = {}
+    exec(source, namespace)
+    return namespace[name]
+
+
+def _graded_cells_fail(name: str, fn) -> list[str]:
+    """Run the test_<name>* cells, hidden tests included, on `fn`: the ids of those that fail."""
+    failed = []
+    for cell in NB.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id", "")
+        if not (meta.get("grade") and grade_id.startswith(f"test_{name}")):
+            continue
+        namespace = {name: fn}
+        exec(_cell("setup"), namespace)
+        code = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                exec(code, namespace)
+        except AssertionError:
+            failed.append(grade_id)
+    return failed
+
+
+def test_solution_passes_every_check_and_every_graded_cell():
+    solution = _define(_cell("softmax"), "softmax")
+    assert run("softmax", solution).passed
+    assert len(run("softmax", solution, part="edge").results) >= 2
+    assert _graded_cells_fail("softmax", solution) == []
+
+
+def test_every_bug_has_a_diagnosis():
+    assert sorted(DIAGNOSIS) == [_bug_id(p) for p in BUGS]
+    assert len(BUGS) >= 3
+
+
+@pytest.mark.parametrize("path", BUGS, ids=_bug_id)
+def test_bug_is_diagnosed_and_loses_points(path):
+    bug = _define(path.read_text(), "softmax")
+    with np.errstate(all="ignore"):
+        report = run("softmax", bug)
+    assert DIAGNOSIS[_bug_id(path)] in {r.title for r in report.misses}, report.summary()
+    assert _graded_cells_fail("softmax", bug), f"{_bug_id(path)} keeps full marks"
+
+
+@pytest.mark.parametrize("transform, fragment", [
+    (lambda z: np.abs(z) / np.abs(z).sum(), "normalise exp(z)"),      # positive, but not exp
+    (lambda z: np.exp(z) / np.exp(z).sum() + 0.01, "sum to"),          # not normalised
+])
+def test_misses_name_the_misconception(transform, fragment):
+    def wrong(logits, axis=-1):
+        return transform(np.asarray(logits, dtype=np.float64))
+
+    with np.errstate(all="ignore"):
+        messages = " ".join(r.message for r in run("softmax", wrong).misses)
+    assert fragment in messages
+
+
+def test_textbook_softmax_is_not_required_to_survive_1000():
+    # 02 asks for the textbook formula: an overflow at 1000 is 03's topic, not a miss here.
+    def textbook(z, axis=-1):
+        z = np.asarray(z)
+        z = z if np.issubdtype(z.dtype, np.floating) else z.astype(np.float64)
+        return np.exp(z) / np.exp(z).sum(axis=axis, keepdims=True)
+
+    assert run("softmax", textbook).passed
+    with np.errstate(all="ignore"):
+        assert not run("stable_softmax", textbook).passed
