@@ -90,7 +90,7 @@ def test_unimplemented_softmax_shows_exps_and_a_message():
     assert floats(html, "ll-exp") == [7.389, 2.718, 1.105]
     assert floats(html, "ll-prob") == []
     assert "not_implemented is not implemented yet - implement it above" in html
-    assert "to see probabilities" in html
+    assert "to see probabilities" in html and 'style="color:#D55E00"' in html  # vermillion warning
 
 
 @pytest.mark.parametrize("fn, message", [
@@ -212,6 +212,14 @@ def test_unimplemented_function_is_named_in_its_own_column():
 def test_explorer_bad_input_names_the_argument(args, words):
     with pytest.raises((TypeError, LogitlabInputError), match=re.escape(words)):
         stability_explorer(*args)
+
+
+def test_static_views_get_a_short_text():
+    # Where widgets cannot render (nbviewer, GitHub), text/plain is shown instead.
+    assert logit_playground(textbook_softmax)._repr_mimebundle_()["text/plain"] == \
+        "logit playground for textbook_softmax (run the notebook to use it)"
+    assert stability_explorer(textbook_softmax, stable_softmax)._repr_mimebundle_()["text/plain"] == \
+        "stability explorer: textbook_softmax vs stable_softmax (run the notebook to use it)"
 
 
 # --- grading ---------------------------------------------------------------------------

@@ -13,10 +13,10 @@ from typing import NamedTuple
 import ipywidgets as w
 
 from .errors import LogitlabInputError
+from .plots import OKABE_ITO
 from .widgets._base import placeholder, under_grading
 
-RIGHT = "#009E73"  # Okabe-Ito bluish green
-WRONG = "#D55E00"  # Okabe-Ito vermillion
+RIGHT, WRONG = OKABE_ITO["bluish green"], OKABE_ITO["vermillion"]
 
 
 class Question(NamedTuple):
@@ -42,7 +42,8 @@ def _parse(number: int, item: object) -> Question:
     _nonempty_text(where, "the question", text)
     _nonempty_text(where, "the explanation", explanation)
     if isinstance(options, (str, bytes)) or not isinstance(options, Sequence) or len(options) < 2:
-        raise LogitlabInputError(f"{where}: options must be a list of at least 2 strings, got {options!r:.80}")
+        raise LogitlabInputError(
+            f"{where}: options must be a list of at least 2 strings, got {options!r:.80}")
     for i, option in enumerate(options):
         _nonempty_text(where, f"option {i}", option)
     if isinstance(correct, bool) or not isinstance(correct, int) or not 0 <= correct < len(options):
@@ -88,6 +89,10 @@ class Quiz(w.VBox):
         self.questions = [QuestionBox(n, q) for n, q in enumerate(questions, start=1)]
         super().__init__(self.questions)
 
+    def __repr__(self) -> str:  # the text shown where widgets cannot render (static views)
+        n = len(self.questions)
+        return f"self-check quiz, {n} question{'s' * (n != 1)} (run the notebook to answer)"
+
 
 def quiz(questions):
     """A self-check quiz: `questions` is a list of (question, options, correct_index, explanation).
@@ -97,6 +102,7 @@ def quiz(questions):
     if under_grading():
         return placeholder("quiz")
     if isinstance(questions, (str, bytes)) or not isinstance(questions, Sequence) or not questions:
-        raise LogitlabInputError("questions must be a non-empty list of "
-                                 f"(question, options, correct_index, explanation) tuples, got {questions!r:.80}")
+        raise LogitlabInputError(
+            "questions must be a non-empty list of (question, options, correct_index, explanation) "
+            f"tuples, got {questions!r:.80}")
     return Quiz([_parse(n, item) for n, item in enumerate(questions, start=1)])

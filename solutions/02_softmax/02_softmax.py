@@ -38,13 +38,15 @@ z = np.array([2.0, 1.0, 0.1])
 
 exps = np.exp(z)
 total = exps.sum()
-print("exp(z)       =", exps.round(3))        # 7.389, 2.718, 1.105
-print("sum of exps  =", round(total, 3))       # 11.212
-print("probabilities=", (exps / total).round(3))  # 0.659, 0.242, 0.099
+print("exp(z)        =", exps.round(3))             # 7.389, 2.718, 1.105
+print("sum (rounded) =", exps.round(3).sum().round(3))  # 11.212 on paper
+print("sum (exact)   =", round(float(total), 4))    # 11.2125
+print("probabilities =", (exps / total).round(3))   # 0.659, 0.242, 0.099
 
 # %% [markdown]
 # Check it on paper: $e^{2} \approx 7.389$, $e^{1} \approx 2.718$, $e^{0.1} \approx
-# 1.105$, and $7.389 / 11.212 \approx 0.659$. The cat gets about two thirds of the
+# 1.105$, their sum is $11.212$ (11.2125 before rounding), and $7.389 / 11.212
+# \approx 0.659$. The cat gets about two thirds of the
 # probability mass, the bird about a tenth.
 
 # %% [markdown]
@@ -84,7 +86,8 @@ print("equals e^(3 - 1) = e^2 =", round(np.exp(2), 2))
 # %%
 z_far = np.array([12.4, -3.2, 0.1])
 p_far = np.exp(z_far) / np.exp(z_far).sum()
-print("p =", p_far, " top class:", round(p_far[0], 5))
+print("p =", [f"{v:.6f}" for v in p_far])  # the top class takes ~0.99999
+print(f"mass left for dog and apple together: {p_far[1] + p_far[2]:.1e}")
 
 # %% [markdown]
 # ## 3. Exercise: implement `softmax`
@@ -179,13 +182,15 @@ logit_playground(softmax, logits=[2.0, 1.0, 0.1], labels=labels)
 # ## 5. A second worked example
 #
 # A support-ticket router scores a message as **refund 3.0, reship 1.0, escalate
-# 0.0**. The exps are 20.09, 2.72 and 1.00, their sum is 23.81, and the
+# 0.0**. The exps are 20.09, 2.72 and 1.00, their sum is 23.81 (23.80 before
+# rounding the exps), and the
 # probabilities are 0.844, 0.114 and 0.042. You will meet this ticket again when we
 # compute its loss and its gradient.
 
 # %%
 ticket = np.array([3.0, 1.0, 0.0])
-print("exps  =", np.exp(ticket).round(2), " sum =", np.exp(ticket).sum().round(2))
+exps_ticket = np.exp(ticket).round(2)
+print("exps  =", exps_ticket, f" sum of the rounded exps = {exps_ticket.sum():.2f}")  # 23.81
 print("probs =", softmax(ticket).round(3))
 print("shifted by +100:", softmax(ticket + 100).round(3))
 

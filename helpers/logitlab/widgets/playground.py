@@ -14,11 +14,12 @@ import numpy as np
 import ipywidgets as w
 
 from ..errors import LogitlabInputError, as_labels, as_vector, require_callable
+from ..plots import MAIN as BAR_COLOUR, WARN
 from ._base import action, call_learner, fn_name, placeholder, under_grading
 
 SLIDER_RANGE = 10.0
-BAR_COLOUR = "#0072B2"  # Okabe-Ito blue, as in logitlab.plots
 ATOL = 1e-6
+NUM = ' style="text-align:right"'  # numbers line up on the decimal point
 
 
 def distribution_problem(name: str, p: np.ndarray) -> str | None:
@@ -52,7 +53,8 @@ class LogitPlayground(w.VBox):
         style = {"description_width": f"{min(max(map(len, labels)), 20) * 0.6 + 1:.1f}em"}
         self.sliders = [
             w.FloatSlider(value=float(v), min=low, max=high, step=0.1, description=label,
-                          continuous_update=True, readout_format=".1f", style=style)
+                          continuous_update=True, readout_format=".1f", style=style,
+                          layout=w.Layout(width="30em"))
             for v, label in zip(logits, labels)
         ]
         self.table = w.HTML()
@@ -63,6 +65,9 @@ class LogitPlayground(w.VBox):
 
     def logits(self) -> np.ndarray:
         return np.array([s.value for s in self.sliders], dtype=np.float64)
+
+    def __repr__(self) -> str:  # the text shown where widgets cannot render (static views)
+        return f"logit playground for {fn_name(self.softmax_fn)} (run the notebook to use it)"
 
     def _refresh(self, _change=None) -> None:
         z = self.logits()
@@ -78,18 +83,20 @@ class LogitPlayground(w.VBox):
         for i, label in enumerate(self.labels):
             prob = ("" if probs is None else
                     f'{_bar(probs[i])} <span class="ll-prob">{probs[i]:.3f}</span>')
-            rows.append(f"<tr><td>{html.escape(label)}</td><td>{z[i]:.1f}</td>"
-                        f'<td class="ll-exp">{exps[i]:.3f}</td><td>{prob}</td></tr>')
+            rows.append(f"<tr><td>{html.escape(label)}</td><td{NUM}>{z[i]:.1f}</td>"
+                        f'<td class="ll-exp"{NUM}>{exps[i]:.3f}</td><td>{prob}</td></tr>')
         rows.append('<tr style="border-top:1px solid currentColor"><td colspan="2">sum of exps</td>'
-                    f'<td class="ll-sum">{exps.sum():.3f}</td><td></td></tr>')
+                    f'<td class="ll-sum"{NUM}>{exps.sum():.3f}</td><td></td></tr>')
         note = ""
         if problem:
-            note = ('<p class="ll-problem" style="color:#D55E00">'
+            note = (f'<p class="ll-problem" style="color:{WARN}">'
                     f"{html.escape(problem)} - {action(problem)} to see probabilities.</p>")
         name = html.escape(fn_name(self.softmax_fn))
         head = ("<tr><th>class</th><th>logit</th><th>exp(logit)</th>"
                 f"<th>probability from your {name}</th></tr>")
-        return (f'<table class="ll-playground" style="border-collapse:collapse">{head}'
+        # Scoped padding: the HTML widget has no stylesheet of its own.
+        style = "<style>.ll-playground td, .ll-playground th {padding: 2px 10px}</style>"
+        return (f'{style}<table class="ll-playground" style="border-collapse:collapse">{head}'
                 f'{"".join(rows)}</table>{note}')
 
 

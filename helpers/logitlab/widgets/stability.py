@@ -14,14 +14,13 @@ import numpy as np
 import ipywidgets as w
 
 from ..errors import LogitlabInputError, as_labels, as_vector, require_callable
+from ..plots import OKABE_ITO, OVERFLOW
 from ._base import action, call_learner, fn_name, placeholder, under_grading
 
-# exp(x) is inf in float64 once x passes log(largest float64) ~ 709.78, and rounds
-# to 0 below log(half the smallest subnormal) ~ -745.13.
-OVERFLOW = float(np.log(np.finfo(np.float64).max))
+# exp(x) is inf in float64 past OVERFLOW ~ 709.78 (see plots), and rounds to 0 below
+# log(half the smallest subnormal) ~ -745.13.
 UNDERFLOW = float(np.log(np.finfo(np.float64).smallest_subnormal) - np.log(2))
-BAD = "#D55E00"   # Okabe-Ito vermillion, as in logitlab.plots
-GOOD = "#009E73"  # Okabe-Ito bluish green
+BAD, GOOD = OKABE_ITO["vermillion"], OKABE_ITO["bluish green"]
 
 
 def _cell(v: float) -> str:
@@ -56,6 +55,10 @@ class StabilityExplorer(w.VBox):
     def logits(self) -> np.ndarray:
         return self.base_logits * self.scale.value + self.offset.value
 
+    def __repr__(self) -> str:  # the text shown where widgets cannot render (static views)
+        names = " vs ".join(fn_name(f) for f in self.fns)
+        return f"stability explorer: {names} (run the notebook to use it)"
+
     def _refresh(self, _change=None) -> None:
         z = self.logits()
         shown = ", ".join(f"{html.escape(l)} {v:.6g}" for l, v in zip(self.labels, z))
@@ -68,12 +71,14 @@ class StabilityExplorer(w.VBox):
         title = f"<h4>{kind}: your {html.escape(fn_name(fn))}</h4>"
         out, problem = call_learner(fn, z)
         if problem:
-            return f'{title}<p class="ll-problem" style="color:{BAD}">{html.escape(problem)} - {action(problem)}.</p>'
+            return (f'{title}<p class="ll-problem" style="color:{BAD}">'
+                    f"{html.escape(problem)} - {action(problem)}.</p>")
         rows = "".join(f"<tr><td>{html.escape(l)}</td><td>{_cell(v)}</td></tr>"
                        for l, v in zip(self.labels, out))
         bad = int((~np.isfinite(out)).sum())
         if bad:
-            verdict = f'<p class="ll-verdict" style="color:{BAD}">{bad} of {out.size} entries are nan or inf</p>'
+            verdict = (f'<p class="ll-verdict" style="color:{BAD}">'
+                       f"{bad} of {out.size} entries are nan or inf</p>")
         else:
             verdict = f'<p class="ll-verdict" style="color:{GOOD}">all finite, sum = {out.sum():.3f}</p>'
         return f"{title}<table>{rows}</table>{verdict}"
@@ -87,7 +92,8 @@ class StabilityExplorer(w.VBox):
         elif top < UNDERFLOW:
             text += (f' - <b style="color:{BAD}">below {UNDERFLOW:.1f}, where every exp rounds '
                      "to 0 and 0 / 0 is nan</b>")
-        return f'<p class="ll-note">{text}. Subtracting the largest logit first keeps every exp in [0, 1].</p>'
+        return (f'<p class="ll-note">{text}. Subtracting the largest logit first keeps '
+                "every exp in [0, 1].</p>")
 
 
 def stability_explorer(naive_fn: Callable, stable_fn: Callable,

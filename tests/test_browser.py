@@ -1,0 +1,192 @@
+"""End to end in a real browser: `make lab` serves, and the widgets work in JupyterLab.
+
+The widget unit tests prove the Python side; these prove what a learner sees: the
+notebook runs top to bottom in JupyterLab, the front end renders the widgets, and a
+slider moved with the keyboard round-trips through the kernel to the learner's own
+function and back to the page. Screenshots land in test-artifacts/browser/.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import urllib.request
+
+import nbformat
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+import browser_support
+from browser_support import (NO_AUTH, ROOT, chromium, free_port, jupyter_lab, open_notebook,
+                             require_chromium, run_all_cells, screenshot, server)
+
+pytestmark = pytest.mark.browser
+
+STABILITY_DEMO = [
+    # The tests' own reference functions stand in for the learner's (02 and 03).
+    "import numpy as np\n"
+    "from logitlab.widgets import stability_explorer\n\n"
+    "def softmax(z, axis=-1):\n"
+    "    e = np.exp(np.asarray(z, dtype=float))\n"
+    "    return e / e.sum(axis=axis, keepdims=True)\n\n"
+    "def stable_softmax(z, axis=-1):\n"
+    "    z = np.asarray(z, dtype=float)\n"
+    "    e = np.exp(z - z.max(axis=axis, keepdims=True))\n"
+    "    return e / e.sum(axis=axis, keepdims=True)",
+    'stability_explorer(softmax, stable_softmax, labels=["refund", "reship", "escalate"])',
+]
+
+
+def reference_softmax(z):
+    e = np.exp(np.asarray(z, dtype=float) - np.max(z))
+    return e / e.sum()
+
+
+@pytest.mark.parametrize("ci, outcome", [(None, pytest.skip.Exception), ("false", pytest.skip.Exception),
+                                         ("true", pytest.fail.Exception)])
+def test_missing_chromium_skips_locally_but_fails_under_ci(monkeypatch, tmp_path, ci, outcome):
+    monkeypatch.setattr(browser_support, "CHROMIUM", tmp_path / "no-chromium")
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="no-chromium not found"):
+        browser_support.require_chromium()
+
+
+@pytest.mark.timeout(120)
+def test_make_lab_starts_jupyterlab(tmp_path):
+    welcome = "notebooks/00_welcome/00_welcome.ipynb"
+    if not (ROOT / welcome).exists():  # Jupyter exits at once when the file it should open is missing
+        pytest.fail(f"`make lab` opens {welcome}, which does not exist: build it with `make release`")
+    port = free_port()
+    flags = " ".join([f"--port={port}", "--ServerApp.ip=127.0.0.1", *NO_AUTH])
+    # -o: treat the venv as up to date, so the test runs the lab target and never pip.
+    cmd = ["make", "--no-print-directory", "-o", ".venv/.installed", "lab", f"LAB_FLAGS={flags}"]
+    with server(cmd, ROOT, tmp_path / "state", port, timeout=60) as url:
+        with urllib.request.urlopen(f"{url}/api/status", timeout=10) as response:
+            assert "started" in json.load(response)
+        with urllib.request.urlopen(f"{url}/lab", timeout=20) as response:
+            page = response.read().decode()
+        # The widgets' front end is installed where this server finds it.
+        assert "@jupyter-widgets/jupyterlab-manager" in page
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """One JupyterLab and one Chromium for this module, serving a solution-filled 02_softmax."""
+    require_chromium()
+    from grader.build import build_sources
+
+    tmp = tmp_path_factory.mktemp("lab")
+    build_sources(["02_softmax"], tmp / "src")
+    root = tmp / "root"
+    root.mkdir()
+    shutil.copy(tmp / "src" / "02_softmax" / "02_softmax.ipynb", root)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in STABILITY_DEMO])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(root / "stability_demo.ipynb"))
+    with jupyter_lab(root, tmp / "state") as url, chromium() as browser:
+        yield url, browser
+
+
+@pytest.fixture
+def lab_url(lab):
+    return lab[0]
+
+
+@pytest.fixture
+def page(lab, request):
+    """A fresh page; on failure its screenshot is kept next to the others."""
+    context = lab[1].new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    failed_before = request.session.testsfailed
+    yield pg
+    if request.session.testsfailed > failed_before:  # the call phase has been reported by now
+        screenshot(pg, f"{request.node.name}-failure.png")
+    context.close()
+
+
+def shown_probabilities(page) -> list[float]:
+    return [float(t) for t in page.locator(".ll-playground .ll-prob").all_inner_texts()]
+
+
+def shown_logits(page) -> list[float]:
+    rows = page.locator(".ll-playground tr").all_inner_texts()[1:-1]  # skip header and sum
+    return [float(re.split(r"\s+", r.strip())[1]) for r in rows]
+
+
+def slider(page, label: str):
+    return page.locator(".widget-hslider", has=page.locator(".widget-label", has_text=label)).first
+
+
+@pytest.mark.timeout(90)
+def test_softmax_playground_follows_a_slider(page, lab_url):
+    open_notebook(page, lab_url, "02_softmax.ipynb")
+    run_all_cells(page)
+    table = page.locator(".ll-playground")
+    table.wait_for(timeout=30_000)
+    table.scroll_into_view_if_needed()
+    before = shown_probabilities(page)
+    assert before == [0.659, 0.242, 0.099]  # the learner's softmax on cat 2.0, dog 1.0, bird 0.1
+
+    slider(page, "cat").locator(".noUi-handle").focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => document.querySelector('.ll-playground .ll-prob').textContent !== '0.659'",
+        timeout=15_000)
+    page.wait_for_timeout(500)  # let the last key's round trip land
+
+    after, logits = shown_probabilities(page), shown_logits(page)
+    assert logits[0] > 2.0 and logits[1:] == [1.0, 0.1]
+    assert slider(page, "cat").locator(".widget-readout").inner_text().strip() == f"{logits[0]:.1f}"
+    assert after[0] > before[0] and after[1] < before[1] and after[2] < before[2]
+    assert abs(sum(after) - 1) < 0.003
+    assert after == pytest.approx(reference_softmax(logits), abs=1e-3)
+    assert page.locator(".ll-problem").count() == 0
+    path = screenshot(page, "02_softmax_playground.png")
+    assert path.stat().st_size > 10_000
+
+
+@pytest.mark.timeout(90)
+def test_softmax_quiz_gives_feedback(page, lab_url):
+    open_notebook(page, lab_url, "02_softmax.ipynb")
+    run_all_cells(page)
+    first = page.locator(".widget-vbox", has=page.locator(".widget-radio")).filter(
+        has_text="how do their softmax outputs compare").last
+    first.scroll_into_view_if_needed()
+    radios = first.locator(".widget-radio-box input[type=radio]")
+    assert radios.count() == 3 and not any(r.is_checked() for r in radios.all())
+    check = first.get_by_role("button", name="Check")
+    radios.nth(1).check()
+    check.click()
+    expect(first).to_contain_text("Not quite.", timeout=15_000)
+    radios.nth(0).check()
+    expect(first).not_to_contain_text("Not quite.", timeout=15_000)  # a new answer clears it
+    check.click()
+    expect(first).to_contain_text("Correct.", timeout=15_000)
+    expect(first).to_contain_text("Only differences between logits matter")
+    screenshot(page, "02_softmax_quiz.png")
+
+
+@pytest.mark.timeout(90)
+def test_stability_explorer_shows_overflow(page, lab_url):
+    open_notebook(page, lab_url, "stability_demo.ipynb")
+    run_all_cells(page)
+    offset = slider(page, "offset")
+    offset.wait_for(timeout=30_000)
+    output = page.locator(".jp-OutputArea-output").last
+    expect(output).to_contain_text("all finite, sum = 1.000")  # both agree on [3, 1, 0]
+    # Type into the slider's readout, as a learner can: 997 makes [1000, 998, 997].
+    offset.locator(".widget-readout").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("997")
+    page.keyboard.press("Enter")
+    expect(output).to_contain_text("refund 1000, reship 998, escalate 997", timeout=15_000)
+    expect(output.locator(".ll-bad")).to_have_count(3)
+    text = output.inner_text()
+    assert "3 of 3 entries are nan or inf" in text and "past the overflow point" in text
+    assert re.search(r"refund\s+0\.844\s+reship\s+0\.114\s+escalate\s+0\.042", text)
+    screenshot(page, "stability_explorer_overflow.png")

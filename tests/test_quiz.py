@@ -1,0 +1,129 @@
+"""The self-check quiz: no preselection, right/wrong feedback, clear errors."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import ipywidgets as w
+
+from logitlab.errors import LogitlabInputError
+from logitlab.quiz import quiz
+
+QUESTIONS = [
+    ("Logits [1, 2, 3] and [101, 102, 103]: how do their softmax outputs compare?",
+     ["They are identical", "The second is more peaked", "The second is uniform"], 0,
+     "Only differences between logits matter."),
+    ("Two logits differ by 2. Ratio of their probabilities?", ["2", "e^2", "it depends"], 1,
+     "p_i / p_j = e^(z_i - z_j)."),
+]
+
+
+@pytest.fixture(autouse=True)
+def not_grading(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+
+
+def test_one_box_per_question_nothing_preselected():
+    q = quiz(QUESTIONS)
+    assert isinstance(q, w.VBox) and len(q.questions) == 2
+    for box, (text, options, _, _) in zip(q.questions, QUESTIONS):
+        assert isinstance(box.choices, w.RadioButtons)
+        assert box.choices.value is None and box.choices.index is None
+        assert list(box.choices.options) == [(o, i) for i, o in enumerate(options)]
+        assert isinstance(box.check, w.Button) and box.check.description == "Check"
+        assert box.feedback.value == ""
+    assert "how do their softmax outputs compare" in q.questions[0].children[0].value
+
+
+def test_static_views_get_a_short_text():
+    assert quiz(QUESTIONS)._repr_mimebundle_()["text/plain"] == \
+        "self-check quiz, 2 questions (run the notebook to answer)"
+
+
+def test_right_answer_says_correct_and_explains():
+    box = quiz(QUESTIONS).questions[1]
+    box.choices.value = 1
+    box.check.click()
+    assert "Correct." in box.feedback.value and "Not quite" not in box.feedback.value
+    assert "p_i / p_j = e^(z_i - z_j)." in box.feedback.value
+
+
+@pytest.mark.parametrize("wrong", [1, 2])
+def test_wrong_answer_says_so_and_explains(wrong):
+    box = quiz(QUESTIONS).questions[0]
+    box.choices.value = wrong
+    box.check.click()
+    assert "Not quite." in box.feedback.value and "Correct" not in box.feedback.value
+    assert "Only differences between logits matter." in box.feedback.value
+
+
+def test_check_without_an_answer_asks_for_one():
+    box = quiz(QUESTIONS).questions[0]
+    box.check.click()
+    assert "Pick an answer first" in box.feedback.value
+
+
+def test_changing_the_answer_clears_the_old_verdict():
+    box = quiz(QUESTIONS).questions[0]
+    box.choices.value = 0
+    box.check.click()
+    assert "Correct." in box.feedback.value
+    box.choices.value = 2
+    assert box.feedback.value == ""
+    box.check.click()
+    assert "Not quite." in box.feedback.value
+
+
+def test_questions_are_independent():
+    q = quiz(QUESTIONS)
+    q.questions[0].choices.value = 0
+    q.questions[0].check.click()
+    assert q.questions[1].feedback.value == ""
+
+
+def test_repeated_option_labels_stay_distinct():
+    box = quiz([("Pick the second", ["same", "same"], 1, "Positions count.")]).questions[0]
+    box.choices.index = 1
+    box.check.click()
+    assert "Correct." in box.feedback.value
+
+
+def test_text_is_escaped():
+    box = quiz([("Is <script> safe?", ["yes", "no"], 1, "Use <b> sparingly.")]).questions[0]
+    box.choices.value = 1
+    box.check.click()
+    assert "&lt;script&gt;" in box.children[0].value and "<script>" not in box.children[0].value
+    assert "&lt;b&gt;" in box.feedback.value
+
+
+GOOD = ("Q?", ["a", "b"], 0, "because")
+
+
+@pytest.mark.parametrize("questions, words", [
+    ([], "questions must be a non-empty list"),
+    ("Q?", "questions must be a non-empty list"),
+    (None, "questions must be a non-empty list"),
+    ([GOOD, ("Q?", ["a", "b"], 0)], "quiz question 2 must be a tuple (question, options, correct_index, explanation)"),
+    ([GOOD, "Q?"], "quiz question 2 must be a tuple"),
+    ([("", ["a", "b"], 0, "x")], "quiz question 1: the question must be a non-empty string"),
+    ([("Q?", ["a", "b"], 0, None)], "quiz question 1: the explanation must be a non-empty string"),
+    ([("Q?", ["a"], 0, "x")], "quiz question 1: options must be a list of at least 2 strings"),
+    ([("Q?", "ab", 0, "x")], "quiz question 1: options must be a list of at least 2 strings"),
+    ([("Q?", ["a", 2], 0, "x")], "quiz question 1: option 1 must be a non-empty string"),
+    ([GOOD, GOOD, ("Q?", ["a", "b", "c"], 3, "x")],
+     "quiz question 3: correct_index must be an int from 0 to 2"),
+    ([("Q?", ["a", "b"], -1, "x")], "correct_index must be an int from 0 to 1"),
+    ([("Q?", ["a", "b"], "a", "x")], "correct_index must be an int from 0 to 1"),
+    ([("Q?", ["a", "b"], True, "x")], "correct_index must be an int from 0 to 1"),
+    ([("Q?", ["a", "b"], 1.0, "x")], "correct_index must be an int from 0 to 1"),
+])
+def test_malformed_questions_say_which_and_what(questions, words):
+    with pytest.raises(LogitlabInputError, match=re.escape(words)):
+        quiz(questions)
+
+
+def test_placeholder_under_grading(monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    widget = quiz(QUESTIONS)
+    assert isinstance(widget, w.HTML) and not hasattr(widget, "questions")
+    assert "quiz: interactive widget skipped while grading" in widget.value
