@@ -1,0 +1,13 @@
+# Forgets the 1/N of the mean: returns p - y for every row of a batch.
+import numpy as np
+
+
+def cross_entropy_grad(logits, target):
+    z = np.asarray(logits)
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
+    target = np.asarray(target)
+    exps = np.exp(z - z.max(axis=-1, keepdims=True))
+    p = exps / exps.sum(axis=-1, keepdims=True)
+    onehot = (np.arange(z.shape[-1]) == target[..., None]).astype(p.dtype)
+    return p - onehot

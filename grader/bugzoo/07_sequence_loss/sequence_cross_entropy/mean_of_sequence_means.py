@@ -1,0 +1,27 @@
+# Averages each sequence's supervised losses, then averages the sequences.
+import numpy as np
+
+
+def sequence_cross_entropy(logits, targets, ignore_index=-100, reduction="mean"):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"unknown reduction {reduction!r}")
+    z = np.asarray(logits)
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
+    targets = np.asarray(targets)
+    keep = targets != ignore_index
+    shifted = z - z.max(axis=-1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=-1))
+    picked = np.take_along_axis(shifted, np.where(keep, targets, 0)[..., None], axis=-1)[..., 0]
+    losses = np.where(keep, log_norm - picked, 0)
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return float(losses.sum())
+    if not keep.any():
+        return float("nan")
+    if losses.ndim == 1:
+        return float(losses.sum() / keep.sum())
+    counts = keep.sum(axis=-1)
+    per_sequence = losses.sum(axis=-1)[counts > 0] / counts[counts > 0]
+    return float(per_sequence.mean())

@@ -1,0 +1,19 @@
+# Averages the perplexities of the sequences instead of pooling their tokens.
+import numpy as np
+
+
+def sequence_perplexity(logits, targets, ignore_index=-100):
+    z = np.asarray(logits, dtype=np.float64)
+    targets = np.asarray(targets)
+    keep = targets != ignore_index
+    if not keep.any():
+        return float("nan")
+    shifted = z - z.max(axis=-1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=-1))
+    picked = np.take_along_axis(shifted, np.where(keep, targets, 0)[..., None], axis=-1)[..., 0]
+    losses = np.where(keep, log_norm - picked, 0.0)
+    if losses.ndim == 1:
+        return float(np.exp(losses.sum() / keep.sum()))
+    counts = keep.sum(axis=-1)
+    has = counts > 0
+    return float(np.mean(np.exp(losses.sum(axis=-1)[has] / counts[has])))

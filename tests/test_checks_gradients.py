@@ -1,0 +1,137 @@
+"""The 06_gradients checks: the solution passes all of them, every bug in the zoo is
+caught by a graded cell, and the checks name the misconception they detect."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from grader.build import source_notebook
+from grader.course import BUGZOO
+from logitlab.checks import cases, run
+
+ASSIGNMENT = "06_gradients"
+FUNCTIONS = ("cross_entropy_grad", "numerical_gradient")
+BUGS = sorted((BUGZOO / ASSIGNMENT).glob("*/*.py"))
+
+# bug -> words its check message must contain (the misconception, named)
+MESSAGES = {
+    "cross_entropy_grad/sign_flipped": "sign flipped",
+    "cross_entropy_grad/no_mean_division": "forgot the 1/N",
+    "cross_entropy_grad/divides_by_classes": "number of classes",
+    "cross_entropy_grad/naive_softmax": "row max",
+    "cross_entropy_grad/onehot_at_prediction": "not at the target",
+    "cross_entropy_grad/shifts_logits_in_place": "logits changed",
+    "cross_entropy_grad/float64_onehot": "float32 logits gave float64",
+    "cross_entropy_grad/softmax_over_batch": "each row",
+    "numerical_gradient/forward_difference": "forward differences, not central",
+    "numerical_gradient/divides_by_eps": "2 * eps",
+    "numerical_gradient/restores_by_arithmetic": "x modified after the call",
+    "numerical_gradient/perturbs_rows": "whole ROW",
+    "numerical_gradient/ignores_eps": "eps argument was ignored",
+    "numerical_gradient/integer_copy": "integers",
+    "numerical_gradient/float32_steps": "float32",
+}
+
+
+def graded_cells(assignment: str) -> dict[str, str]:
+    """grade_id -> source of every nbgrader cell of a source notebook, magics removed."""
+    return {c.metadata["nbgrader"]["grade_id"]:
+            "\n".join(l for l in c.source.splitlines() if not l.lstrip().startswith("%"))
+            for c in source_notebook(assignment).cells if "nbgrader" in c.metadata}
+
+
+def define(source: str, name: str):
+    namespace: dict = {}
+    exec(compile(source, name, "exec"), namespace)
+    return namespace
+
+
+def quietly(action, *args):
+    """Run a check or a cell with numpy's overflow warnings off (bugs overflow on purpose)."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return action(*args)
+
+
+def failing_test_cells(cells: dict[str, str], fn_name: str, fn) -> list[str]:
+    """The graded test cells of fn_name (visible and hidden parts) that reject fn."""
+    setup = define(cells["setup"], "setup")
+    failed = []
+    for grade_id in (f"test_{fn_name}", f"test_{fn_name}_edge"):
+        try:
+            quietly(exec, compile(cells[grade_id], grade_id, "exec"), {**setup, fn_name: fn})
+        except AssertionError:
+            failed.append(grade_id)
+    return failed
+
+
+@pytest.fixture(scope="module")
+def cells():
+    return graded_cells(ASSIGNMENT)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_progress(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LOGITLAB_HOME", str(tmp_path_factory.mktemp("home")))
+        yield
+
+
+@pytest.mark.parametrize("fn_name", FUNCTIONS)
+def test_solution_passes_every_check_and_hidden_test(cells, fn_name):
+    fn = define(cells[fn_name], fn_name)[fn_name]
+    report = run(fn_name, fn)
+    assert report.passed, report.summary()
+    assert failing_test_cells(cells, fn_name, fn) == []
+
+
+@pytest.mark.parametrize("fn_name", FUNCTIONS)
+def test_each_exercise_has_core_and_edge_cases(fn_name):
+    spec = cases(fn_name)
+    assert sum(not c.edge for c in spec) >= 3 and sum(c.edge for c in spec) >= 2
+
+
+@pytest.mark.parametrize("fn_name", FUNCTIONS)
+def test_the_zoo_holds_at_least_three_bugs_per_function(fn_name):
+    assert len(list((BUGZOO / ASSIGNMENT / fn_name).glob("*.py"))) >= 3
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_bug_loses_points_and_names_its_misconception(cells, bug):
+    fn_name = bug.parent.name
+    source = bug.read_text()
+    assert source.startswith("# ") and "\n" in source, "a bug file opens with a one-line comment"
+    fn = define(source, str(bug))[fn_name]
+    assert failing_test_cells(cells, fn_name, fn), f"{bug.name} passes every graded cell"
+    key = f"{fn_name}/{bug.stem}"
+    assert key in MESSAGES, f"add the expected message of {key} to MESSAGES"
+    assert MESSAGES[key] in quietly(run, fn_name, fn).summary()
+
+
+def test_unimplemented_functions_get_one_clear_message(cells):
+    for fn_name in FUNCTIONS:
+        def todo(*args, **kwargs):
+            raise NotImplementedError()
+        report = run(fn_name, todo)
+        assert not report.passed and len(report.results) == 1
+        assert "not implemented yet" in report.results[0].message
+
+
+def test_the_checks_hold_no_reference_implementation():
+    from logitlab.checks import gradients
+    text = open(gradients.__file__).read()
+    for fn_name in FUNCTIONS:
+        assert f"def {fn_name}" not in text
+
+
+def test_messages_never_show_the_expected_gradient():
+    # a wrong answer close to the truth: the miss must not print the right numbers
+    def nearly(logits, target):
+        z = np.asarray(logits, dtype=float)
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        p = e / e.sum(axis=-1, keepdims=True)
+        return 1.01 * (p - (np.arange(z.shape[-1]) == np.asarray(target)[..., None])) / np.asarray(target).size
+    misses = run("cross_entropy_grad", nearly).misses
+    assert misses and not any("0.886" in m.message or "0.422" in m.message for m in misses)

@@ -1,0 +1,181 @@
+"""The 07_sequence_loss checks: the solutions pass all of them (hidden tests too), every
+bug in the zoo is caught by a graded cell, and the checks name its misconception."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from grader.build import source_notebook
+from grader.course import BUGZOO
+from logitlab.checks import cases, run
+
+ASSIGNMENT = "07_sequence_loss"
+FUNCTIONS = ("shift_for_next_token", "sequence_cross_entropy", "mask_prompt_tokens", "sequence_perplexity")
+BUGS = sorted((BUGZOO / ASSIGNMENT).glob("*/*.py"))
+
+# bug -> words its check message must contain (the misconception, named)
+MESSAGES = {
+    "shift_for_next_token/wrong_direction": "shifted the wrong way: targets must be the NEXT token",
+    "shift_for_next_token/batch_axis": "sliced the batch axis",
+    "shift_for_next_token/np_roll": "np.roll",
+    "shift_for_next_token/targets_equal_inputs": "inputs and targets are equal",
+    "shift_for_next_token/float_tokens": "keep them integers",
+    "sequence_cross_entropy/mean_over_all_positions": "averaged over all positions including ignored ones",
+    "sequence_cross_entropy/naive_logsumexp": "row max subtracted",
+    "sequence_cross_entropy/multiplies_by_mask": "inf * 0 = nan",
+    "sequence_cross_entropy/hard_coded_ignore": "not a hard-coded -100",
+    "sequence_cross_entropy/unknown_reduction_is_mean": "raise ValueError",
+    "sequence_cross_entropy/mean_of_sequence_means": "averaged each sequence first",
+    "sequence_cross_entropy/indexes_with_ignored": "is not a vocabulary index",
+    "sequence_cross_entropy/replaces_targets_in_place": "the targets changed",
+    "sequence_cross_entropy/zero_when_all_ignored": "return nan as PyTorch does",
+    "mask_prompt_tokens/in_place": "caller's targets changed",
+    "mask_prompt_tokens/longest_prompt_for_all": "its own prompt_lengths[b]",
+    "mask_prompt_tokens/off_by_one": "one position too few",
+    "mask_prompt_tokens/masks_completion": "masked the completion instead of the prompt",
+    "mask_prompt_tokens/loops_past_the_end": "IndexError",
+    "mask_prompt_tokens/hard_coded_ignore": "not a hard-coded -100",
+    "sequence_perplexity/mean_of_sequence_perplexities": "mean of per-sequence perplexities",
+    "sequence_perplexity/exp_of_mean_sequence_loss": "averaged the per-sequence mean losses",
+    "sequence_perplexity/counts_ignored_positions": "including ignored ones",
+    "sequence_perplexity/exp_of_sum": "exp of the summed loss",
+    "sequence_perplexity/mean_of_token_perplexities": "averaged the per-token perplexities",
+    "sequence_perplexity/naive_softmax_probs": "nan or inf for logits of +-1000",
+}
+
+
+def graded_cells(assignment: str) -> dict[str, str]:
+    """grade_id -> source of every nbgrader cell of a source notebook, magics removed."""
+    return {c.metadata["nbgrader"]["grade_id"]:
+            "\n".join(l for l in c.source.splitlines() if not l.lstrip().startswith("%"))
+            for c in source_notebook(assignment).cells if "nbgrader" in c.metadata}
+
+
+def define(source: str, name: str):
+    namespace: dict = {}
+    exec(compile(source, name, "exec"), namespace)
+    return namespace
+
+
+def quietly(action, *args):
+    """Run a check or a cell with numpy's overflow warnings off (bugs overflow on purpose)."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return action(*args)
+
+
+def failing_test_cells(cells: dict[str, str], fn_name: str, fn) -> list[str]:
+    """The graded test cells of fn_name (visible and hidden parts) that reject fn."""
+    setup = define(cells["setup"], "setup")
+    failed = []
+    for grade_id in (f"test_{fn_name}", f"test_{fn_name}_edge"):
+        try:
+            quietly(exec, compile(cells[grade_id], grade_id, "exec"), {**setup, fn_name: fn})
+        except AssertionError:
+            failed.append(grade_id)
+    return failed
+
+
+@pytest.fixture(scope="module")
+def cells():
+    return graded_cells(ASSIGNMENT)
+
+
+@pytest.fixture(scope="module")
+def solutions(cells):
+    return {name: define(cells[name], name)[name] for name in FUNCTIONS}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_progress(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LOGITLAB_HOME", str(tmp_path_factory.mktemp("home")))
+        yield
+
+
+@pytest.mark.parametrize("fn_name", FUNCTIONS)
+def test_solution_passes_every_check_and_hidden_test(cells, solutions, fn_name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a correct solution is warning-free (nbgrader counts stderr)
+        report = run(fn_name, solutions[fn_name])
+        assert report.passed, report.summary()
+        assert failing_test_cells(cells, fn_name, solutions[fn_name]) == []
+
+
+@pytest.mark.parametrize("fn_name", FUNCTIONS)
+def test_each_exercise_has_core_and_edge_cases(fn_name):
+    spec = cases(fn_name)
+    assert sum(not c.edge for c in spec) >= 3 and sum(c.edge for c in spec) >= 2
+
+
+@pytest.mark.parametrize("fn_name", FUNCTIONS)
+def test_the_zoo_holds_at_least_three_bugs_per_function(fn_name):
+    assert len(list((BUGZOO / ASSIGNMENT / fn_name).glob("*.py"))) >= 3
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_bug_loses_points_and_names_its_misconception(cells, bug):
+    fn_name = bug.parent.name
+    source = bug.read_text()
+    assert source.startswith("# ") and "\n" in source, "a bug file opens with a one-line comment"
+    fn = define(source, str(bug))[fn_name]
+    assert failing_test_cells(cells, fn_name, fn), f"{bug.name} passes every graded cell"
+    key = f"{fn_name}/{bug.stem}"
+    assert key in MESSAGES, f"add the expected message of {key} to MESSAGES"
+    assert MESSAGES[key] in quietly(run, fn_name, fn).summary()
+
+
+def test_unimplemented_functions_get_one_clear_message():
+    def todo(*args, **kwargs):
+        raise NotImplementedError()
+    for fn_name in FUNCTIONS:
+        report = run(fn_name, todo)
+        assert not report.passed and len(report.results) == 1
+        assert "not implemented yet" in report.results[0].message
+
+
+def test_the_checks_hold_no_reference_implementation():
+    from logitlab.checks import sequence
+    text = open(sequence.__file__).read()
+    for fn_name in FUNCTIONS:
+        assert f"def {fn_name}" not in text
+
+
+def test_the_worked_numbers_of_the_curriculum(solutions):
+    logits = [[3.0, 1.0, 0.0], [0.5, 0.0, 2.0]]
+    losses = solutions["sequence_cross_entropy"](logits, [1, 2], reduction="none")
+    assert np.round(losses, 3).tolist() == [2.170, 0.306]
+    assert round(solutions["sequence_cross_entropy"](logits, [1, 2]), 3) == 1.238
+    assert round(solutions["sequence_perplexity"](logits, [1, 2]), 3) == round(math.exp(1.2381008659), 3)
+
+
+def test_perplexity_pools_tokens_where_a_mean_of_perplexities_would_not(solutions):
+    # one sequence with 1 supervised token, one with 3: the pooled value differs from
+    # both per-sequence averages, and the check tells the three apart
+    ppl = solutions["sequence_perplexity"]
+    logits = np.random.default_rng(0).normal(size=(2, 3, 4)) * 2
+    targets = np.array([[1, -100, -100], [0, 3, 2]])
+    per_seq = [ppl(logits[b], targets[b]) for b in range(2)]
+    pooled = ppl(logits, targets)
+    assert not math.isclose(pooled, np.mean(per_seq), rel_tol=1e-3)
+    losses = solutions["sequence_cross_entropy"](logits, targets, reduction="none")
+    assert math.isclose(pooled, math.exp(losses.sum() / 4), rel_tol=1e-12)
+
+
+def test_messages_never_show_the_expected_losses():
+    def slightly_off(logits, targets, ignore_index=-100, reduction="mean"):
+        z = np.asarray(logits, dtype=float)
+        t = np.asarray(targets)
+        keep = t != ignore_index
+        top = z.max(axis=-1, keepdims=True)
+        lse = np.log(np.exp(z - top).sum(axis=-1)) + top[..., 0]
+        picked = np.take_along_axis(z, np.where(keep, t, 0)[..., None], axis=-1)[..., 0]
+        losses = 1.01 * np.where(keep, lse - picked, 0.0)
+        if reduction == "none":
+            return losses
+        return float(losses.sum() / max(keep.sum(), 1)) if reduction == "mean" else float(losses.sum())
+    misses = run("sequence_cross_entropy", slightly_off).misses
+    assert misses and not any("2.17" in m.message or "1.238" in m.message for m in misses)
