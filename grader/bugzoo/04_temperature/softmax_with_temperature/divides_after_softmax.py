@@ -1,0 +1,12 @@
+# Divides the probabilities by T after the softmax instead of dividing the logits before it.
+import numpy as np
+
+
+def softmax_with_temperature(z, temperature, axis=-1):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    z = np.asarray(z)
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
+    exps = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return exps / exps.sum(axis=axis, keepdims=True) / temperature

@@ -1,0 +1,13 @@
+# Multiplies the logits by T, so a higher temperature sharpens the distribution instead of flattening it.
+import numpy as np
+
+
+def softmax_with_temperature(z, temperature, axis=-1):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    z = np.asarray(z)
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
+    scaled = z * temperature
+    exps = np.exp(scaled - np.max(scaled, axis=axis, keepdims=True))
+    return exps / exps.sum(axis=axis, keepdims=True)

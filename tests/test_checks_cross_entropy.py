@@ -1,0 +1,159 @@
+"""05_cross_entropy: the checks pass the solution, catch every bug in the zoo with a message
+naming its mistake, and each bug costs points only on its own function's cells."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from grader.course import BUGZOO
+from logitlab.checks import cases, run
+
+ASSIGNMENT = "05_cross_entropy"
+FUNCTIONS = ("cross_entropy", "cross_entropy_from_logits", "perplexity")
+BUGS = sorted((BUGZOO / ASSIGNMENT).glob("*/*.py"))
+
+# The words each bug's report must contain: the check names the mistake, not just "wrong".
+MESSAGES = {
+    "cross_entropy/sums_over_batch": "summed instead of averaged over the batch",
+    "cross_entropy/uses_log10": "used log10",
+    "cross_entropy/forgot_minus_sign": "forgot the minus sign",
+    "cross_entropy/log_of_one_minus_p": "took log of the target probability 1 - p",
+    "cross_entropy/onehot_times_log": "0 * log(0)",
+    "cross_entropy/clips_probabilities": "Do not clip",
+    "cross_entropy/column_block_indexing": "N x N block",
+    "cross_entropy_from_logits/log_of_softmax": "a tiny probability was materialised",
+    "cross_entropy_from_logits/no_max_shift": "exp(1000) overflows",
+    "cross_entropy_from_logits/forgot_target_logit": "forgot to subtract the target's logit",
+    "cross_entropy_from_logits/max_not_added_back": "did not add it back",
+    "cross_entropy_from_logits/sums_over_batch": "summed instead of averaged over the batch",
+    "perplexity/base_two": "used 2 ** loss",
+    "perplexity/exp_of_negative_loss": "1 / perplexity",
+    "perplexity/math_exp": "math.exp",
+    "perplexity/upcasts_float32": "came back as float64",
+}
+
+
+def bug_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+@pytest.fixture(scope="module")
+def nb(course):
+    """Setup, solution and test cells of the built source notebook."""
+    cells = course.source(ASSIGNMENT).cells
+    meta = [c.metadata.get("nbgrader", {}) for c in cells]
+    strip = lambda src: "\n".join(l for l in src.splitlines() if not l.lstrip().startswith("%"))  # noqa: E731
+    return SimpleNamespace(
+        setup=[c.source for c, m in zip(cells, meta) if m.get("grade_id") == "setup"][0],
+        solutions={m["grade_id"]: c.source for c, m in zip(cells, meta) if m.get("solution")},
+        tests={m["grade_id"]: strip(c.source) for c, m in zip(cells, meta) if m.get("grade")},
+    )
+
+
+def namespace(nb, **replacements: str) -> dict:
+    """The solved notebook's namespace, with some solution cells replaced."""
+    ns = {"__name__": "__main__"}
+    exec(nb.setup, ns)
+    for grade_id, source in nb.solutions.items():
+        exec(replacements.get(grade_id, source), ns)
+    return ns
+
+
+def graded_cells_pass(nb, ns: dict, function: str) -> dict[str, bool]:
+    """{grade_id: passed} for the test cells of `function`, each run on a copy of ns."""
+    results = {}
+    for grade_id in (f"test_{function}", f"test_{function}_edge"):
+        try:
+            with np.errstate(all="ignore"):
+                exec(nb.tests[grade_id], dict(ns))
+            results[grade_id] = True
+        except AssertionError:
+            results[grade_id] = False
+    return results
+
+
+def test_the_notebook_defines_the_contract(nb):
+    assert tuple(nb.solutions) == FUNCTIONS
+    assert sorted(nb.tests) == sorted(f"test_{f}{s}" for f in FUNCTIONS for s in ("", "_edge"))
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_function_has_core_and_edge_cases(function):
+    kinds = [c.edge for c in cases(function)]
+    assert kinds.count(False) >= 3 and kinds.count(True) >= 2
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_solution_passes_checks_and_hidden_tests(nb, function):
+    ns = namespace(nb)
+    report = run(function, ns[function])
+    assert report.passed, report.summary()
+    assert all(graded_cells_pass(nb, ns, function).values())
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_an_unimplemented_function_gets_one_clear_miss(function):
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+    report = run(function, stub)
+    assert [r.title for r in report.results] == ["is implemented"]
+
+
+def test_every_bug_has_an_expected_message():
+    assert sorted(MESSAGES) == sorted(bug_id(p) for p in BUGS)
+    for function in FUNCTIONS:
+        assert len([p for p in BUGS if p.parent.name == function]) >= 3
+
+
+@pytest.mark.parametrize("path", BUGS, ids=bug_id)
+def test_checks_catch_the_bug_and_name_it(nb, path):
+    function = path.parent.name
+    ns = namespace(nb, **{function: path.read_text()})
+    report = run(function, ns[function])
+    assert not report.passed, f"{bug_id(path)} passes every check"
+    messages = " | ".join(r.message for r in report.misses)
+    assert MESSAGES[bug_id(path)] in messages, messages
+
+
+@pytest.mark.parametrize("path", BUGS, ids=bug_id)
+def test_bug_fails_its_graded_cells_and_no_others(nb, path):
+    function = path.parent.name
+    ns = namespace(nb, **{function: path.read_text()})
+    assert not all(graded_cells_pass(nb, ns, function).values()), f"{bug_id(path)} keeps full marks"
+    for other in FUNCTIONS:
+        if other != function:
+            assert all(graded_cells_pass(nb, ns, other).values()), f"{bug_id(path)} costs points on {other}"
+
+
+def test_worked_numbers_of_the_curriculum(nb):
+    ns = namespace(nb)
+    ce, cefl, ppl = ns["cross_entropy"], ns["cross_entropy_from_logits"], ns["perplexity"]
+    assert round(cefl([2.0, 1.0, 0.1], 0), 2) == 0.42
+    assert round(cefl([3.0, 1.0, 0.0], 1), 2) == 2.17 and round(cefl([3.0, 1.0, 0.0], 0), 2) == 0.17
+    assert round(cefl([1.0, 0.0, -2.0], 1), 3) == 1.349 and round(cefl([1.0, 0.0, -2.0], 0), 3) == 0.349
+    assert round(cefl([[3.0, 1.0, 0.0], [0.5, 0.0, 2.0]], [1, 2]), 3) == 1.238
+    table = {0.99: 0.01, 0.90: 0.11, 0.80: 0.22, 0.50: 0.69, 0.10: 2.30, 0.01: 4.61}
+    assert {p: round(ce([p, 1 - p], 0), 2) for p in table} == table
+    assert ppl(ce([0.5, 0.5], 0)) == pytest.approx(2.0)
+
+
+def test_losses_agree_between_probabilities_and_logits(nb):
+    ns = namespace(nb)
+    rng = np.random.default_rng(0)
+    z = rng.normal(scale=3.0, size=(4, 5, 7))
+    t = rng.integers(0, 7, size=(4, 5))
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    probs = e / e.sum(axis=-1, keepdims=True)
+    assert ns["cross_entropy"](probs, t) == pytest.approx(ns["cross_entropy_from_logits"](z, t), rel=1e-12)
+
+
+def test_a_bad_target_is_a_clear_value_error(nb):
+    ns = namespace(nb)
+    for fn in (ns["cross_entropy"], ns["cross_entropy_from_logits"]):
+        with pytest.raises(ValueError, match="class indices from 0 to 2"):
+            fn([0.2, 0.3, 0.5], -1)  # numpy indexing would silently take the last class
+        with pytest.raises(ValueError, match="one integer class per row"):
+            fn([[0.2, 0.8], [0.5, 0.5]], [0.0, 1.0])
