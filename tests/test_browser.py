@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 import urllib.request
 
 import nbformat
@@ -38,8 +39,13 @@ STABILITY_DEMO = [
 ]
 
 
-def reference_softmax(z):
-    e = np.exp(np.asarray(z, dtype=float) - np.max(z))
+# The scores of 04's "The cat sat on the" example, as its temperature explorer shows them.
+CAT_SAT_LOGITS = [3.2, 2.5, 2.1, 1.0, -0.5, -1.2]
+
+
+def reference_softmax(z, temperature=1.0):
+    z = np.asarray(z, dtype=float) / temperature
+    e = np.exp(z - np.max(z))
     return e / e.sum()
 
 
@@ -73,17 +79,21 @@ def test_make_lab_starts_jupyterlab(tmp_path):
         assert "@jupyter-widgets/jupyterlab-manager" in page
 
 
+SERVED = ("02_softmax", "04_temperature")
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """One JupyterLab and one Chromium for this module, serving a solution-filled 02_softmax."""
+    """One JupyterLab and one Chromium for this module, serving solution-filled 02 and 04."""
     require_chromium()
     from grader.build import build_sources
 
     tmp = tmp_path_factory.mktemp("lab")
-    build_sources(["02_softmax"], tmp / "src")
     root = tmp / "root"
     root.mkdir()
-    shutil.copy(tmp / "src" / "02_softmax" / "02_softmax.ipynb", root)
+    for name in SERVED:
+        build_sources([name], tmp / "src")
+        shutil.copy(tmp / "src" / name / f"{name}.ipynb", root)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in STABILITY_DEMO])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, str(root / "stability_demo.ipynb"))
@@ -190,3 +200,73 @@ def test_stability_explorer_shows_overflow(page, lab_url):
     assert "3 of 3 entries are nan or inf" in text and "past the overflow point" in text
     assert re.search(r"refund\s+0\.844\s+reship\s+0\.114\s+escalate\s+0\.042", text)
     screenshot(page, "stability_explorer_overflow.png")
+
+
+def shown_column(page, column: str) -> list[float]:
+    """One column of the temperature explorer's table: ll-tempered, ll-filtered or ll-draws."""
+    return [float(t) for t in page.locator(f".ll-temperature .{column} .ll-value").all_text_contents()]
+
+
+def slider_temperature(readout) -> float:
+    """The temperature slider's exact value: its exponent sits on a grid of 0.01, and the
+    readout's two decimals are enough to tell which grid point."""
+    return 10 ** round(np.log10(float(readout.text_content())), 2)
+
+
+def wait_for_distribution(page, temperature: float, timeout_s: float = 15) -> list[float]:
+    """The shown distribution once it is softmax(logits / temperature) (each key press or
+    typed value is a round trip through the kernel, and the last one lands last)."""
+    expected = reference_softmax(CAT_SAT_LOGITS, temperature)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        shown = shown_column(page, "ll-tempered")
+        if len(shown) == len(expected) and np.allclose(shown, expected, atol=1.5e-3):
+            return shown
+        if time.monotonic() > deadline:
+            raise AssertionError(f"at T = {temperature:.4g} the explorer shows {shown}, "
+                                 f"expected about {np.round(expected, 3).tolist()}")
+        page.wait_for_timeout(200)
+
+
+@pytest.mark.timeout(90)
+def test_temperature_explorer_flattens_as_temperature_rises(page, lab_url):
+    open_notebook(page, lab_url, "04_temperature.ipynb")
+    run_all_cells(page)
+    table = page.locator(".ll-temperature")
+    table.wait_for(timeout=30_000)
+    temperature = slider(page, "temperature")
+    temperature.scroll_into_view_if_needed()
+    readout = temperature.locator(".widget-readout")
+    expect(readout).to_have_text("1.00", timeout=10_000)
+    cold = wait_for_distribution(page, 1.0)  # the learner's softmax_with_temperature at T = 1
+    assert cold[0] == 0.506 and shown_column(page, "ll-filtered") == cold  # both filters start off
+    assert sum(shown_column(page, "ll-draws")) == 300
+
+    # Arrow keys move the slider's exponent (log10 T) in steps of 0.01.
+    temperature.locator(".noUi-handle").focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    expect(readout).not_to_have_text("1.00", timeout=5_000)
+    t_keys = slider_temperature(readout)
+    assert 1.0 < t_keys < 2.0
+    warm = wait_for_distribution(page, t_keys)
+
+    # Type into the readout, as a learner can.
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("3")
+    page.keyboard.press("Enter")
+    expect(readout).to_have_text(re.compile(r"3\.0\d"), timeout=5_000)  # 3 snaps to 10^0.48 = 3.02
+    hot = wait_for_distribution(page, slider_temperature(readout))
+
+    # Higher temperature, flatter distribution: the top token loses, the tail gains.
+    assert cold[0] > warm[0] > hot[0] and max(hot) == hot[0]
+    assert cold[-1] < warm[-1] < hot[-1]
+    assert abs(sum(hot) - 1) < 0.004 and shown_column(page, "ll-filtered") == hot
+    draws = shown_column(page, "ll-draws")
+    assert sum(draws) == 300 and min(draws) > 0  # at T = 3 even "keyboard" gets drawn
+    expect(page.locator(".ll-temperature").locator("xpath=..")).to_contain_text("tokens kept: 6 of 6")
+    assert page.locator(".ll-problem").count() == 0
+    table.scroll_into_view_if_needed()
+    path = screenshot(page, "04_temperature_widget.png")
+    assert path.stat().st_size > 10_000

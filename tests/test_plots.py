@@ -119,3 +119,11 @@ def test_loss_curve_labels_the_curriculum_table():
 def test_loss_curve_bad_marks(marks):
     with pytest.raises(LogitlabInputError, match=re.escape("marks must be probabilities in (0, 1]")):
         plots.loss_curve(marks)
+
+
+def test_new_figure_and_to_png_serve_the_widgets():
+    fig = plots.new_figure(4.0, 2.0)
+    assert isinstance(fig, Figure) and tuple(fig.get_size_inches()) == (4.0, 2.0) and not fig.axes
+    fig.add_subplot().plot([0, 1], [1, 0], color=plots.MAIN)
+    png = plots.to_png(fig)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png == fig._repr_png_()

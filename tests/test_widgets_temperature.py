@@ -95,8 +95,10 @@ def test_unfinished_functions_give_messages_not_errors(fns):
 def test_garbage_from_the_learner_is_reported(fns):
     w = temperature_explorer(lambda z, t, axis=-1: np.ones(3), *fns[1:])
     assert w.tempered is None and any("shape" in p for p in w.problems)
-    w = temperature_explorer(lambda z, t, axis=-1: np.asarray(z) / t, *fns[1:])
-    assert any("not a distribution" in p for p in w.problems)
+    w = temperature_explorer(lambda z, t, axis=-1: np.asarray(z) / t, *fns[1:])  # logits, not probabilities
+    assert w.tempered is None and any("returned negative values" in p for p in w.problems)
+    w = temperature_explorer(lambda z, t, axis=-1: np.exp(np.asarray(z) / t), *fns[1:])  # never normalised
+    assert w.tempered is None and any("sums to" in p and "not 1" in p for p in w.problems)
     w = temperature_explorer(*fns[:3], lambda logits, **kw: 99)
     assert w.counts is None and any("not a token id" in p for p in w.problems)
     w = temperature_explorer(*fns[:3], lambda logits, **kw: 1 / 0)

@@ -38,15 +38,21 @@ def _figure_class():
         """A Figure that shows itself as a PNG in Jupyter even when pyplot was never imported."""
 
         def _repr_png_(self) -> bytes:
-            buf = io.BytesIO()
-            self.savefig(buf, format="png", bbox_inches="tight")
-            return buf.getvalue()
+            return to_png(self)
 
     return CourseFigure
 
 
-def _figure(width: float = 6.0, height: float = 3.5):
+def new_figure(width: float = 6.0, height: float = 3.5):
+    """An empty course Figure (constrained layout), `width` x `height` inches."""
     return _figure_class()(figsize=(width, height), layout="constrained")
+
+
+def to_png(fig) -> bytes:
+    """The PNG bytes of `fig`, cropped to what is drawn (for an ipywidgets Image, or a file)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
 
 
 def _finite_number(arg: str, value: object) -> float:
@@ -69,7 +75,7 @@ def probability_bars(probs: Sequence[float], labels: Sequence[str] | None = None
         raise LogitlabInputError(f"probs sums to {p.sum():.4g}, not 1: pass probabilities "
                                  "(softmax of the logits), not the logits themselves")
     names = as_labels("labels", labels, p.size)
-    fig = _figure(max(3.0, 0.9 * p.size + 1.5), 3.2)
+    fig = new_figure(max(3.0, 0.9 * p.size + 1.5), 3.2)
     ax = fig.add_subplot()
     bars = ax.bar(range(p.size), p, color=MAIN)
     ax.bar_label(bars, labels=[f"{v:.3f}" for v in p], padding=2)
@@ -92,7 +98,7 @@ def exp_curve(xmin: float = -10.0, xmax: float = 800.0):
     if lo >= hi:
         raise LogitlabInputError(f"xmin must be less than xmax, got xmin={lo}, xmax={hi}")
     x = np.linspace(lo, min(hi, OVERFLOW), 400) if lo < OVERFLOW else np.array([])
-    fig = _figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     # log10(e^x) = x / ln 10 is plotted, not e^x itself, so the curve never overflows.
     ax.plot(x, x / np.log(10), color=MAIN, label="$e^x$ (float64)")
@@ -117,7 +123,7 @@ def loss_curve(marks: Sequence[float] = (0.99, 0.9, 0.5, 0.1, 0.01)):
     if ((m <= 0) | (m > 1)).any():
         raise LogitlabInputError(f"marks must be probabilities in (0, 1], got {m}")
     p = np.geomspace(1e-3, 1.0, 400)
-    fig = _figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     ax.plot(p, -np.log(p), color=MAIN)
     ax.scatter(m, -np.log(m), color=ACCENT, zorder=3)

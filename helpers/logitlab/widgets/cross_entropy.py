@@ -9,43 +9,19 @@ or broken function shows a short note instead of a curve.
 """
 from __future__ import annotations
 
-import html
 import math
-import warnings
 from collections.abc import Callable
 
 import ipywidgets as w
 import numpy as np
 
 from ..errors import LogitlabInputError, require_callable
-from ._base import NOT_IMPLEMENTED, action, fn_name, placeholder, under_grading
+from ..plots import ACCENT as MARK, MAIN as CURVE
+from ._base import call_learner, placeholder, problem_html, under_grading
 
-CURVE, MARK, GUIDE, BAD = "#0072B2", "#E69F00", "#999999", "#D55E00"  # Okabe-Ito and grey
+GUIDE = "#999999"  # grey: the 1 - p comparison line, not part of any answer
 GRID = np.round(np.linspace(0.01, 0.99, 99), 2)  # the slider's values
 WIDTH, HEIGHT, PAD = 440, 270, 42  # SVG size and the margin that holds the axis labels
-
-
-def _ask(fn: Callable, *args) -> tuple[object, str | None]:
-    """(answer, None) from the learner's function, or (None, what went wrong)."""
-    try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fn(*args), None
-    except NotImplementedError:
-        return None, f"{fn_name(fn)} {NOT_IMPLEMENTED}"
-    except Exception as exc:  # a learner's bug becomes a message, not a traceback
-        return None, f"{fn_name(fn)} raised {type(exc).__name__}: {exc}"
-
-
-def _number(fn: Callable, value, what: str) -> tuple[float | None, str | None]:
-    """A returned value as a real number (nan and inf allowed), or a problem."""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None, f"{fn_name(fn)} returned {type(value).__name__} for {what}, not a number"
-    if arr.ndim != 0:
-        return None, f"{fn_name(fn)} returned an array of shape {arr.shape} for {what}, not one number"
-    return float(arr), None
 
 
 class LossExplorer(w.VBox):
@@ -67,9 +43,7 @@ class LossExplorer(w.VBox):
         self._refresh()
 
     def _loss_at(self, p: float) -> tuple[float | None, str | None]:
-        fn = self.fns[0]
-        value, problem = _ask(fn, np.array([p, 1.0 - p]), 0)
-        return (None, problem) if problem else _number(fn, value, f"probs [{p:.2f}, {1 - p:.2f}], target 0")
+        return call_learner(self.fns[0], np.array([p, 1.0 - p]), 0, shape=())
 
     def _compute_curve(self) -> tuple[np.ndarray | None, str | None]:
         losses = []
@@ -88,9 +62,7 @@ class LossExplorer(w.VBox):
         if problem:
             self.problems.append(problem)
         elif self.fns[1] is not None:
-            value, problem = _ask(self.fns[1], self.loss)
-            if not problem:
-                self.ppl, problem = _number(self.fns[1], value, f"a loss of {self.loss:.4g}")
+            self.ppl, problem = call_learner(self.fns[1], self.loss, shape=())
             if problem:
                 self.problems.append(problem)
         self.plot.value = self._svg(p)
@@ -104,8 +76,7 @@ class LossExplorer(w.VBox):
             parts.append(f"your perplexity = <b>{self.ppl:.2f}</b>")
         elif self.fns[1] is None:
             parts.append("(pass your perplexity function to see the perplexity)")
-        notes = "".join(f'<p class="ll-problem" style="color:{BAD}">{html.escape(m)} - {action(m)}.</p>'
-                        for m in dict.fromkeys(self.problems))
+        notes = "".join(problem_html(m) for m in dict.fromkeys(self.problems))
         return f"<p>{', '.join(parts)}</p>{notes}"
 
     def _svg(self, p: float) -> str:

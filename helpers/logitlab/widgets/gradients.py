@@ -17,27 +17,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import ipywidgets as w
 
-from ..errors import LogitlabInputError, as_labels, as_vector, require_callable
-from ..plots import ACCENT, MAIN, WARN, _figure
-from ._base import action, call_learner, fn_name, placeholder, under_grading
-
-ATOL = 1e-6
-NUM = ' style="text-align:right;padding:2px 10px"'
-
-
-def _bound(fn: Callable, call: Callable) -> Callable:
-    """A one-argument stand-in for `fn` that keeps its name (for call_learner's messages)."""
-    call.__name__ = fn_name(fn)
-    return call
+from ..errors import LogitlabInputError, as_labels, require_callable
+from ..plots import ACCENT, MAIN, WARN, new_figure, to_png
+from ._base import (ATOL, NUM, call_learner, finite_logits, fn_name, placeholder, problem_html,
+                    table_html, under_grading)
 
 
 def _vec(v: np.ndarray) -> str:
     return "[" + ", ".join(f"{x:.3f}" for x in v) + "]"
-
-
-def _problem_html(problem: str, what: str) -> str:
-    return (f'<p class="ll-problem" style="color:{WARN}">{html.escape(problem)} - '
-            f"{action(problem)} to {what}.</p>")
 
 
 # ---- gradient descent on the logits --------------------------------------------
@@ -65,7 +52,7 @@ class DescentExplorer(w.VBox):
 
     def _state(self, z: np.ndarray, lr: float | None) -> tuple[dict | None, str | None]:
         """Everything shown for logits z, or a problem with the learner's function."""
-        g, problem = call_learner(_bound(self.grad_fn, lambda v: self.grad_fn(v, self.target)), z)
+        g, problem = call_learner(self.grad_fn, z, self.target, shape=z.shape)
         if problem:
             return None, problem
         p = g + self.onehot
@@ -95,7 +82,7 @@ class DescentExplorer(w.VBox):
 
     def _render(self) -> None:
         if not self.history:
-            self.table.value = _problem_html(self.problem, "take gradient-descent steps")
+            self.table.value = problem_html(self.problem, "take gradient-descent steps")
             return
         t = self.target
         head = ("<tr><th>step</th><th>lr</th><th>logits</th><th>p</th>"
@@ -111,9 +98,8 @@ class DescentExplorer(w.VBox):
                    f"<b>{html.escape(self.labels[t])}</b>. After {len(self.history) - 1} step(s): "
                    f"p({html.escape(self.labels[t])}) {first['p'][t]:.3f} &rarr; {last['p'][t]:.3f}, "
                    f"loss {first['loss']:.3f} &rarr; {last['loss']:.3f}.</p>")
-        note = _problem_html(self.problem, "take more steps") if self.problem else ""
-        self.table.value = (f"{summary}<table style='border-collapse:collapse'>{head}{''.join(rows)}</table>"
-                            f"{note}")
+        note = problem_html(self.problem, "take more steps") if self.problem else ""
+        self.table.value = summary + table_html("ll-descent", head + "".join(rows)) + note
 
 
 def descent_explorer(grad_fn: Callable, logits: Sequence[float] = (3.0, 1.0, 0.0), target: int = 1,
@@ -126,9 +112,7 @@ def descent_explorer(grad_fn: Callable, logits: Sequence[float] = (3.0, 1.0, 0.0
     if under_grading():
         return placeholder("gradient-descent explorer")
     require_callable("grad_fn", grad_fn)
-    z = as_vector("logits", logits, min_len=2)
-    if not np.isfinite(z).all():
-        raise LogitlabInputError(f"logits must be finite numbers, got {z}")
+    z = finite_logits(logits, min_len=2)
     if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or not 0 <= target < z.size:
         raise LogitlabInputError(f"target must be a class index from 0 to {z.size - 1}, got {target!r}")
     if not 0.05 <= float(lr) <= 5.0:
@@ -175,7 +159,7 @@ class EpsExplorer(w.VBox):
         """The learner's derivative estimate at the point, with step eps."""
         x0 = np.array([FUNCTIONS[self.function.value][3]])
         f = self._f()
-        out, problem = call_learner(_bound(self.numgrad_fn, lambda x: self.numgrad_fn(f, x, eps=eps)), x0)
+        out, problem = call_learner(self.numgrad_fn, f, x0, eps=eps, shape=x0.shape)
         if problem:
             return None, problem
         return float(out[0]), None
@@ -201,13 +185,13 @@ class EpsExplorer(w.VBox):
 
     def _redraw(self, _change=None) -> None:
         if self.problem:
-            self.readout.value = _problem_html(self.problem, "see its error against eps")
+            self.readout.value = problem_html(self.problem, "see its error against eps")
             self.image.value = b""
             return
         eps = float(self.eps.value)
         est, problem = self._estimate(eps)
         if problem:
-            self.readout.value = _problem_html(problem, "see its error against eps")
+            self.readout.value = problem_html(problem, "see its error against eps")
             return
         exact = FUNCTIONS[self.function.value][1](FUNCTIONS[self.function.value][3])
         err = abs(est - exact)
@@ -221,7 +205,7 @@ class EpsExplorer(w.VBox):
 
     def _plot(self, eps: float, err: float, trunc: np.ndarray, rounding: np.ndarray) -> bytes:
         floor = 1e-18  # an error of exactly 0 cannot sit on a log axis
-        fig = _figure(6.4, 3.8)
+        fig = new_figure(6.4, 3.8)
         ax = fig.add_subplot()
         ax.loglog(EPS_GRID, np.maximum(self.errors, floor), "o-", color=MAIN, ms=3,
                   label=f"error of your {fn_name(self.numgrad_fn)}")
@@ -235,7 +219,7 @@ class EpsExplorer(w.VBox):
         ax.set_title(f"Central differences of {self.function.value}"
                      + (" (f in float32)" if self.float32.value else ""))
         ax.legend(loc="lower left", fontsize=8)
-        return fig._repr_png_()
+        return to_png(fig)
 
 
 def eps_explorer(numgrad_fn: Callable, eps: float = 1e-5):

@@ -10,30 +10,17 @@ from __future__ import annotations
 
 import html
 import math
-import warnings
 from collections.abc import Callable, Sequence
 
 import ipywidgets as w
 import numpy as np
 
-from ..errors import LogitlabInputError, as_labels, as_vector, require_callable
-from ._base import NOT_IMPLEMENTED, action, fn_name, placeholder, under_grading
+from ..errors import as_labels, require_callable
+from ..plots import ACCENT as NEGATIVE, MAIN as POSITIVE, OKABE_ITO
+from ._base import (NUM, SLIDER_RANGE, call_learner, finite_logits, fn_name, logit_sliders,
+                    placeholder, problem_html, table_html, under_grading)
 
-SLIDER_RANGE = 10.0
-POSITIVE, NEGATIVE, WINNER, BAD = "#0072B2", "#E69F00", "#009E73", "#D55E00"  # Okabe-Ito
-NUM = ' style="text-align:right"'
-
-
-def _ask(fn: Callable, *args) -> tuple[object, str | None]:
-    """(answer, None) from the learner's function, or (None, what went wrong)."""
-    try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fn(*args), None
-    except NotImplementedError:
-        return None, f"{fn_name(fn)} {NOT_IMPLEMENTED}"
-    except Exception as exc:  # a learner's bug becomes a message, not a traceback
-        return None, f"{fn_name(fn)} raised {type(exc).__name__}: {exc}"
+WINNER = OKABE_ITO["bluish green"]
 
 
 def _bar(value: float, span: float) -> str:
@@ -56,16 +43,8 @@ class LogitExplorer(w.VBox):
         self.fns = (predicted_label_fn, is_distribution_fn)
         self.labels = labels
         self.span = max(SLIDER_RANGE, math.ceil(abs(logits).max()))
-        style = {"description_width": f"{min(max(map(len, labels)), 20) * 0.6 + 1:.1f}em"}
-        self.sliders = [
-            w.FloatSlider(value=float(v), min=-self.span, max=self.span, step=0.1, description=label,
-                          continuous_update=True, readout_format=".1f", style=style,
-                          layout=w.Layout(width="30em"))
-            for v, label in zip(logits, labels)
-        ]
+        self.sliders = logit_sliders(logits, labels, -self.span, self.span, self._refresh)
         self.output = w.HTML()
-        for slider in self.sliders:
-            slider.observe(self._refresh, names="value")
         super().__init__([*self.sliders, self.output])
         self._refresh()
 
@@ -78,11 +57,11 @@ class LogitExplorer(w.VBox):
     def _prediction(self, scores: list[float]) -> tuple[str | None, str]:
         """(the winning label or None, a line of HTML saying what the learner's function said)."""
         fn = self.fns[0]
-        answer, problem = _ask(fn, list(scores), list(self.labels))
+        answer, problem = call_learner(fn, scores, list(self.labels))
         if problem is None and not (isinstance(answer, str) and answer in self.labels):
             problem = f"{fn_name(fn)} returned {answer!r:.40}, which is not one of the labels"
         if problem:
-            return None, self._problem(problem)
+            return None, problem_html(problem)
         return answer, (f'<p>your {html.escape(fn_name(fn))} says: '
                         f'<b class="ll-predicted" style="color:{WINNER}">{html.escape(answer)}</b></p>')
 
@@ -90,15 +69,11 @@ class LogitExplorer(w.VBox):
         fn = self.fns[1]
         if fn is None:
             return ""
-        answer, problem = _ask(fn, list(scores))
+        answer, problem = call_learner(fn, scores)
         if problem:
-            return self._problem(problem)
+            return problem_html(problem)
         return (f'<p>your {html.escape(fn_name(fn))} says: '
                 f'<b class="ll-distribution">{html.escape(repr(answer))}</b></p>')
-
-    @staticmethod
-    def _problem(problem: str) -> str:
-        return f'<p class="ll-problem" style="color:{BAD}">{html.escape(problem)} - {action(problem)}.</p>'
 
     def _render(self, scores: list[float]) -> str:
         winner, said = self._prediction(scores)
@@ -109,9 +84,7 @@ class LogitExplorer(w.VBox):
                         f"<td>{_bar(s, self.span)}</td></tr>")
         rows.append('<tr style="border-top:1px solid currentColor"><td>sum</td>'
                     f'<td class="ll-sum"{NUM}>{sum(scores):.1f}</td><td></td></tr>')
-        style = "<style>.ll-logits td {padding: 2px 10px}</style>"
-        return (f'{style}<table class="ll-logits" style="border-collapse:collapse">{"".join(rows)}</table>'
-                f"{said}{self._distribution(scores)}")
+        return table_html("ll-logits", "".join(rows)) + said + self._distribution(scores)
 
 
 def logit_explorer(predicted_label_fn: Callable, logits: Sequence[float] = (2.0, 1.0, 0.1),
@@ -127,7 +100,5 @@ def logit_explorer(predicted_label_fn: Callable, logits: Sequence[float] = (2.0,
     require_callable("predicted_label_fn", predicted_label_fn)
     if is_distribution_fn is not None:
         require_callable("is_distribution_fn", is_distribution_fn)
-    z = as_vector("logits", logits)
-    if not np.isfinite(z).all():
-        raise LogitlabInputError(f"logits must be finite numbers (a slider cannot sit at inf), got {z}")
+    z = finite_logits(logits)
     return LogitExplorer(predicted_label_fn, is_distribution_fn, z, as_labels("labels", labels, z.size))

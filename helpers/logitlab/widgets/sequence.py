@@ -16,9 +16,8 @@ import numpy as np
 import ipywidgets as w
 
 from ..errors import require_callable
-from ..plots import _figure
-from ._base import call_learner, fn_name, placeholder, under_grading
-from .gradients import _bound, _problem_html
+from ..plots import new_figure, to_png
+from ._base import call_learner, fn_name, placeholder, problem_html, under_grading
 
 IGNORE = -100
 PAD = "<pad>"
@@ -81,31 +80,29 @@ class SequenceLossExplorer(w.VBox):
             targets = np.where(self.batch.is_pad, IGNORE, targets)
         if not self.prompt_mask.value:
             return targets, None
-        lengths = self.batch.prompt_lengths
-        out, problem = call_learner(_bound(self.mask_fn, lambda t: self.mask_fn(t, lengths.copy())), targets)
+        out, problem = call_learner(self.mask_fn, targets, self.batch.prompt_lengths, shape=targets.shape)
         if problem:
             return targets, problem
         return out.astype(np.int64), None
 
     def _losses(self, targets: np.ndarray) -> tuple[np.ndarray | None, float | None, str | None]:
         fn, logits = self.loss_fn, self.batch.logits
-        losses, problem = call_learner(_bound(fn, lambda t: fn(logits.copy(), t, reduction="none")), targets)
+        losses, problem = call_learner(fn, logits, targets, reduction="none", shape=targets.shape)
         if problem:
             return None, None, problem
-        # call_learner compares the result's shape with its argument's: a 0-d stand-in asks for one number
-        mean, problem = call_learner(_bound(fn, lambda _: fn(logits.copy(), targets.copy())), np.zeros(()))
+        mean, problem = call_learner(fn, logits, targets, shape=())
         if problem:
             return None, None, problem
         if (losses[targets == IGNORE] != 0).any():
             return None, None, f"{fn_name(fn)}(..., reduction='none') is not 0 at ignored positions"
-        return losses, float(mean), None
+        return losses, mean, None
 
     def _refresh(self, _change=None) -> None:
         targets, mask_problem = self._masked_targets()
         self.targets = targets
         self.losses, self.mean_loss, problem = self._losses(targets)
         self.perplexity = None if self.mean_loss is None else math.exp(self.mean_loss)
-        notes = "".join(_problem_html(p, "use this toggle" if p is mask_problem else "see the losses")
+        notes = "".join(problem_html(p, "use this toggle" if p is mask_problem else "see the losses")
                         for p in (mask_problem, problem) if p)
         if self.losses is None:
             self.readout.value, self.image.value = notes, b""
@@ -121,7 +118,7 @@ class SequenceLossExplorer(w.VBox):
         ignored = targets == IGNORE
         shown = np.ma.masked_array(self.losses, mask=ignored)
         b, t = targets.shape
-        fig = _figure(1.05 * t + 1.8, 0.8 * b + 1.4)
+        fig = new_figure(1.05 * t + 1.8, 0.8 * b + 1.4)
         ax = fig.add_subplot()
         cmap = _cmap()
         im = ax.imshow(shown, cmap=cmap, vmin=0.0, vmax=max(3.0, float(shown.max())), aspect="auto")
@@ -136,7 +133,7 @@ class SequenceLossExplorer(w.VBox):
         ax.set_ylabel("sequence")
         ax.set_title("Loss at each position; grey = ignored")
         fig.colorbar(im, ax=ax, label="loss  -log p(target)")
-        return fig._repr_png_()
+        return to_png(fig)
 
 
 def _cmap():

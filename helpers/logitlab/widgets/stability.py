@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import ipywidgets as w
 
-from ..errors import LogitlabInputError, as_labels, as_vector, require_callable
+from ..errors import as_labels, require_callable
 from ..plots import OKABE_ITO, OVERFLOW
-from ._base import action, call_learner, fn_name, placeholder, under_grading
+from ._base import (call_learner, finite_logits, fn_name, placeholder, problem_html, table_html,
+                    under_grading)
 
 # exp(x) is inf in float64 past OVERFLOW ~ 709.78 (see plots), and rounds to 0 below
 # log(half the smallest subnormal) ~ -745.13.
@@ -69,10 +70,9 @@ class StabilityExplorer(w.VBox):
 
     def _column(self, kind: str, fn: Callable, z: np.ndarray) -> str:
         title = f"<h4>{kind}: your {html.escape(fn_name(fn))}</h4>"
-        out, problem = call_learner(fn, z)
+        out, problem = call_learner(fn, z, shape=z.shape)
         if problem:
-            return (f'{title}<p class="ll-problem" style="color:{BAD}">'
-                    f"{html.escape(problem)} - {action(problem)}.</p>")
+            return title + problem_html(problem)
         rows = "".join(f"<tr><td>{html.escape(l)}</td><td>{_cell(v)}</td></tr>"
                        for l, v in zip(self.labels, out))
         bad = int((~np.isfinite(out)).sum())
@@ -81,7 +81,7 @@ class StabilityExplorer(w.VBox):
                        f"{bad} of {out.size} entries are nan or inf</p>")
         else:
             verdict = f'<p class="ll-verdict" style="color:{GOOD}">all finite, sum = {out.sum():.3f}</p>'
-        return f"{title}<table>{rows}</table>{verdict}"
+        return title + table_html("ll-stability", rows) + verdict
 
     def _note(self, z: np.ndarray) -> str:
         top = z.max()
@@ -107,7 +107,5 @@ def stability_explorer(naive_fn: Callable, stable_fn: Callable,
         return placeholder("stability explorer")
     require_callable("naive_fn", naive_fn)
     require_callable("stable_fn", stable_fn)
-    z = as_vector("logits", logits)
-    if not np.isfinite(z).all():
-        raise LogitlabInputError(f"logits must be finite numbers, got {z}")
+    z = finite_logits(logits)
     return StabilityExplorer(naive_fn, stable_fn, z, as_labels("labels", labels, z.size))

@@ -10,59 +10,19 @@ filter is off. An unfinished or broken function shows a short note instead.
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Callable, Sequence
 
 import ipywidgets as w
 import numpy as np
 
-from ..errors import LogitlabInputError, as_labels, as_vector, require_callable
-from ._base import NOT_IMPLEMENTED, action, fn_name, placeholder, under_grading
+from ..errors import LogitlabInputError, as_labels, require_callable
+from ..plots import ACCENT as DRAWS, MAIN as PROB, OKABE_ITO
+from ._base import (bar_html, call_learner, distribution_problem, finite_logits, fn_name, placeholder,
+                    problem_html, table_html, under_grading)
 
-PROB, DRAWS, FADED, BAD = "#0072B2", "#E69F00", "#56B4E9", "#D55E00"  # Okabe-Ito
+FADED = OKABE_ITO["sky blue"]
 DEFAULT_WORDS = ("mat", "floor", "sofa", "roof", "moon", "keyboard")
 DEFAULT_LOGITS = (3.2, 2.5, 2.1, 1.0, -0.5, -1.2)
-
-
-def _ask(fn: Callable, *args, **kwargs) -> tuple[object, str | None]:
-    """(answer, None) from the learner's function, or (None, what went wrong)."""
-    try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fn(*args, **kwargs), None
-    except NotImplementedError:
-        return None, f"{fn_name(fn)} {NOT_IMPLEMENTED}"
-    except Exception as exc:  # a learner's bug becomes a message, not a traceback
-        return None, f"{fn_name(fn)} raised {type(exc).__name__}: {exc}"
-
-
-def _as_logits(fn: Callable, value, size: int) -> tuple[np.ndarray | None, str | None]:
-    """What a filter returned, if it is one number per token."""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None, f"{fn_name(fn)} returned {type(value).__name__}, not logits"
-    if arr.shape != (size,):
-        return None, f"{fn_name(fn)} returned shape {arr.shape}, expected ({size},)"
-    if np.isnan(arr).any() or (arr == -np.inf).all():
-        return None, f"{fn_name(fn)} left no usable logit (nan, or every entry -inf)"
-    return arr, None
-
-
-def _as_distribution(fn: Callable, value, size: int) -> tuple[np.ndarray | None, str | None]:
-    """What softmax_with_temperature returned, if it is a probability vector."""
-    arr, problem = _as_logits(fn, value, size)
-    if problem:
-        return None, problem
-    if not np.isfinite(arr).all() or (arr < 0).any() or abs(arr.sum() - 1.0) > 1e-6:
-        return None, f"{fn_name(fn)} returned {np.round(arr, 3).tolist()}, which is not a distribution"
-    return arr, None
-
-
-def _bar(fraction: float, colour: str) -> str:
-    width = 100 * min(max(fraction, 0.0), 1.0)
-    return ('<div style="width:180px;height:0.9em;background:var(--jp-layout-color3,#eee)">'
-            f'<div style="width:{width:.1f}%;height:100%;background:{colour}"></div></div>')
 
 
 class TemperatureExplorer(w.VBox):
@@ -111,10 +71,9 @@ class TemperatureExplorer(w.VBox):
 
     def _distribution(self, z: np.ndarray, temperature: float) -> np.ndarray | None:
         swt = self.fns[0]
-        value, problem = _ask(swt, z.copy(), temperature)
-        if not self._note(problem):
-            return None
-        probs, problem = _as_distribution(swt, value, z.size)
+        probs, problem = call_learner(swt, z, temperature, shape=z.shape)
+        if problem is None:
+            problem = distribution_problem(fn_name(swt), probs)
         return probs if self._note(problem) else None
 
     def _filtered(self) -> np.ndarray | None:
@@ -124,10 +83,9 @@ class TemperatureExplorer(w.VBox):
         for fn, arg in ((self.fns[1], s["top_k"]), (self.fns[2], s["top_p"])):
             if arg is None:
                 continue
-            value, problem = _ask(fn, z.copy(), arg)
-            if not self._note(problem):
-                return None
-            z, problem = _as_logits(fn, value, self.logits.size)
+            z, problem = call_learner(fn, z, arg, shape=self.logits.shape)
+            if problem is None and (np.isnan(z).any() or (z == -np.inf).all()):
+                problem = f"{fn_name(fn)} left no usable logit (nan, or every entry -inf)"
             if not self._note(problem):
                 return None
         return self._distribution(z, 1.0)
@@ -137,7 +95,7 @@ class TemperatureExplorer(w.VBox):
         rng = np.random.default_rng(self.seed)  # the same seed on every refresh: a stable picture
         draws = []
         for _ in range(self.n_samples):
-            token, problem = _ask(sampler, self.logits.copy(), rng=rng, **self.settings())
+            token, problem = call_learner(sampler, self.logits, rng=rng, **self.settings())
             if not self._note(problem):
                 return None
             if isinstance(token, bool) or not isinstance(token, (int, np.integer)) \
@@ -154,19 +112,19 @@ class TemperatureExplorer(w.VBox):
         rows = []
         for i, label in enumerate(self.labels):
             cells = [f"<td>{html.escape(label)}</td>"]
-            for values, colour, total in ((self.tempered, FADED, 1.0), (self.probs, PROB, 1.0),
-                                          (self.counts, DRAWS, self.n_samples)):
+            for cls, values, colour, total in (("ll-tempered", self.tempered, FADED, 1.0),
+                                               ("ll-filtered", self.probs, PROB, 1.0),
+                                               ("ll-draws", self.counts, DRAWS, self.n_samples)):
                 if values is None:
-                    cells.append("<td>-</td>")
+                    cells.append(f'<td class="{cls}">-</td>')
                 else:
                     text = f"{values[i]:.3f}" if total == 1.0 else f"{int(values[i])}"
-                    cells.append(f'<td><div style="display:flex;gap:6px;align-items:center">'
-                                 f"{_bar(values[i] / total, colour)}<span>{text}</span></div></td>")
+                    cells.append(f'<td class="{cls}">{bar_html(values[i] / total, colour, 180)} '
+                                 f'<span class="ll-value">{text}</span></td>')
             rows.append(f"<tr>{''.join(cells)}</tr>")
         kept = "" if self.probs is None else f"<p>tokens kept: {int((self.probs > 0).sum())} of {self.logits.size}</p>"
-        notes = "".join(f'<p class="ll-problem" style="color:{BAD}">{html.escape(p)} - {action(p)}.</p>'
-                        for p in dict.fromkeys(self.problems))
-        return f"<table>{head}{''.join(rows)}</table>{kept}{notes}"
+        notes = "".join(problem_html(p) for p in dict.fromkeys(self.problems))
+        return table_html("ll-temperature", head + "".join(rows)) + kept + notes
 
 
 def temperature_explorer(softmax_with_temperature: Callable, top_k_filter: Callable,
@@ -182,9 +140,7 @@ def temperature_explorer(softmax_with_temperature: Callable, top_k_filter: Calla
     for arg, fn in (("softmax_with_temperature", softmax_with_temperature), ("top_k_filter", top_k_filter),
                     ("top_p_filter", top_p_filter), ("sample_next_token", sample_next_token)):
         require_callable(arg, fn)
-    z = as_vector("logits", logits, min_len=2)
-    if not np.isfinite(z).all():
-        raise LogitlabInputError(f"logits must be finite numbers, got {z}")
+    z = finite_logits(logits, min_len=2)
     if labels is None and tuple(logits) == DEFAULT_LOGITS:
         labels = DEFAULT_WORDS
     if isinstance(n_samples, bool) or not isinstance(n_samples, int) or not 1 <= n_samples <= 5000:
