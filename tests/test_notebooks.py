@@ -78,3 +78,38 @@ def test_every_test_fails_on_the_untouched_student_notebook(tmp_path, name):
     student.write_bytes((NOTEBOOKS / name / f"{name}.ipynb").read_bytes())
     run = _validate(student, "--invert")
     assert "Success! The notebook does not pass any tests." in run.stdout, run.stdout + run.stderr
+
+
+# The worked figures of the curriculum, as each executed solution notebook prints them
+# (white space folded). They are computed in the notebook, never typed into prose.
+FIGURES = {
+    "01_logits": ["sum of the logits : 4.0", "128,000 logits per position", "4.2 GB"],
+    "02_softmax": ["[7.389 2.718 1.105]", "11.212", "[0.659 0.242 0.099]", "0.999995",
+                   "sum of the rounded exps = 23.81", "[0.844 0.114 0.042]"],
+    "03_stability": ["709.78", "88.72", "softmax([1000, 998, 997]) = [nan nan nan]",
+                     "softmax = [0.844 0.114 0.042]"],
+    "04_temperature": ["T = 0.5: z / T = [6. 2. 0.] probabilities = [0.98 0.018 0.002]",
+                       "probabilities = [0.844 0.114 0.042]",
+                       "probabilities = [0.629 0.231 0.14 ]"],
+    "05_cross_entropy": ["loss = 0.417", "loss = 2.170", "loss = 0.170", "loss = 1.349",
+                         "loss = 0.349", "0.99 0.01", "0.90 0.11", "0.80 0.22", "0.50 0.69 2.0",
+                         "0.10 2.30", "0.01 4.61", "[ 0.9993 -0.9997 0.0003]",
+                         "[ 0.001 -0.0007 -0.0003]"],
+    "06_gradients": ["p - y = [ 0.844 -0.886 0.042]", "p(reship): 0.114 -> 0.23",
+                     "loss: 2.17 -> 1.469", "[0.9993, -0.9997, 0.0003]",
+                     "[0.001, -0.0007, -0.0003]"],
+    "07_sequence_loss": ["per-position losses: 2.170, 0.306", "mean loss : 1.238"],
+}
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_worked_figures_are_computed_in_the_notebook(executed, name):
+    if name not in executed:
+        pytest.fail(f"{name} has no source notebook")
+    printed = _fold(_text(executed[name]))
+    missing = [f for f in FIGURES[name] if _fold(f) not in printed]
+    assert not missing, f"{name} does not print: {missing}"
