@@ -3,19 +3,69 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, without the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .grade import DEFAULT_TIMEOUT
+    parser = _Parser(prog="python -m grader", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="rebuild notebooks/ from solutions/")
     b.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
-    args = parser.parse_args(argv)
+    m = sub.add_parser("bench", help="print performance figures (make bench)")
+    m.add_argument("sections", nargs="*", help="numerics, widgets, notebooks (default: all)")
+    g = sub.add_parser("grade", help="autograde submissions in parallel",
+                       description="Autograde <student_id>/<assignment_id>/<assignment_id>.ipynb "
+                                   "submissions; SUBMISSIONS is never written to.")
+    g.add_argument("submissions", type=Path, help="folder of <student_id>/<assignment_id>/")
+    g.add_argument("--output", "-o", type=Path, required=True,
+                   help="folder for grades.csv, summary.csv and graded notebooks")
+    g.add_argument("--jobs", "-j", default=None, help="parallel workers (default: all cores)")
+    g.add_argument("--student", help="grade only this student")
+    g.add_argument("--assignment", help="grade only this assignment")
+    g.add_argument("--force", action="store_true", help="regrade what is already graded")
+    g.add_argument("--timeout", default=str(DEFAULT_TIMEOUT),
+                   help="wall-clock seconds per notebook (default: %(default)s)")
+    return parser
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from . import grade
+    try:
+        opts = grade.Options(
+            submissions=args.submissions, output=args.output,
+            jobs=grade.default_jobs() if args.jobs is None else grade.positive_int(args.jobs),
+            student=args.student, assignment=args.assignment, force=args.force,
+            timeout=grade.positive_seconds(args.timeout))
+        return grade.main(opts)
+    except grade.UsageError as exc:
+        print(f"python -m grader grade: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished submissions are saved; run again to grade the rest",
+              file=sys.stderr)
+        return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if args.command == "build":
         from .build import release
         for path in release(args.assignments or None):
             print(path.relative_to(path.parents[2]))
-    return 0
+        return 0
+    if args.command == "bench":
+        from .bench import main as bench
+        bench(args.sections or None)
+        return 0
+    return _grade(args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,269 @@
+"""nbgrader, one private course folder at a time.
+
+Every grading job gets its own folder and its own copy of a template gradebook, so
+any number of `nbgrader autograde` processes can run side by side without sharing a
+sqlite file. Each run has a wall-clock limit; on timeout every process it started is
+killed, including a kernel that ignores interrupts or left children behind. Where
+grader/jail.py can work, the kernel runs jailed: it cannot see the repository, the
+hidden tests, any gradebook or anyone else's submission.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import re
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+
+import psutil
+
+from . import jail
+from .course import CONFIG, tool_env
+
+JOB_MARK = "LOGITLAB_GRADING_JOB"  # environment tag to find a job's stray processes
+# BLAS thread pools in N parallel kernels would fight over the cores.
+THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+ERROR_LINE = re.compile(r"^\s*(?:[\w.]+\.)?(\w*(?:Error|Exception|Exit|Interrupt)\b.*)$")
+
+
+def _dirs(root: Path, source: Path, release: Path, db: Path) -> list[str]:
+    """nbgrader options that point every course folder at private places."""
+    return [
+        f"--NbGrader.config_file={CONFIG}",
+        f"--CourseDirectory.root={root}",
+        f"--CourseDirectory.source_directory={source}",
+        f"--CourseDirectory.release_directory={release}",
+        f"--CourseDirectory.submitted_directory={root / 'submitted'}",
+        f"--CourseDirectory.autograded_directory={root / 'autograded'}",
+        f"--CourseDirectory.feedback_directory={root / 'feedback'}",
+        f"--CourseDirectory.db_url=sqlite:///{db}",
+        "--log-level=WARN",
+    ]
+
+
+@dataclass(frozen=True)
+class Template:
+    """What `generate_assignment` made once per assignment: gradebook and release."""
+    assignment: str
+    source: Path    # folder holding <assignment>/<assignment>.ipynb with answers
+    db: Path        # gradebook with the assignment's cells; copied for every job
+    release: Path   # the student notebook, as released (metadata and checksums)
+
+    @classmethod
+    def at(cls, assignment: str, source: Path, folder: Path) -> Template:
+        return cls(assignment, source, folder / "gradebook.db",
+                   folder / "release" / assignment / f"{assignment}.ipynb")
+
+    def ready(self) -> bool:
+        return self.db.is_file() and self.release.is_file()
+
+
+def make_template(assignment: str, source: Path, folder: Path) -> Template:
+    """Run `nbgrader generate_assignment` once into `folder` (private)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    template = Template.at(assignment, source, folder)
+    args = ["generate_assignment", assignment, "--force",
+            *_dirs(folder, source, folder / "release", template.db)]
+    log = folder / "generate.log"
+    code = _nbgrader(args, folder, tool_env(), log, timeout=600)
+    if code != 0 or not template.ready():
+        raise RuntimeError(f"generate_assignment {assignment} failed: "
+                           f"{error_line(log.read_text(errors='replace'))}")
+    return template
+
+
+# --- nbgrader processes ------------------------------------------------------------
+# `python -m nbgrader` spends most of its time importing (about 2.5 s of a 3.5 s
+# autograde here). Each run is instead a fresh process forked from a server that
+# imported nbgrader once: still one process per run, in a session of its own, with
+# its own environment, working folder and log, killable as a group.
+_PRELOAD = ["grader.gradebook", "nbgrader.apps.nbgraderapp", "nbgrader.api",
+            "nbgrader.converters", "nbgrader.preprocessors", "nbclient", "jupyter_client"]
+_context_lock = threading.Lock()
+_context: multiprocessing.context.BaseContext | None = None
+
+
+def _forkserver() -> multiprocessing.context.BaseContext:
+    global _context
+    with _context_lock:
+        if _context is None:
+            _context = multiprocessing.get_context("forkserver")
+            _context.set_forkserver_preload(_PRELOAD)
+        return _context
+
+
+def _nbgrader_main(args: list[str], cwd: str, env: dict[str, str], log: str,
+                   scores_of: tuple[str, str, str, str] | None = None) -> None:
+    """`nbgrader ARGS` in a child of the fork server (exit code 1 on failure).
+
+    With `scores_of` = (gradebook, assignment, student, json path), the scores are
+    then read while nbgrader is loaded anyway, and written as JSON.
+    """
+    os.setsid()
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    from nbgrader.apps.nbgraderapp import NbGraderApp
+    NbGraderApp.launch_instance(args)
+    if scores_of:
+        db, assignment, student, out = scores_of
+        Path(out).write_text(json.dumps(scores(Path(db), assignment, student)))
+
+
+def _nbgrader(args: list[str], cwd: Path, env: dict[str, str], log: Path, timeout: float,
+              stop: threading.Event | None = None, scores_of: tuple | None = None) -> int | None:
+    """Run nbgrader; its exit code, or None if it was killed (timeout or `stop`)."""
+    proc = _forkserver().Process(target=_nbgrader_main, daemon=False,
+                                 args=(args, str(cwd), env, str(log), scores_of))
+    proc.start()
+    deadline = time.monotonic() + timeout
+    while proc.exitcode is None and time.monotonic() < deadline and not (stop and stop.is_set()):
+        proc.join(min(0.5, max(deadline - time.monotonic(), 0.01)))
+    code = proc.exitcode
+    _kill_job(proc, env.get(JOB_MARK))  # also on success: nothing may outlive a run
+    return code
+
+
+@dataclass(frozen=True)
+class Run:
+    """How one autograde process ended: `error` is None when nbgrader succeeded, and
+    `scores` is then {grade_id: (auto score, needs manual grading)}."""
+    error: str | None
+    log: str
+    scores: dict[str, tuple[float, bool]] | None = None
+
+
+def isolated() -> bool:
+    """Whether kernels can be jailed here (root and util-linux `unshare`)."""
+    return jail.available()
+
+
+def _jailed_kernel(job: Path, hide: list[Path]) -> dict[str, str]:
+    """Environment under which nbgrader starts the kernel through grader/jail.py.
+
+    A kernelspec named python3 in a job-private JUPYTER_PATH wins over the installed
+    one. The kernel keeps its working folder, its connection file, the interpreter and
+    logitlab; every `hide` folder (the repository, the private work folder with the
+    hidden tests and gradebooks, the submissions, the output) is empty for it.
+    """
+    runtime = job / "runtime"
+    runtime.mkdir(parents=True, exist_ok=True)
+    needed = [Path(sys.prefix), Path(find_spec("logitlab").origin).parents[1]]
+    keep = [job / "autograded", runtime] + [
+        k for k in needed if any(h == k or h in k.parents for h in hide)]
+    argv = [sys.executable, str(Path(jail.__file__).resolve())]
+    argv += [arg for h in hide for arg in ("--hide", str(h))]
+    argv += [arg for k in keep for arg in ("--keep", str(k))]
+    # The kernel starts in its notebook's folder, but a working directory entered before
+    # the jail's mounts still reaches the hidden tree through `..`: enter it again inside.
+    argv += ["--", "/bin/sh", "-c", 'cd "$(pwd)" && exec "$@"', "sh",
+             sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec = job / "jupyter" / "kernels" / "python3" / "kernel.json"
+    spec.parent.mkdir(parents=True, exist_ok=True)
+    spec.write_text(json.dumps({"argv": argv, "display_name": "Python 3 (graded)",
+                                "language": "python"}))
+    return {"JUPYTER_PATH": str(job / "jupyter"), "JUPYTER_RUNTIME_DIR": str(runtime)}
+
+
+def autograde(template: Template, job: Path, student: str, timeout: float,
+              hide: list[Path] | None = None, stop: threading.Event | None = None) -> Run:
+    """Autograde `job/submitted/<student>/<assignment>/` against a copy of the template.
+
+    The job folder must already hold the submitted notebook; its gradebook is
+    job/gradebook.db afterwards. With `hide` (and where `isolated()`), the kernel runs
+    in a jail in which those folders are empty. Setting `stop` kills the run (the
+    instructor pressed Ctrl-C: the process has a session of its own, so the terminal
+    does not reach it).
+    """
+    shutil.copyfile(template.db, job / "gradebook.db")
+    args = ["autograde", template.assignment, "--student", student,
+            *_dirs(job, template.source, job / "release", job / "gradebook.db")]
+    env = tool_env()
+    env[JOB_MARK] = secrets.token_hex(8)
+    for name in THREAD_LIMITS:
+        env.setdefault(name, "1")
+    (job / "autograded").mkdir(exist_ok=True)
+    if hide and isolated():
+        env.update(_jailed_kernel(job, hide))
+    # A temp folder of the run's own, outside every hidden folder (the jail stages its
+    # mounts in TMPDIR), removed afterwards with whatever the kernel left there.
+    scratch = tempfile.mkdtemp(prefix="logitlab-kernel-")
+    env["TMPDIR"] = scratch
+    log_path, scores_path = job / "autograde.log", job / "scores.json"
+    try:
+        code = _nbgrader(args, job, env, log_path, timeout, stop, scores_of=(
+            str(job / "gradebook.db"), template.assignment, student, str(scores_path)))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    log_text = log_path.read_text(errors="replace")
+    if code is None:
+        return Run("interrupted" if stop and stop.is_set() else f"timed out after {timeout:g} s",
+                   log_text)
+    if code != 0 or not scores_path.is_file():
+        return Run(f"nbgrader failed: {error_line(log_text)}", log_text)
+    got = json.loads(scores_path.read_text())
+    return Run(None, log_text, {gid: (float(a), bool(m)) for gid, (a, m) in got.items()})
+
+
+def _kill_job(proc: multiprocessing.process.BaseProcess, token: str | None) -> None:
+    """Kill everything a run started: its process group, descendants, tagged strays.
+
+    jupyter_client starts the kernel in a session of its own, so killing nbgrader's
+    process group alone would leave the kernel running.
+    """
+    family: list[psutil.Process] = []
+    if proc.exitcode is None:
+        try:
+            family = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.Error:
+            pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if token:
+        for p in psutil.process_iter(["environ"]):
+            if (p.info.get("environ") or {}).get(JOB_MARK) == token:
+                family.append(p)
+    for p in family:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    proc.kill()
+    proc.join()
+    proc.close()
+
+
+def error_line(log: str) -> str:
+    """The most telling line of an nbgrader log: the last exception, else the last line."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    for line in reversed(lines):
+        match = ERROR_LINE.match(line)
+        if match:
+            return match.group(1)[:200]
+    errors = [line for line in lines if "ERROR" in line or "CRITICAL" in line]
+    return (errors or lines or ["no output"])[-1][:200]
+
+
+def scores(db: Path, assignment: str, student: str) -> dict[str, tuple[float, bool]]:
+    """{grade_id: (auto score, needs manual grading)} from one job's gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{db}") as gb:
+        notebook = gb.find_submission_notebook(assignment, assignment, student)
+        return {g.name: (float(g.auto_score or 0.0), bool(g.needs_manual_grade))
+                for g in notebook.grades}

@@ -1,0 +1,140 @@
+"""Learners' submissions: finding them, and repairing a private copy before grading.
+
+The layout is nbgrader's: `<student_id>/<assignment_id>/<assignment_id>.ipynb`. Only
+the notebook is ever used; files beside it (a `numpy.py` that would shadow numpy,
+a `.pth` or compiled module) are never copied anywhere, only reported.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+CELL_ID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+# The nbgrader flags a learner could change; the released notebook holds the truth.
+NBGRADER_KEYS = ("grade", "solution", "locked", "points")
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be graded at all (missing or unreadable notebook)."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    assignment: str
+    folder: Path
+
+    @property
+    def notebook(self) -> Path:
+        return self.folder / f"{self.assignment}.ipynb"
+
+    def extra_files(self) -> list[str]:
+        """Everything beside the notebook (never copied; hidden names skipped)."""
+        return sorted(
+            str(p.relative_to(self.folder)) for p in self.folder.rglob("*")
+            if p.is_file() and p != self.notebook
+            and not any(part.startswith(".") for part in p.relative_to(self.folder).parts)
+        )
+
+
+def _visible_dirs(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def find(root: Path, known: list[str]) -> tuple[list[Submission], list[Path]]:
+    """(submissions of known assignments, folders that look like unknown assignments)."""
+    found, unknown = [], []
+    for student_dir in _visible_dirs(root):
+        for folder in _visible_dirs(student_dir):
+            if folder.name in known:
+                found.append(Submission(student_dir.name, folder.name, folder))
+            else:
+                unknown.append(folder)
+    return found, unknown
+
+
+@dataclass
+class Repair:
+    """A submission's notebook made safe for nbgrader, with what had to be changed."""
+    notebook: nbformat.NotebookNode
+    flags: list[str] = field(default_factory=list)
+
+    def flag(self, what: str, ids: list[str]) -> None:
+        if ids:
+            self.flags.append(f"{what}: {', '.join(sorted(set(ids)))}")
+
+
+def load(path: Path) -> nbformat.NotebookNode:
+    """Read a submitted notebook, or raise SubmissionError saying why it cannot be."""
+    if not path.is_file():
+        raise SubmissionError(f"notebook missing: no {path.name} in the submission folder")
+    try:
+        with warnings.catch_warnings():  # duplicate or missing cell ids: repaired below
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+    except Exception as exc:  # invalid JSON, wrong format, bad encoding...
+        message = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        raise SubmissionError(f"invalid notebook: {type(exc).__name__}: {message}") from None
+    cells = nb.get("cells")
+    if not isinstance(cells, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("metadata", {}), dict) for c in cells):
+        raise SubmissionError("invalid notebook: malformed list of cells")
+    return nb
+
+
+def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Repair:
+    """Make `nb` gradable against the released notebook, flagging every change.
+
+    nbgrader fails a whole notebook on duplicated grade ids (its own DeduplicateIds
+    leaves an empty metadata dict that OverwriteCells then trips over), on duplicated
+    cell ids, and on a test cell whose flags were flipped (its checksum no longer
+    matches). Here the last copy of a duplicated cell keeps its grade id (the one that
+    runs last, as in the learner's kernel), flags are restored from the release, and
+    cell ids are made unique. Locked sources and deleted test cells are left to
+    nbgrader (OverwriteCells restores both) but flagged.
+    """
+    expected = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells
+                if "grade_id" in c.metadata.get("nbgrader", {})}
+    fixed = Repair(nb)
+    seen: set[str] = set()
+    dupes, unknown, changed, edited = [], [], [], []
+    for cell in reversed(nb.cells):
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            continue
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if grade_id not in expected or grade_id in seen:
+            (dupes if grade_id in seen else unknown).append(str(grade_id))
+            del cell.metadata["nbgrader"]
+            continue
+        seen.add(grade_id)
+        truth = expected[grade_id].metadata["nbgrader"]
+        if any(meta.get(k) != truth.get(k) for k in NBGRADER_KEYS):
+            changed.append(grade_id)
+            cell.metadata["nbgrader"] = dict(truth)
+        if truth.get("locked") and cell.get("source") != expected[grade_id].source:
+            edited.append(grade_id)
+    _unique_cell_ids(nb)
+    fixed.flag("duplicated cells", dupes)
+    fixed.flag("unknown nbgrader cells", unknown)
+    fixed.flag("changed nbgrader metadata", changed)
+    fixed.flag("edited locked cells", edited)
+    fixed.flag("missing cells", [g for g in expected if g not in seen])
+    return fixed
+
+
+def _unique_cell_ids(nb: nbformat.NotebookNode) -> None:
+    """Give every cell a valid id no other cell has (copy-paste duplicates them)."""
+    nb.nbformat, nb.nbformat_minor = 4, max(nb.get("nbformat_minor", 5), 5)
+    seen: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        cell_id = cell.get("id")
+        if not isinstance(cell_id, str) or not CELL_ID_RE.match(cell_id) or cell_id in seen:
+            cell_id = next(f"cell-{index}-{n}" for n in range(len(nb.cells) + 1)
+                           if f"cell-{index}-{n}" not in seen)
+            cell["id"] = cell_id
+        seen.add(cell_id)
