@@ -9,9 +9,12 @@ work happens in the subprocesses). Each job's result is kept as
 OUT/.jobs/<assignment>/<student>.json, so a re-run skips what is already graded and
 unchanged; the CSV files are merged from those records.
 
-Statuses: graded; flagged (graded, but the notebook needed repairs or came with
-extra files: see `flags`); failed (missing, unreadable, crashed or timed out: see
-`reason`; every cell scores 0).
+After nbgrader, every graded submission is re-checked outside the kernel
+(grader.cleanroom); each cell scores the lower of the two results.
+
+Statuses: graded; flagged (graded, but the notebook needed repairs, came with extra
+files, or the two gradings disagree: see `flags`); failed (missing, unreadable,
+crashed or timed out: see `reason`; every cell scores 0).
 
 SUBMISSIONS is only ever read. Outputs:
   OUT/grades.csv      student_id,assignment,grade_id,score,max_score (every graded cell)
@@ -37,7 +40,7 @@ from pathlib import Path
 import nbformat
 from tqdm import tqdm
 
-from . import gradebook, submissions
+from . import cleanroom, gradebook, submissions
 from .build import build_sources
 from .course import CONFIG, ROOT, assignments
 from .submissions import Submission, SubmissionError
@@ -192,13 +195,17 @@ class Grader:
         keep = self.opts.output / "autograded" / sub.student / sub.assignment
         shutil.rmtree(keep, ignore_errors=True)
         try:
-            nb = submissions.load(sub.notebook)
+            nb, duplicated_ids = submissions.load(sub.notebook)
             if sub.extra_files():
                 record["flags"].append("files beside the notebook (not used): "
                                        + ", ".join(sub.extra_files()))
             got = {}
             if cells:
-                got = self._autograde(nb, sub, template.result(), job, keep, record["flags"])
+                ready = template.result()
+                fixed = submissions.repair(nb, nbformat.read(ready.release, as_version=4),
+                                           duplicated_ids)
+                record["flags"] += fixed.flags
+                got = self._autograde(fixed.notebook, sub, ready, job, keep, record["flags"])
             record["cells"] = [[gid, got.get(gid, 0.0), pts] for gid, pts in cells]
             record["status"] = "flagged" if record["flags"] else "graded"
         except SubmissionError as exc:
@@ -215,17 +222,19 @@ class Grader:
         _write_atomic(_record_path(self.opts.output, sub), json.dumps(record, indent=1))
         return record
 
-    def _autograde(self, nb, sub: Submission, template: gradebook.Template, job: Path,
-                   keep: Path, flags: list[str]) -> dict[str, float]:
-        """Grade a repaired private copy of the notebook; {grade_id: score}."""
-        release = nbformat.read(template.release, as_version=4)
-        fixed = submissions.repair(nb, release)
-        flags.extend(fixed.flags)
+    def _autograde(self, nb: nbformat.NotebookNode, sub: Submission,
+                   template: gradebook.Template, job: Path, keep: Path,
+                   flags: list[str]) -> dict[str, float]:
+        """Grade a private copy of the (repaired) notebook; {grade_id: score}."""
         target = job / "submitted" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
         target.parent.mkdir(parents=True)
-        nbformat.write(fixed.notebook, str(target))
-        run = gradebook.autograde(template, job, sub.student, self.opts.timeout,
-                                  hide=self.hidden(), stop=self.stop)
+        nbformat.write(nb, str(target))
+        for attempt in (1, 2):
+            run = gradebook.autograde(template, job, sub.student, self.opts.timeout,
+                                      hide=self.hidden(), stop=self.stop)
+            if not run.unexplained or attempt == 2:
+                break
+            flags.append(f"graded twice, the first run ended with: {run.error}")
         graded = job / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
         keep.mkdir(parents=True, exist_ok=True)
         if graded.is_file():
@@ -237,12 +246,33 @@ class Grader:
         manual = [gid for gid, (_, needs_manual) in got.items() if needs_manual]
         if manual:
             flags.append("needs manual grading: " + ", ".join(sorted(manual)))
-        return {gid: score for gid, (score, _) in got.items()}
+        kernel = {gid: score for gid, (score, _) in got.items()}
+        return self._recheck(kernel, target, sub.assignment, flags)
+
+    def _recheck(self, kernel: dict[str, float], notebook: Path, assignment: str,
+                 flags: list[str]) -> dict[str, float]:
+        """Grade the functions again outside the kernel (grader.cleanroom): a cell earns
+        what both give it, so patching numpy or blanking later cells in the kernel buys
+        nothing. Any disagreement, or a failed re-check, is flagged."""
+        check = cleanroom.recheck(notebook, self.source_nb(assignment), timeout=self.opts.timeout)
+        flags.extend(check.flags)
+        if check.error:
+            flags.append(f"clean-room re-check failed: {check.error}")
+        final, differ = {}, []
+        for gid, score in kernel.items():
+            clean = check.scores.get(gid, (0.0, 0.0))[0]
+            final[gid] = min(score, clean)
+            if clean != score:
+                differ.append(f"{gid} (kernel {score:g}, clean room {clean:g})")
+        if differ:
+            flags.append("clean-room re-check disagrees: " + ", ".join(differ))
+        return final
 
     # --- the whole run ------------------------------------------------------------
     def run(self) -> dict[str, int]:
         opts = self.opts
         found, chosen = self.discover()
+        opts.output.mkdir(parents=True, exist_ok=True)  # exists before any kernel hides it
         sources = self.prepare_sources({s.assignment for s in chosen})
         todo, skipped = [], 0
         for sub in chosen:

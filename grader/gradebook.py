@@ -140,10 +140,12 @@ def _nbgrader(args: list[str], cwd: Path, env: dict[str, str], log: Path, timeou
 @dataclass(frozen=True)
 class Run:
     """How one autograde process ended: `error` is None when nbgrader succeeded, and
-    `scores` is then {grade_id: (auto score, needs manual grading)}."""
+    `scores` is then {grade_id: (auto score, needs manual grading)}. `unexplained`:
+    nbgrader died without reporting an error (a signal), worth one more try."""
     error: str | None
     log: str
     scores: dict[str, tuple[float, bool]] | None = None
+    unexplained: bool = False
 
 
 def isolated() -> bool:
@@ -189,7 +191,7 @@ def autograde(template: Template, job: Path, student: str, timeout: float,
     does not reach it).
     """
     shutil.copyfile(template.db, job / "gradebook.db")
-    args = ["autograde", template.assignment, "--student", student,
+    args = ["autograde", template.assignment, "--student", student, "--force",
             *_dirs(job, template.source, job / "release", job / "gradebook.db")]
     env = tool_env()
     env[JOB_MARK] = secrets.token_hex(8)
@@ -199,9 +201,12 @@ def autograde(template: Template, job: Path, student: str, timeout: float,
     if hide and isolated():
         env.update(_jailed_kernel(job, hide))
     # A temp folder of the run's own, outside every hidden folder (the jail stages its
-    # mounts in TMPDIR), removed afterwards with whatever the kernel left there.
+    # mounts in TMPDIR), removed afterwards with whatever the kernel left there. The
+    # kernel's IPython profile lives there too, so a startup file a submission writes
+    # never runs in another student's kernel.
     scratch = tempfile.mkdtemp(prefix="logitlab-kernel-")
     env["TMPDIR"] = scratch
+    env["IPYTHONDIR"] = str(Path(scratch) / "ipython")
     log_path, scores_path = job / "autograde.log", job / "scores.json"
     try:
         code = _nbgrader(args, job, env, log_path, timeout, stop, scores_of=(
@@ -212,8 +217,12 @@ def autograde(template: Template, job: Path, student: str, timeout: float,
     if code is None:
         return Run("interrupted" if stop and stop.is_set() else f"timed out after {timeout:g} s",
                    log_text)
-    if code != 0 or not scores_path.is_file():
-        return Run(f"nbgrader failed: {error_line(log_text)}", log_text)
+    if code != 0:
+        return Run(f"nbgrader failed (exit code {code}): {error_line(log_text)}", log_text,
+                   unexplained=code < 0)
+    if not scores_path.is_file():
+        return Run(f"nbgrader recorded no scores: {error_line(log_text)}", log_text,
+                   unexplained=True)
     got = json.loads(scores_path.read_text())
     return Run(None, log_text, {gid: (float(a), bool(m)) for gid, (a, m) in got.items()})
 

@@ -6,6 +6,7 @@ a `.pth` or compiled module) are never copied anywhere, only reported.
 """
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -68,14 +69,17 @@ class Repair:
             self.flags.append(f"{what}: {', '.join(sorted(set(ids)))}")
 
 
-def load(path: Path) -> nbformat.NotebookNode:
-    """Read a submitted notebook, or raise SubmissionError saying why it cannot be."""
+def load(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
+    """(the submitted notebook, cell ids it held twice), or SubmissionError saying why
+    it cannot be read. nbformat renames duplicated ids on reading; they are reported."""
     if not path.is_file():
         raise SubmissionError(f"notebook missing: no {path.name} in the submission folder")
     try:
-        with warnings.catch_warnings():  # duplicate or missing cell ids: repaired below
+        text = path.read_text(encoding="utf-8")
+        raw = json.loads(text)
+        with warnings.catch_warnings():  # nbformat warns about what it repairs
             warnings.simplefilter("ignore")
-            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+            nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # invalid JSON, wrong format, bad encoding...
         message = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
         raise SubmissionError(f"invalid notebook: {type(exc).__name__}: {message}") from None
@@ -83,10 +87,12 @@ def load(path: Path) -> nbformat.NotebookNode:
     if not isinstance(cells, list) or not all(
             isinstance(c, dict) and isinstance(c.get("metadata", {}), dict) for c in cells):
         raise SubmissionError("invalid notebook: malformed list of cells")
-    return nb
+    ids = [c.get("id") for c in raw["cells"] if isinstance(c.get("id"), str)]
+    return nb, sorted({i for i in ids if ids.count(i) > 1})
 
 
-def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Repair:
+def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode,
+           duplicated_ids: list[str] = ()) -> Repair:
     """Make `nb` gradable against the released notebook, flagging every change.
 
     nbgrader fails a whole notebook on duplicated grade ids (its own DeduplicateIds
@@ -118,7 +124,7 @@ def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Repair:
             cell.metadata["nbgrader"] = dict(truth)
         if truth.get("locked") and cell.get("source") != expected[grade_id].source:
             edited.append(grade_id)
-    _unique_cell_ids(nb)
+    fixed.flag("duplicated cell ids", list(duplicated_ids) + _unique_cell_ids(nb))
     fixed.flag("duplicated cells", dupes)
     fixed.flag("unknown nbgrader cells", unknown)
     fixed.flag("changed nbgrader metadata", changed)
@@ -127,14 +133,21 @@ def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Repair:
     return fixed
 
 
-def _unique_cell_ids(nb: nbformat.NotebookNode) -> None:
-    """Give every cell a valid id no other cell has (copy-paste duplicates them)."""
+def _unique_cell_ids(nb: nbformat.NotebookNode) -> list[str]:
+    """Give every cell a valid id no other cell has; the ids that were duplicated.
+
+    Copy-paste duplicates ids; older notebooks have none (given one silently).
+    """
     nb.nbformat, nb.nbformat_minor = 4, max(nb.get("nbformat_minor", 5), 5)
     seen: set[str] = set()
+    duplicated = []
     for index, cell in enumerate(nb.cells):
         cell_id = cell.get("id")
         if not isinstance(cell_id, str) or not CELL_ID_RE.match(cell_id) or cell_id in seen:
+            if cell_id in seen:
+                duplicated.append(cell_id)
             cell_id = next(f"cell-{index}-{n}" for n in range(len(nb.cells) + 1)
                            if f"cell-{index}-{n}" not in seen)
             cell["id"] = cell_id
         seen.add(cell_id)
+    return duplicated

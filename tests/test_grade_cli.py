@@ -131,6 +131,10 @@ def broken_class(course, kit, tmp_path_factory):
     cell = exits.cells[find_cell(exits, "softmax")]
     cell.source = "import os\nos._exit(1)\n" + cell.source
     kit.put_submission(subs, "exits", ASSIGNMENT, exits)
+    kills = course.solved(ASSIGNMENT)
+    cell = kills.cells[find_cell(kills, "softmax")]
+    cell.source = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + cell.source
+    kit.put_submission(subs, "kills", ASSIGNMENT, kills)  # kills nbgrader itself
     (kit.put_submission(subs, "missing", ASSIGNMENT) / "notes.txt").write_text("forgot it")
     folder = kit.put_submission(subs, "sneaky", ASSIGNMENT, sneaky(course))
     (folder / "numpy.py").write_text("raise ImportError('the submitted numpy.py was imported')\n")
@@ -147,8 +151,9 @@ def broken_class(course, kit, tmp_path_factory):
 
 @pytest.mark.slow
 def test_broken_submissions_never_stop_the_class(broken_class):
-    assert "1 flagged, 3 failed" in broken_class.proc.stdout
-    assert set(broken_class.summary) == {"alice", "badjson", "exits", "missing", "peeker", "sneaky"}
+    assert "4 failed" in broken_class.proc.stdout
+    assert set(broken_class.summary) == {
+        "alice", "badjson", "exits", "kills", "missing", "peeker", "sneaky"}
     assert broken_class.unchanged
     assert "100%" in broken_class.proc.stderr  # the progress bar finished
 
@@ -164,6 +169,7 @@ def test_honest_submission_gets_full_marks_beside_broken_ones(broken_class):
 @pytest.mark.parametrize("student, reason", [
     ("badjson", "invalid notebook"),
     ("exits", "Kernel died"),
+    ("kills", "exit code -9"),
     ("missing", "notebook missing"),
 ])
 def test_broken_submission_is_failed_with_its_reason(course, broken_class, student, reason):
@@ -176,6 +182,13 @@ def test_broken_submission_is_failed_with_its_reason(course, broken_class, stude
 
 
 @pytest.mark.slow
+def test_a_killed_grader_is_tried_once_more(broken_class):
+    assert "graded twice, the first run ended with: nbgrader failed (exit code -9)" in (
+        broken_class.summary["kills"]["flags"])
+    assert "graded twice" not in broken_class.summary["exits"]["flags"]
+
+
+@pytest.mark.slow
 def test_crash_log_is_kept_for_the_instructor(broken_class):
     log = broken_class.out / "autograded" / "exits" / ASSIGNMENT / "autograde.log"
     assert "DeadKernelError" in log.read_text()
@@ -185,7 +198,8 @@ def test_crash_log_is_kept_for_the_instructor(broken_class):
 def test_repaired_submission_is_graded_and_flagged(broken_class):
     row = broken_class.summary["sneaky"]
     assert row["status"] == "flagged" and row["score"] == row["max_score"] == "4", row
-    for flag in ("numpy.py", "evil.pth", "duplicated cells: softmax, test_softmax",
+    for flag in ("numpy.py", "evil.pth", "duplicated cell ids: softmax, test_softmax",
+                 "duplicated cells: softmax, test_softmax",
                  "changed nbgrader metadata: test_softmax", "missing cells: test_softmax_edge"):
         assert flag in row["flags"]
 
