@@ -20,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="rebuild notebooks/ from solutions/")
     b.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     m = sub.add_parser("bench", help="print performance figures (make bench)")
-    m.add_argument("sections", nargs="*", help="numerics, widgets, notebooks (default: all)")
+    m.add_argument("sections", nargs="*", help="numerics, widgets, notebooks, grading (default: all)")
     g = sub.add_parser("grade", help="autograde submissions in parallel",
                        description="Autograde <student_id>/<assignment_id>/<assignment_id>.ipynb "
                                    "submissions; SUBMISSIONS is never written to.")
@@ -33,7 +33,27 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--force", action="store_true", help="regrade what is already graded")
     g.add_argument("--timeout", default=str(DEFAULT_TIMEOUT),
                    help="wall-clock seconds per notebook (default: %(default)s)")
+    f = sub.add_parser("feedback", help="write per-student HTML feedback from a grade run",
+                       description="Write OUT/feedback/<student_id>/<assignment>.html from what "
+                                   "`grade` kept in OUT; hidden tests are never shown.")
+    f.add_argument("output", type=Path, help="the --output folder of a `grade` run")
+    f.add_argument("--student", help="only this student")
+    f.add_argument("--assignment", help="only this assignment")
     return parser
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from .feedback import write_feedback
+    if not (args.output / ".jobs").is_dir():
+        print(f"python -m grader feedback: error: {args.output} holds no grading results "
+              "(run `python -m grader grade ... --output` first)", file=sys.stderr)
+        return 2
+    written = write_feedback(args.output, args.student, args.assignment)
+    if not written:
+        print("python -m grader feedback: error: no graded submission matches", file=sys.stderr)
+        return 2
+    print(f"{len(written)} feedback pages in {args.output / 'feedback'}")
+    return 0
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -65,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         from .bench import main as bench
         bench(args.sections or None)
         return 0
+    if args.command == "feedback":
+        return _feedback(args)
     return _grade(args)
 
 

@@ -6,11 +6,16 @@ Nothing here passes or fails; it prints a table. Sections:
 - widgets: time from a control change to the updated output, against a slider
   with no observer;
 - numerics: time and peak memory of the solution kernels at LLM vocabulary sizes,
-  against one plain `np.exp` over the same logits.
+  against one plain `np.exp` over the same logits;
+- grading: throughput of `python -m grader grade` with 1 and 2 jobs, against plain
+  serial `nbgrader autograde` on the same submissions.
 """
 from __future__ import annotations
 
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -21,7 +26,7 @@ import nbformat
 import numpy as np
 
 from . import build
-from .course import assignments
+from .course import CONFIG, ROOT, assignments, tool_env
 
 Row = tuple[str, str, float, str, float]  # section, item, value, unit, ratio to baseline
 
@@ -122,6 +127,57 @@ def bench_numerics(source_dir: Path) -> list[Row]:
     return rows
 
 
+def _solved_submissions(source_dir: Path, names: list[str], per_assignment: int, root: Path) -> int:
+    """Learner-style submissions: the released notebook with the solutions filled in."""
+    count = 0
+    for name in names:
+        src = nbformat.read(source_dir / name / f"{name}.ipynb", as_version=4)
+        answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in src.cells
+                   if c.metadata.get("nbgrader", {}).get("solution")}
+        nb = nbformat.read(ROOT / "notebooks" / name / f"{name}.ipynb", as_version=4)
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in answers:
+                cell.source = answers[gid]
+        for i in range(per_assignment):
+            target = root / f"s{i:03d}" / name / f"{name}.ipynb"
+            target.parent.mkdir(parents=True)
+            nbformat.write(nb, str(target))
+            count += 1
+    return count
+
+
+def _timed(cmd: list[str], cwd: Path) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=tool_env(), check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def bench_grading(source_dir: Path, work: Path, per_assignment: int = 4) -> list[Row]:
+    names = [a for a in assignments() if a != "00_welcome"]
+    subs = work / "submitted"
+    n = _solved_submissions(source_dir, names, per_assignment, subs)
+    course = work / "plain"
+    dirs = [f"--NbGrader.config_file={CONFIG}", f"--CourseDirectory.root={course}",
+            f"--CourseDirectory.source_directory={source_dir}",
+            f"--CourseDirectory.submitted_directory={course / 'submitted'}",
+            f"--CourseDirectory.release_directory={course / 'release'}",
+            f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"]
+    shutil.copytree(subs, course / "submitted")
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    for name in names:
+        _timed(nbgrader + ["generate_assignment", name, "--force", *dirs], course)
+    plain = sum(_timed(nbgrader + ["autograde", name, *dirs], course) for name in names)
+    rows: list[Row] = [("grading", f"plain nbgrader autograde, serial, {n} notebooks",
+                        n / plain, "nb/s", 1.0)]
+    for jobs in (1, 2):
+        t = _timed([sys.executable, "-m", "grader", "grade", str(subs), "--output",
+                    str(work / f"out{jobs}"), "--jobs", str(jobs), "--force"], ROOT)
+        rows.append(("grading", f"python -m grader grade --jobs {jobs}, {n} notebooks",
+                     n / t, "nb/s", plain / t))
+    return rows
+
+
 def format_table(rows: list[Row]) -> str:
     width = max(len(r[1]) for r in rows)
     lines = [f"{'section':<10} {'item':<{width}} {'value':>12} {'unit':<4} {'x baseline':>10}"]
@@ -131,7 +187,7 @@ def format_table(rows: list[Row]) -> str:
 
 
 def main(sections: list[str] | None = None) -> str:
-    sections = sections or ["numerics", "widgets", "notebooks"]
+    sections = sections or ["numerics", "widgets", "notebooks", "grading"]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         build.build_sources(assignments(), tmp / "source")
@@ -143,6 +199,8 @@ def main(sections: list[str] | None = None) -> str:
         if "notebooks" in sections:
             (tmp / "work").mkdir()
             rows += bench_notebooks(tmp / "source", tmp / "work")
+        if "grading" in sections:
+            rows += bench_grading(tmp / "source", tmp / "grading")
     table = format_table(rows)
     print(table)
     return table

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+
+from . import jail
 
 RUNNER = Path(__file__).with_name("cleanroom_runner.py")
 
@@ -97,8 +100,12 @@ class Recheck:
     error: str | None = None
 
 
-def recheck(submission: Path, source: Path, timeout: float = 120.0) -> Recheck:
-    """Re-grade `submission` against the test cells of the nbgrader `source` notebook."""
+def recheck(submission: Path, source: Path, timeout: float = 120.0,
+            hide: list[Path] = ()) -> Recheck:
+    """Re-grade `submission` against the test cells of the nbgrader `source` notebook.
+
+    With `hide` (where the jail works), the learner's code runs with those folders empty.
+    """
     src = nbformat.read(str(source), as_version=4)
     tests = [(c.metadata.nbgrader["grade_id"], float(c.metadata.nbgrader.get("points", 0)), c.source)
              for c in _cells(src, "test")]
@@ -119,20 +126,23 @@ def recheck(submission: Path, source: Path, timeout: float = 120.0) -> Recheck:
         code.append((gid, ex.code))
     payload = {"setup": [c.source for c in _cells(src, "setup")], "solutions": code,
                "tests": [(gid, src_) for gid, _, src_ in tests]}
-    passed, error = _run(payload, timeout)
+    passed, error = _run(payload, timeout, list(hide))
     scores = {gid: (pts if passed.get(gid) else 0.0, pts) for gid, pts, _ in tests}
     return Recheck(scores, flags, error)
 
 
-def _run(payload: dict, timeout: float) -> tuple[dict[str, bool], str | None]:
+def _run(payload: dict, timeout: float, hide: list[Path]) -> tuple[dict[str, bool], str | None]:
     with tempfile.TemporaryDirectory(prefix="cleanroom-") as tmp:
+        shutil.copyfile(RUNNER, Path(tmp) / RUNNER.name)  # the grader's own folder may be hidden
+        cmd = [sys.executable, "-I", RUNNER.name, "payload.json", "result.json"]
+        if hide and jail.available():
+            cmd = jail.command(hide, [tmp], jail.needed_read_only(hide), cmd, memory_mb=4096)
         (Path(tmp) / "payload.json").write_text(json.dumps(payload))
         env = {"PATH": os.defpath, "HOME": tmp, "LOGITLAB_HOME": tmp, "MPLBACKEND": "Agg",
                "NBGRADER_EXECUTION": "cleanroom", "OMP_NUM_THREADS": "1",
                **{k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}}
         try:
-            proc = subprocess.run([sys.executable, "-I", str(RUNNER), "payload.json", "result.json"],
-                                  cwd=tmp, env=env, capture_output=True, text=True,
+            proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True,
                                   timeout=timeout, start_new_session=True)
         except subprocess.TimeoutExpired:
             return {}, f"clean room timed out after {timeout:.0f} s"

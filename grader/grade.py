@@ -254,7 +254,8 @@ class Grader:
         """Grade the functions again outside the kernel (grader.cleanroom): a cell earns
         what both give it, so patching numpy or blanking later cells in the kernel buys
         nothing. Any disagreement, or a failed re-check, is flagged."""
-        check = cleanroom.recheck(notebook, self.source_nb(assignment), timeout=self.opts.timeout)
+        check = cleanroom.recheck(notebook, self.source_nb(assignment), timeout=self.opts.timeout,
+                                  hide=self.hidden())
         flags.extend(check.flags)
         if check.error:
             flags.append(f"clean-room re-check failed: {check.error}")

@@ -21,7 +21,6 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from importlib.util import find_spec
 from pathlib import Path
 
 import psutil
@@ -148,6 +147,9 @@ class Run:
     unexplained: bool = False
 
 
+KERNEL_MEMORY_MB = 4096  # address space of one grading kernel: MemoryError past it
+
+
 def isolated() -> bool:
     """Whether kernels can be jailed here (root and util-linux `unshare`)."""
     return jail.available()
@@ -163,16 +165,9 @@ def _jailed_kernel(job: Path, hide: list[Path]) -> dict[str, str]:
     """
     runtime = job / "runtime"
     runtime.mkdir(parents=True, exist_ok=True)
-    needed = [Path(sys.prefix), Path(find_spec("logitlab").origin).parents[1]]
-    keep = [job / "autograded", runtime] + [
-        k for k in needed if any(h == k or h in k.parents for h in hide)]
-    argv = [sys.executable, str(Path(jail.__file__).resolve())]
-    argv += [arg for h in hide for arg in ("--hide", str(h))]
-    argv += [arg for k in keep for arg in ("--keep", str(k))]
-    # The kernel starts in its notebook's folder, but a working directory entered before
-    # the jail's mounts still reaches the hidden tree through `..`: enter it again inside.
-    argv += ["--", "/bin/sh", "-c", 'cd "$(pwd)" && exec "$@"', "sh",
-             sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    argv = jail.command(hide, [job / "autograded", runtime], jail.needed_read_only(hide),
+                        [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                        memory_mb=KERNEL_MEMORY_MB)
     spec = job / "jupyter" / "kernels" / "python3" / "kernel.json"
     spec.parent.mkdir(parents=True, exist_ok=True)
     spec.write_text(json.dumps({"argv": argv, "display_name": "Python 3 (graded)",
