@@ -95,3 +95,26 @@ def test_exercise_contract(builds, name):
         assert [d.name for d in defs] == [fn] and not others, f"cell {fn} must hold only imports and def {fn}"
         assert {f"test_{fn}", f"test_{fn}_edge"} <= set(tests), f"{fn} lacks its two test cells"
     assert all(any(t.startswith(f"test_{fn}") for fn in graded) for t in tests), "test cell for no function"
+
+
+RAISING_HELPERS = {"assert_check", "battery", "expect_close"}  # raise on failure, return None
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_test_cell_asserts_and_ends_without_a_value(builds, name):
+    """nbgrader gives a test cell that ends in a value partial credit, and full credit
+    for a bare False: every test cell must end in an assert or a raising check."""
+    nb = nbformat.read(builds[0] / "source" / name / f"{name}.ipynb", as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade") or cell.cell_type != "code":
+            continue
+        code = "\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith("%"))
+        tree = ast.parse(code)
+        calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        asserts = any(isinstance(n, ast.Assert) for n in ast.walk(tree))
+        assert asserts or calls & RAISING_HELPERS, f"{meta['grade_id']} never asserts"
+        last = tree.body[-1]
+        if isinstance(last, ast.Expr):
+            called = last.value.func.id if isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Name) else None
+            assert called in RAISING_HELPERS, f"{meta['grade_id']} ends in a bare expression"
