@@ -1,18 +1,21 @@
-"""Shared fixtures: built source notebooks, learner submissions, the `grade` command."""
+"""Shared fixtures: built source notebooks, their exercises and bug zoo, learner submissions,
+the `grade` command."""
 from __future__ import annotations
 
 import csv
 import hashlib
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
+import numpy as np
 import pytest
 
 from grader.build import build_sources
-from grader.course import NOTEBOOKS, ROOT
+from grader.course import BUGZOO, NOTEBOOKS, ROOT
 
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -37,6 +40,99 @@ def replace_solution(nb, grade_id: str, source: str) -> None:
              and nbgrader_meta(c).get("grade_id") == grade_id]
     assert len(cells) == 1, f"expected one solution cell '{grade_id}'"
     cells[0].source = source
+
+
+def strip_magics(source: str) -> str:
+    """A cell's code without its IPython magic lines (`%xmode Minimal`), runnable by exec."""
+    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("%"))
+
+
+def quietly(action, *args, **kwargs):
+    """action(*args, **kwargs) with numpy's floating-point warnings and all other warnings off
+    (bugs overflow on purpose)."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return action(*args, **kwargs)
+
+
+def bugs(assignment: str) -> list[Path]:
+    """The bug zoo of an assignment: grader/bugzoo/<assignment>/<function>/<bug>.py, sorted."""
+    return sorted((BUGZOO / assignment).glob("*/*.py"))
+
+
+def bug_id(path: Path) -> str:
+    """<function>/<bug> of a bug-zoo file."""
+    return f"{path.parent.name}/{path.stem}"
+
+
+class Exercises:
+    """The graded exercises of one source notebook: its setup, solution and test cells by
+    grade_id (test cells without magics), its bug zoo, and ways to run them."""
+
+    bug_id = staticmethod(bug_id)
+    quietly = staticmethod(quietly)
+
+    def __init__(self, assignment: str, nb: nbformat.NotebookNode):
+        self.assignment = assignment
+        cells = [(nbgrader_meta(c), c.source) for c in nb.cells]
+        (self.setup,) = [strip_magics(src) for meta, src in cells if meta.get("grade_id") == "setup"]
+        self.solutions = {meta["grade_id"]: src for meta, src in cells if meta.get("solution")}
+        self.tests = {meta["grade_id"]: strip_magics(src) for meta, src in cells if meta.get("grade")}
+        self.bugs = bugs(assignment)
+
+    def bug(self, function: str, name: str) -> Path:
+        """The bug-zoo file <function>/<name>.py of this assignment."""
+        path = BUGZOO / self.assignment / function / f"{name}.py"
+        assert path in self.bugs, f"no bug {function}/{name} in the {self.assignment} zoo"
+        return path
+
+    @staticmethod
+    def _exec(source: str | Path, filename: str, ns: dict) -> None:
+        if isinstance(source, Path):
+            source, filename = source.read_text(), str(source)
+        exec(compile(source, filename, "exec"), ns)
+
+    @classmethod
+    def define(cls, source: str | Path, name: str):
+        """Run a solution cell's source or a bug-zoo file on its own; return its function `name`."""
+        ns: dict = {}
+        cls._exec(source, name, ns)
+        return ns[name]
+
+    def solution(self, name: str):
+        """The function defined by the solution cell `name`, run on its own."""
+        return self.define(self.solutions[name], name)
+
+    def namespace(self, *, solved: bool = True, **replacements) -> dict:
+        """The notebook's namespace: the setup cell, then every solution cell in order
+        (none with solved=False). A replacement takes the place of the solution cell of
+        its name: source text or a bug-zoo path is run instead, anything else (a function)
+        is bound as it is. Several cells can be replaced at once."""
+        unknown = set(replacements) - set(self.solutions)
+        assert not unknown, f"{sorted(unknown)} are not solution cells of {self.assignment}"
+        ns = {"__name__": "__main__"}
+        self._exec(self.setup, "setup", ns)
+        for grade_id, source in self.solutions.items():
+            new = replacements.get(grade_id, source if solved else None)
+            if isinstance(new, (str, Path)):
+                self._exec(new, grade_id, ns)
+            elif new is not None:
+                ns[grade_id] = new
+        return ns
+
+    def failing(self, function: str, target) -> list[str]:
+        """Which graded cells of `function` (test_<function> and test_<function>_edge, hidden
+        tests included) fail, i.e. raise AssertionError. `target` is a namespace (see
+        `namespace`) or the function itself, bound beside the setup alone. Each cell runs on a
+        fresh copy of that namespace, with numpy's warnings off."""
+        ns = target if isinstance(target, dict) else self.namespace(solved=False, **{function: target})
+        failed = []
+        for grade_id in (f"test_{function}", f"test_{function}_edge"):
+            try:
+                quietly(self._exec, self.tests[grade_id], grade_id, dict(ns))
+            except AssertionError:
+                failed.append(grade_id)
+        return failed
 
 
 class Course:
@@ -65,6 +161,9 @@ class Course:
             replace_solution(nb, grade_id, learner_source(source))
         return nb
 
+    def exercises(self, assignment: str) -> Exercises:
+        return Exercises(assignment, self.source(assignment))
+
     def graded_cells(self, assignment: str) -> dict[str, float]:
         """{grade_id: points} of the autograded cells of the assignment."""
         return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c).get("points", 0))
@@ -74,6 +173,26 @@ class Course:
 @pytest.fixture(scope="session")
 def course(tmp_path_factory) -> Course:
     return Course(tmp_path_factory.mktemp("source"))
+
+
+@pytest.fixture(scope="module")
+def nb(course, request) -> Exercises:
+    """The exercises of the test module's ASSIGNMENT."""
+    return course.exercises(request.module.ASSIGNMENT)
+
+
+def pytest_generate_tests(metafunc):
+    """A test taking `bug` runs once per bug-zoo file of its module's ASSIGNMENT (id <function>/<bug>)."""
+    if "bug" in metafunc.fixturenames:
+        metafunc.parametrize("bug", bugs(metafunc.module.ASSIGNMENT), ids=bug_id)
+
+
+@pytest.fixture(scope="module")
+def private_progress(tmp_path_factory):
+    """A private LOGITLAB_HOME, so checks never touch the progress record of the machine."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LOGITLAB_HOME", str(tmp_path_factory.mktemp("home")))
+        yield
 
 
 def put_submission(root: Path, student: str, assignment: str, nb=None) -> Path:
@@ -127,4 +246,5 @@ def kit():
         nbgrader_meta=nbgrader_meta, solution_cells=solution_cells, learner_source=learner_source,
         replace_solution=replace_solution, put_submission=put_submission, tree_digest=tree_digest,
         run_grade=run_grade, read_csv=read_csv, scores_by_student=scores_by_student,
+        strip_magics=strip_magics, quietly=quietly, bugs=bugs, bug_id=bug_id,
     )

@@ -2,18 +2,13 @@
 naming its mistake, and each bug costs points only on its own function's cells."""
 from __future__ import annotations
 
-from pathlib import Path
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
-from grader.course import BUGZOO
 from logitlab.checks import cases, run
 
 ASSIGNMENT = "05_cross_entropy"
 FUNCTIONS = ("cross_entropy", "cross_entropy_from_logits", "perplexity")
-BUGS = sorted((BUGZOO / ASSIGNMENT).glob("*/*.py"))
 
 # The words each bug's report must contain: the check names the mistake, not just "wrong".
 MESSAGES = {
@@ -36,45 +31,6 @@ MESSAGES = {
 }
 
 
-def bug_id(path: Path) -> str:
-    return f"{path.parent.name}/{path.stem}"
-
-
-@pytest.fixture(scope="module")
-def nb(course):
-    """Setup, solution and test cells of the built source notebook."""
-    cells = course.source(ASSIGNMENT).cells
-    meta = [c.metadata.get("nbgrader", {}) for c in cells]
-    strip = lambda src: "\n".join(l for l in src.splitlines() if not l.lstrip().startswith("%"))  # noqa: E731
-    return SimpleNamespace(
-        setup=[c.source for c, m in zip(cells, meta) if m.get("grade_id") == "setup"][0],
-        solutions={m["grade_id"]: c.source for c, m in zip(cells, meta) if m.get("solution")},
-        tests={m["grade_id"]: strip(c.source) for c, m in zip(cells, meta) if m.get("grade")},
-    )
-
-
-def namespace(nb, **replacements: str) -> dict:
-    """The solved notebook's namespace, with some solution cells replaced."""
-    ns = {"__name__": "__main__"}
-    exec(nb.setup, ns)
-    for grade_id, source in nb.solutions.items():
-        exec(replacements.get(grade_id, source), ns)
-    return ns
-
-
-def graded_cells_pass(nb, ns: dict, function: str) -> dict[str, bool]:
-    """{grade_id: passed} for the test cells of `function`, each run on a copy of ns."""
-    results = {}
-    for grade_id in (f"test_{function}", f"test_{function}_edge"):
-        try:
-            with np.errstate(all="ignore"):
-                exec(nb.tests[grade_id], dict(ns))
-            results[grade_id] = True
-        except AssertionError:
-            results[grade_id] = False
-    return results
-
-
 def test_the_notebook_defines_the_contract(nb):
     assert tuple(nb.solutions) == FUNCTIONS
     assert sorted(nb.tests) == sorted(f"test_{f}{s}" for f in FUNCTIONS for s in ("", "_edge"))
@@ -88,10 +44,10 @@ def test_every_function_has_core_and_edge_cases(function):
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_solution_passes_checks_and_hidden_tests(nb, function):
-    ns = namespace(nb)
+    ns = nb.namespace()
     report = run(function, ns[function])
     assert report.passed, report.summary()
-    assert all(graded_cells_pass(nb, ns, function).values())
+    assert not nb.failing(function, ns)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -102,34 +58,32 @@ def test_an_unimplemented_function_gets_one_clear_miss(function):
     assert [r.title for r in report.results] == ["is implemented"]
 
 
-def test_every_bug_has_an_expected_message():
-    assert sorted(MESSAGES) == sorted(bug_id(p) for p in BUGS)
+def test_every_bug_has_an_expected_message(nb):
+    assert sorted(MESSAGES) == sorted(nb.bug_id(p) for p in nb.bugs)
     for function in FUNCTIONS:
-        assert len([p for p in BUGS if p.parent.name == function]) >= 3
+        assert len([p for p in nb.bugs if p.parent.name == function]) >= 3
 
 
-@pytest.mark.parametrize("path", BUGS, ids=bug_id)
-def test_checks_catch_the_bug_and_name_it(nb, path):
-    function = path.parent.name
-    ns = namespace(nb, **{function: path.read_text()})
+def test_checks_catch_the_bug_and_name_it(nb, bug):
+    function = bug.parent.name
+    ns = nb.namespace(**{function: bug})
     report = run(function, ns[function])
-    assert not report.passed, f"{bug_id(path)} passes every check"
+    assert not report.passed, f"{nb.bug_id(bug)} passes every check"
     messages = " | ".join(r.message for r in report.misses)
-    assert MESSAGES[bug_id(path)] in messages, messages
+    assert MESSAGES[nb.bug_id(bug)] in messages, messages
 
 
-@pytest.mark.parametrize("path", BUGS, ids=bug_id)
-def test_bug_fails_its_graded_cells_and_no_others(nb, path):
-    function = path.parent.name
-    ns = namespace(nb, **{function: path.read_text()})
-    assert not all(graded_cells_pass(nb, ns, function).values()), f"{bug_id(path)} keeps full marks"
+def test_bug_fails_its_graded_cells_and_no_others(nb, bug):
+    function = bug.parent.name
+    ns = nb.namespace(**{function: bug})
+    assert nb.failing(function, ns), f"{nb.bug_id(bug)} keeps full marks"
     for other in FUNCTIONS:
         if other != function:
-            assert all(graded_cells_pass(nb, ns, other).values()), f"{bug_id(path)} costs points on {other}"
+            assert not nb.failing(other, ns), f"{nb.bug_id(bug)} costs points on {other}"
 
 
 def test_worked_numbers_of_the_curriculum(nb):
-    ns = namespace(nb)
+    ns = nb.namespace()
     ce, cefl, ppl = ns["cross_entropy"], ns["cross_entropy_from_logits"], ns["perplexity"]
     assert round(cefl([2.0, 1.0, 0.1], 0), 2) == 0.42
     assert round(cefl([3.0, 1.0, 0.0], 1), 2) == 2.17 and round(cefl([3.0, 1.0, 0.0], 0), 2) == 0.17
@@ -141,7 +95,7 @@ def test_worked_numbers_of_the_curriculum(nb):
 
 
 def test_losses_agree_between_probabilities_and_logits(nb):
-    ns = namespace(nb)
+    ns = nb.namespace()
     rng = np.random.default_rng(0)
     z = rng.normal(scale=3.0, size=(4, 5, 7))
     t = rng.integers(0, 7, size=(4, 5))
@@ -151,7 +105,7 @@ def test_losses_agree_between_probabilities_and_logits(nb):
 
 
 def test_a_bad_target_is_a_clear_value_error(nb):
-    ns = namespace(nb)
+    ns = nb.namespace()
     for fn in (ns["cross_entropy"], ns["cross_entropy_from_logits"]):
         with pytest.raises(ValueError, match="class indices from 0 to 2"):
             fn([0.2, 0.3, 0.5], -1)  # numpy indexing would silently take the last class

@@ -2,18 +2,14 @@
 caught by a graded cell, and the checks name the misconception they detect."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
-from grader.build import source_notebook
-from grader.course import BUGZOO
 from logitlab.checks import cases, run
 
 ASSIGNMENT = "06_gradients"
 FUNCTIONS = ("cross_entropy_grad", "numerical_gradient")
-BUGS = sorted((BUGZOO / ASSIGNMENT).glob("*/*.py"))
+pytestmark = pytest.mark.usefixtures("private_progress")
 
 # bug -> words its check message must contain (the misconception, named)
 MESSAGES = {
@@ -35,56 +31,12 @@ MESSAGES = {
 }
 
 
-def graded_cells(assignment: str) -> dict[str, str]:
-    """grade_id -> source of every nbgrader cell of a source notebook, magics removed."""
-    return {c.metadata["nbgrader"]["grade_id"]:
-            "\n".join(l for l in c.source.splitlines() if not l.lstrip().startswith("%"))
-            for c in source_notebook(assignment).cells if "nbgrader" in c.metadata}
-
-
-def define(source: str, name: str):
-    namespace: dict = {}
-    exec(compile(source, name, "exec"), namespace)
-    return namespace
-
-
-def quietly(action, *args):
-    """Run a check or a cell with numpy's overflow warnings off (bugs overflow on purpose)."""
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return action(*args)
-
-
-def failing_test_cells(cells: dict[str, str], fn_name: str, fn) -> list[str]:
-    """The graded test cells of fn_name (visible and hidden parts) that reject fn."""
-    setup = define(cells["setup"], "setup")
-    failed = []
-    for grade_id in (f"test_{fn_name}", f"test_{fn_name}_edge"):
-        try:
-            quietly(exec, compile(cells[grade_id], grade_id, "exec"), {**setup, fn_name: fn})
-        except AssertionError:
-            failed.append(grade_id)
-    return failed
-
-
-@pytest.fixture(scope="module")
-def cells():
-    return graded_cells(ASSIGNMENT)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def private_progress(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LOGITLAB_HOME", str(tmp_path_factory.mktemp("home")))
-        yield
-
-
 @pytest.mark.parametrize("fn_name", FUNCTIONS)
-def test_solution_passes_every_check_and_hidden_test(cells, fn_name):
-    fn = define(cells[fn_name], fn_name)[fn_name]
+def test_solution_passes_every_check_and_hidden_test(nb, fn_name):
+    fn = nb.solution(fn_name)
     report = run(fn_name, fn)
     assert report.passed, report.summary()
-    assert failing_test_cells(cells, fn_name, fn) == []
+    assert nb.failing(fn_name, fn) == []
 
 
 @pytest.mark.parametrize("fn_name", FUNCTIONS)
@@ -94,23 +46,22 @@ def test_each_exercise_has_core_and_edge_cases(fn_name):
 
 
 @pytest.mark.parametrize("fn_name", FUNCTIONS)
-def test_the_zoo_holds_at_least_three_bugs_per_function(fn_name):
-    assert len(list((BUGZOO / ASSIGNMENT / fn_name).glob("*.py"))) >= 3
+def test_the_zoo_holds_at_least_three_bugs_per_function(nb, fn_name):
+    assert len([p for p in nb.bugs if p.parent.name == fn_name]) >= 3
 
 
-@pytest.mark.parametrize("bug", BUGS, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_every_bug_loses_points_and_names_its_misconception(cells, bug):
+def test_every_bug_loses_points_and_names_its_misconception(nb, bug):
     fn_name = bug.parent.name
     source = bug.read_text()
     assert source.startswith("# ") and "\n" in source, "a bug file opens with a one-line comment"
-    fn = define(source, str(bug))[fn_name]
-    assert failing_test_cells(cells, fn_name, fn), f"{bug.name} passes every graded cell"
-    key = f"{fn_name}/{bug.stem}"
+    fn = nb.define(bug, fn_name)
+    assert nb.failing(fn_name, fn), f"{bug.name} passes every graded cell"
+    key = nb.bug_id(bug)
     assert key in MESSAGES, f"add the expected message of {key} to MESSAGES"
-    assert MESSAGES[key] in quietly(run, fn_name, fn).summary()
+    assert MESSAGES[key] in nb.quietly(run, fn_name, fn).summary()
 
 
-def test_unimplemented_functions_get_one_clear_message(cells):
+def test_unimplemented_functions_get_one_clear_message():
     for fn_name in FUNCTIONS:
         def todo(*args, **kwargs):
             raise NotImplementedError()

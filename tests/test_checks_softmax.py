@@ -2,17 +2,12 @@
 the zoo is caught, by the check that names its misconception."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
-from grader.build import source_notebook
-from grader.course import BUGZOO
 from logitlab.checks import run
 
 ASSIGNMENT = "02_softmax"
-NB = source_notebook(ASSIGNMENT)
 
 # bug -> the title of a check that must fail on it (its diagnosis).
 DIAGNOSIS = {
@@ -24,63 +19,26 @@ DIAGNOSIS = {
     "softmax/shift_in_place": "leaves its input unchanged",
     "softmax/neg_inf_to_zero": "gives -inf logits probability exactly 0",
 }
-BUGS = sorted(p for p in (BUGZOO / ASSIGNMENT).glob("*/*.py"))
 
 
-def _bug_id(path) -> str:
-    return f"{path.parent.name}/{path.stem}"
-
-
-def _cell(grade_id: str) -> str:
-    (source,) = [c.source for c in NB.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
-    return source
-
-
-def _define(source: str, name: str):
-    namespace: dict = {}
-    exec(source, namespace)
-    return namespace[name]
-
-
-def _graded_cells_fail(name: str, fn) -> list[str]:
-    """Run the test_<name>* cells, hidden tests included, on `fn`: the ids of those that fail."""
-    failed = []
-    for cell in NB.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        grade_id = meta.get("grade_id", "")
-        if not (meta.get("grade") and grade_id.startswith(f"test_{name}")):
-            continue
-        namespace = {name: fn}
-        exec(_cell("setup"), namespace)
-        code = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                exec(code, namespace)
-        except AssertionError:
-            failed.append(grade_id)
-    return failed
-
-
-def test_solution_passes_every_check_and_every_graded_cell():
-    solution = _define(_cell("softmax"), "softmax")
+def test_solution_passes_every_check_and_every_graded_cell(nb):
+    solution = nb.solution("softmax")
     assert run("softmax", solution).passed
     assert len(run("softmax", solution, part="edge").results) >= 2
-    assert _graded_cells_fail("softmax", solution) == []
+    assert nb.failing("softmax", solution) == []
 
 
-def test_every_bug_has_a_diagnosis():
-    assert sorted(DIAGNOSIS) == [_bug_id(p) for p in BUGS]
-    assert len(BUGS) >= 3
+def test_every_bug_has_a_diagnosis(nb):
+    assert sorted(DIAGNOSIS) == [nb.bug_id(p) for p in nb.bugs]
+    assert len(nb.bugs) >= 3
 
 
-@pytest.mark.parametrize("path", BUGS, ids=_bug_id)
-def test_bug_is_diagnosed_and_loses_points(path):
-    bug = _define(path.read_text(), "softmax")
+def test_bug_is_diagnosed_and_loses_points(nb, bug):
+    fn = nb.define(bug, "softmax")
     with np.errstate(all="ignore"):
-        report = run("softmax", bug)
-    assert DIAGNOSIS[_bug_id(path)] in {r.title for r in report.misses}, report.summary()
-    assert _graded_cells_fail("softmax", bug), f"{_bug_id(path)} keeps full marks"
+        report = run("softmax", fn)
+    assert DIAGNOSIS[nb.bug_id(bug)] in {r.title for r in report.misses}, report.summary()
+    assert nb.failing("softmax", fn), f"{nb.bug_id(bug)} keeps full marks"
 
 
 @pytest.mark.parametrize("transform, fragment", [

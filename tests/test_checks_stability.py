@@ -2,17 +2,12 @@
 the zoo is caught, by the check that names its misconception."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
-from grader.build import source_notebook
-from grader.course import BUGZOO
 from logitlab.checks import run
 
 ASSIGNMENT = "03_stability"
-NB = source_notebook(ASSIGNMENT)
 
 # bug -> the title of a check that must fail on it (its diagnosis).
 DIAGNOSIS = {
@@ -33,55 +28,19 @@ DIAGNOSIS = {
     "log_softmax/lse_without_keepdims": "handles each row of a batch along axis=-1",
     "log_softmax/global_max": "handles logits of 1000",
 }
-BUGS = sorted(p for p in (BUGZOO / ASSIGNMENT).glob("*/*.py"))
-
-
-def _bug_id(path) -> str:
-    return f"{path.parent.name}/{path.stem}"
-
-
-def _cell(grade_id: str) -> str:
-    (source,) = [c.source for c in NB.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
-    return source
-
-
-def _define(source: str, name: str):
-    namespace: dict = {}
-    exec(source, namespace)
-    return namespace[name]
-
-
-def _graded_cells_fail(name: str, fn) -> list[str]:
-    """Run the test_<name>* cells, hidden tests included, on `fn`: the ids of those that fail."""
-    failed = []
-    for cell in NB.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        grade_id = meta.get("grade_id", "")
-        if not (meta.get("grade") and grade_id.startswith(f"test_{name}")):
-            continue
-        namespace = {name: fn}
-        exec(_cell("setup"), namespace)
-        code = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                exec(code, namespace)
-        except AssertionError:
-            failed.append(grade_id)
-    return failed
 
 
 @pytest.mark.parametrize("name", ["logsumexp", "stable_softmax", "log_softmax"])
-def test_solution_passes_every_check_and_every_graded_cell(name):
-    solution = _define(_cell(name), name)
+def test_solution_passes_every_check_and_every_graded_cell(nb, name):
+    solution = nb.solution(name)
     report = run(name, solution)
     assert report.passed, report.summary()
-    assert _graded_cells_fail(name, solution) == []
+    assert nb.failing(name, solution) == []
 
 
 @pytest.mark.parametrize("name", ["logsumexp", "stable_softmax", "log_softmax"])
-def test_checks_have_core_and_at_least_two_edge_cases(name):
-    solution = _define(_cell(name), name)
+def test_checks_have_core_and_at_least_two_edge_cases(nb, name):
+    solution = nb.solution(name)
     assert len(run(name, solution, part="core").results) >= 5
     assert len(run(name, solution, part="edge").results) >= 2
 
@@ -92,26 +51,23 @@ def test_stable_softmax_passes_the_softmax_checks_too():
     assert {c.title for c in cases("softmax")} <= titles
 
 
-def test_every_bug_has_a_diagnosis():
-    assert sorted(DIAGNOSIS) == [_bug_id(p) for p in BUGS]
+def test_every_bug_has_a_diagnosis(nb):
+    assert sorted(DIAGNOSIS) == [nb.bug_id(p) for p in nb.bugs]
     for name in ("logsumexp", "stable_softmax", "log_softmax"):
         assert sum(key.startswith(f"{name}/") for key in DIAGNOSIS) >= 3
 
 
-@pytest.mark.parametrize("path", BUGS, ids=_bug_id)
-def test_bug_is_diagnosed_and_loses_points(path):
-    name = path.parent.name
-    bug = _define(path.read_text(), name)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        report = run(name, bug)
+def test_bug_is_diagnosed_and_loses_points(nb, bug):
+    name = bug.parent.name
+    fn = nb.define(bug, name)
+    report = nb.quietly(run, name, fn)
     failing = {r.title: r.message for r in report.misses}
-    assert DIAGNOSIS[_bug_id(path)] in failing, report.summary()
-    assert _graded_cells_fail(name, bug), f"{_bug_id(path)} keeps full marks"
+    assert DIAGNOSIS[nb.bug_id(bug)] in failing, report.summary()
+    assert nb.failing(name, fn), f"{nb.bug_id(bug)} keeps full marks"
 
 
-def test_messages_name_the_mistake_not_the_answer():
-    bug = _define((BUGZOO / ASSIGNMENT / "logsumexp" / "forgets_max.py").read_text(), "logsumexp")
+def test_messages_name_the_mistake_not_the_answer(nb):
+    bug = nb.define(nb.bug("logsumexp", "forgets_max"), "logsumexp")
     with np.errstate(all="ignore"):
         misses = run("logsumexp", bug).misses
     message = dict((r.title, r.message) for r in misses)[

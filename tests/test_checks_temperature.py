@@ -3,18 +3,13 @@ naming its mistake, and grade sample_next_token on its own; the sampler is exact
 draws from the right distribution."""
 from __future__ import annotations
 
-from pathlib import Path
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
-from grader.course import BUGZOO
 from logitlab.checks import cases, run
 
 ASSIGNMENT = "04_temperature"
 FUNCTIONS = ("softmax_with_temperature", "top_k_filter", "top_p_filter", "sample_next_token")
-BUGS = sorted((BUGZOO / ASSIGNMENT).glob("*/*.py"))
 
 # The words each bug's report must contain: the check names the mistake, not just "wrong".
 MESSAGES = {
@@ -42,46 +37,6 @@ MESSAGES = {
 }
 
 
-def bug_id(path: Path) -> str:
-    return f"{path.parent.name}/{path.stem}"
-
-
-@pytest.fixture(scope="module")
-def nb(course):
-    """Setup, solution and test cells of the built source notebook."""
-    cells = course.source(ASSIGNMENT).cells
-    meta = [c.metadata.get("nbgrader", {}) for c in cells]
-    strip = lambda src: "\n".join(l for l in src.splitlines() if not l.lstrip().startswith("%"))  # noqa: E731
-    return SimpleNamespace(
-        setup=[c.source for c, m in zip(cells, meta) if m.get("grade_id") == "setup"][0],
-        solutions={m["grade_id"]: c.source for c, m in zip(cells, meta) if m.get("solution")},
-        tests={m["grade_id"]: strip(c.source) for c, m in zip(cells, meta) if m.get("grade")},
-    )
-
-
-def namespace(nb, **replacements: str) -> dict:
-    """The solved notebook's namespace, with some solution cells replaced."""
-    ns = {"__name__": "__main__"}
-    exec(nb.setup, ns)
-    for grade_id, source in nb.solutions.items():
-        exec(replacements.get(grade_id, source), ns)
-    return ns
-
-
-def graded_cells_pass(nb, ns: dict, function: str) -> dict[str, bool]:
-    """{grade_id: passed} for the test cells of `function`, each run on a copy of ns."""
-    results = {}
-    for grade_id, source in nb.tests.items():
-        if grade_id in (f"test_{function}", f"test_{function}_edge"):
-            try:
-                with np.errstate(all="ignore"):
-                    exec(source, dict(ns))
-                results[grade_id] = True
-            except AssertionError:
-                results[grade_id] = False
-    return results
-
-
 def test_the_notebook_defines_the_contract(nb):
     assert tuple(nb.solutions) == FUNCTIONS
     assert sorted(nb.tests) == sorted(f"test_{f}{s}" for f in FUNCTIONS for s in ("", "_edge"))
@@ -95,10 +50,10 @@ def test_every_function_has_core_and_edge_cases(function):
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_solution_passes_checks_and_hidden_tests(nb, function):
-    ns = namespace(nb)
+    ns = nb.namespace()
     report = run(function, ns[function])
     assert report.passed, report.summary()
-    assert all(graded_cells_pass(nb, ns, function).values())
+    assert not nb.failing(function, ns)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -111,37 +66,35 @@ def test_an_unimplemented_function_gets_one_clear_miss(function):
     assert "not implemented yet" in report.results[0].message
 
 
-def test_every_bug_has_an_expected_message():
-    assert sorted(MESSAGES) == sorted(bug_id(p) for p in BUGS)
+def test_every_bug_has_an_expected_message(nb):
+    assert sorted(MESSAGES) == sorted(nb.bug_id(p) for p in nb.bugs)
     for function in FUNCTIONS:
-        assert len([p for p in BUGS if p.parent.name == function]) >= 3
+        assert len([p for p in nb.bugs if p.parent.name == function]) >= 3
 
 
-@pytest.mark.parametrize("path", BUGS, ids=bug_id)
-def test_checks_catch_the_bug_and_name_it(nb, path):
-    function = path.parent.name
-    ns = namespace(nb, **{function: path.read_text()})
+def test_checks_catch_the_bug_and_name_it(nb, bug):
+    function = bug.parent.name
+    ns = nb.namespace(**{function: bug})
     report = run(function, ns[function])
-    assert not report.passed, f"{bug_id(path)} passes every check"
+    assert not report.passed, f"{nb.bug_id(bug)} passes every check"
     messages = " | ".join(r.message for r in report.misses)
-    assert MESSAGES[bug_id(path)] in messages, messages
+    assert MESSAGES[nb.bug_id(bug)] in messages, messages
     for r in report.misses:  # never reveal an expected array
         assert "array([" not in r.message
 
 
-@pytest.mark.parametrize("path", BUGS, ids=bug_id)
-def test_bug_fails_its_graded_cells_and_no_others(nb, path):
-    function = path.parent.name
-    ns = namespace(nb, **{function: path.read_text()})
-    assert not all(graded_cells_pass(nb, ns, function).values()), f"{bug_id(path)} keeps full marks"
+def test_bug_fails_its_graded_cells_and_no_others(nb, bug):
+    function = bug.parent.name
+    ns = nb.namespace(**{function: bug})
+    assert nb.failing(function, ns), f"{nb.bug_id(bug)} keeps full marks"
     for other in FUNCTIONS:
         if other != function:
             # sample_next_token too: its checks wait for the filters, its hidden tests swap them out
-            assert all(graded_cells_pass(nb, ns, other).values()), f"{bug_id(path)} costs points on {other}"
+            assert not nb.failing(other, ns), f"{nb.bug_id(bug)} costs points on {other}"
 
 
 def test_hidden_sampler_tests_put_the_learner_functions_back(nb):
-    ns = namespace(nb)
+    ns = nb.namespace()
     mine = {name: ns[name] for name in FUNCTIONS}
     exec(nb.tests["test_sample_next_token_edge"], ns)  # in place, as the kernel runs it
     assert all(ns[name] is fn for name, fn in mine.items())
@@ -150,10 +103,10 @@ def test_hidden_sampler_tests_put_the_learner_functions_back(nb):
 def test_sampler_guard_skips_composition_only_while_a_filter_fails(nb):
     """With a broken top_k_filter the sampler's top-k case stands aside; with a broken sampler
     that ignores top_k and a working filter it does not."""
-    broken_filter = namespace(nb, top_k_filter=(BUGZOO / ASSIGNMENT / "top_k_filter" / "drops_kth_largest.py").read_text())
+    broken_filter = nb.namespace(top_k_filter=nb.bug("top_k_filter", "drops_kth_largest"))
     assert run("sample_next_token", broken_filter["sample_next_token"]).passed
     ignores_top_k = nb.solutions["sample_next_token"].replace("z = top_k_filter(z, top_k)", "pass")
-    ns = namespace(nb, sample_next_token=ignores_top_k)
+    ns = nb.namespace(sample_next_token=ignores_top_k)
     report = run("sample_next_token", ns["sample_next_token"])
     assert any("outside the top 2" in r.message for r in report.misses), report.summary()
 
@@ -161,7 +114,7 @@ def test_sampler_guard_skips_composition_only_while_a_filter_fails(nb):
 # ---- the solution's sampler, beyond the checks -------------------------------
 
 def test_sampler_is_exactly_the_documented_procedure(nb):
-    ns = namespace(nb)
+    ns = nb.namespace()
     sample, z = ns["sample_next_token"], np.random.default_rng(0).normal(size=20)
     for kw in ({}, {"temperature": 0.7, "top_k": 5}, {"temperature": 1.5, "top_p": 0.8}):
         a, b = np.random.default_rng(42), np.random.default_rng(42)
@@ -184,7 +137,7 @@ def test_sampler_is_exactly_the_documented_procedure(nb):
     ({"top_p": 0.9}, [0.8438 / 0.9580, 0.1142 / 0.9580, 0.0]),
 ])
 def test_sampler_frequencies_match_the_distribution(nb, kw, expected):
-    sample = namespace(nb)["sample_next_token"]
+    sample = nb.namespace()["sample_next_token"]
     rng = np.random.default_rng(123)
     n = 20_000
     freq = np.bincount([sample([3.0, 1.0, 0.0], rng=rng, **kw) for _ in range(n)], minlength=3) / n
@@ -193,7 +146,7 @@ def test_sampler_frequencies_match_the_distribution(nb, kw, expected):
 
 
 def test_greedy_ignores_the_rng_and_filters(nb):
-    sample = namespace(nb)["sample_next_token"]
+    sample = nb.namespace()["sample_next_token"]
     rng = np.random.default_rng(0)
     state = rng.bit_generator.state
     assert sample([0.1, 2.0, 2.0, -1.0], temperature=0, top_k=1, top_p=0.1, rng=rng) == 1
