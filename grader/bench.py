@@ -131,14 +131,7 @@ def _solved_submissions(source_dir: Path, names: list[str], per_assignment: int,
     """Learner-style submissions: the released notebook with the solutions filled in."""
     count = 0
     for name in names:
-        src = nbformat.read(source_dir / name / f"{name}.ipynb", as_version=4)
-        answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in src.cells
-                   if c.metadata.get("nbgrader", {}).get("solution")}
-        nb = nbformat.read(ROOT / "notebooks" / name / f"{name}.ipynb", as_version=4)
-        for cell in nb.cells:
-            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if gid in answers:
-                cell.source = answers[gid]
+        nb = build.solved_notebook(name, source_dir)
         for i in range(per_assignment):
             target = root / f"s{i:03d}" / name / f"{name}.ipynb"
             target.parent.mkdir(parents=True)

@@ -55,6 +55,28 @@ def source_notebook(assignment: str) -> nbformat.NotebookNode:
     return nb
 
 
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def learner_source(source: str) -> str:
+    """A source solution cell as a learner would write it: the marker lines removed."""
+    return "\n".join(line for line in source.splitlines() if line.strip() not in SOLUTION_MARKERS)
+
+
+def solved_notebook(assignment: str, source_dir: Path = SOURCE) -> nbformat.NotebookNode:
+    """The released student notebook with every solution cell filled in as a learner
+    would write it (answers from the built source, marker lines removed)."""
+    source = nbformat.read(str(source_dir / assignment / f"{assignment}.ipynb"), as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    nb = nbformat.read(str(NOTEBOOKS / assignment / f"{assignment}.ipynb"), as_version=4)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in answers and cell.metadata["nbgrader"].get("solution"):
+            cell.source = learner_source(answers[gid])
+    return nb
+
+
 def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))

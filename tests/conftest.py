@@ -14,10 +14,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader.build import build_sources
+from grader.build import build_sources, learner_source, solved_notebook
 from grader.course import BUGZOO, NOTEBOOKS, ROOT
-
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 def nbgrader_meta(cell) -> dict:
@@ -27,11 +25,6 @@ def nbgrader_meta(cell) -> dict:
 def solution_cells(nb) -> dict[str, str]:
     """{grade_id: source} of the solution cells of a notebook."""
     return {nbgrader_meta(c)["grade_id"]: c.source for c in nb.cells if nbgrader_meta(c).get("solution")}
-
-
-def learner_source(source: str) -> str:
-    """A source solution cell as a learner would write it: the marker lines removed."""
-    return "\n".join(line for line in source.splitlines() if line.strip() not in MARKERS)
 
 
 def replace_solution(nb, grade_id: str, source: str) -> None:
@@ -156,10 +149,8 @@ class Course:
 
     def solved(self, assignment: str) -> nbformat.NotebookNode:
         """The student notebook with every solution cell filled in as a learner would."""
-        nb = self.student(assignment)
-        for grade_id, source in solution_cells(self.source(assignment)).items():
-            replace_solution(nb, grade_id, learner_source(source))
-        return nb
+        self.source(assignment)  # built on first use
+        return solved_notebook(assignment, self.folder)
 
     def exercises(self, assignment: str) -> Exercises:
         return Exercises(assignment, self.source(assignment))
