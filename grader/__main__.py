@@ -14,7 +14,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .grade import DEFAULT_TIMEOUT
+    from .gradebook import DEFAULT_TIMEOUT
     parser = _Parser(prog="python -m grader", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="rebuild notebooks/ from solutions/")
@@ -57,6 +57,8 @@ def _feedback(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    from . import gradebook
+    gradebook.start_server()  # it imports nbgrader while this process imports the rest
     from . import grade
     try:
         opts = grade.Options(

@@ -13,9 +13,12 @@ import ast
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,10 +104,11 @@ class Recheck:
 
 
 def recheck(submission: Path, source: Path, timeout: float = 120.0,
-            hide: list[Path] = ()) -> Recheck:
+            hide: list[Path] = (), stop: threading.Event | None = None) -> Recheck:
     """Re-grade `submission` against the test cells of the nbgrader `source` notebook.
 
     With `hide` (where the jail works), the learner's code runs with those folders empty.
+    Setting `stop` kills the run.
     """
     src = nbformat.read(str(source), as_version=4)
     tests = [(c.metadata.nbgrader["grade_id"], float(c.metadata.nbgrader.get("points", 0)), c.source)
@@ -126,12 +130,13 @@ def recheck(submission: Path, source: Path, timeout: float = 120.0,
         code.append((gid, ex.code))
     payload = {"setup": [c.source for c in _cells(src, "setup")], "solutions": code,
                "tests": [(gid, src_) for gid, _, src_ in tests]}
-    passed, error = _run(payload, timeout, list(hide))
+    passed, error = _run(payload, timeout, list(hide), stop)
     scores = {gid: (pts if passed.get(gid) else 0.0, pts) for gid, pts, _ in tests}
     return Recheck(scores, flags, error)
 
 
-def _run(payload: dict, timeout: float, hide: list[Path]) -> tuple[dict[str, bool], str | None]:
+def _run(payload: dict, timeout: float, hide: list[Path],
+         stop: threading.Event | None) -> tuple[dict[str, bool], str | None]:
     with tempfile.TemporaryDirectory(prefix="cleanroom-") as tmp:
         shutil.copyfile(RUNNER, Path(tmp) / RUNNER.name)  # the grader's own folder may be hidden
         cmd = [sys.executable, "-I", RUNNER.name, "payload.json", "result.json"]
@@ -141,13 +146,33 @@ def _run(payload: dict, timeout: float, hide: list[Path]) -> tuple[dict[str, boo
         env = {"PATH": os.defpath, "HOME": tmp, "LOGITLAB_HOME": tmp, "MPLBACKEND": "Agg",
                "NBGRADER_EXECUTION": "cleanroom", "OMP_NUM_THREADS": "1",
                **{k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}}
-        try:
-            proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True,
-                                  timeout=timeout, start_new_session=True)
-        except subprocess.TimeoutExpired:
-            return {}, f"clean room timed out after {timeout:.0f} s"
+        proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        stderr, ended = _wait(proc, timeout, stop)
+        if ended is not None:
+            return {}, ended
         try:
             return json.loads((Path(tmp) / "result.json").read_text()), None
         except (OSError, ValueError):
-            tail = (proc.stderr or "").strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
+            tail = stderr.strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
             return {}, f"clean room crashed: {tail[0][:200]}"
+
+
+def _wait(proc: subprocess.Popen, timeout: float,
+          stop: threading.Event | None) -> tuple[str, str | None]:
+    """(stderr, why it was killed): on timeout or `stop`, its whole session is killed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:  # communicate() keeps reading stderr, so a chatty runner never blocks
+            return proc.communicate(timeout=min(0.2, max(deadline - time.monotonic(), 0.01)))[1], None
+        except subprocess.TimeoutExpired:
+            why = ("interrupted" if stop and stop.is_set() else
+                   f"clean room timed out after {timeout:.0f} s"
+                   if time.monotonic() >= deadline else None)
+            if why:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.communicate()
+                return "", why

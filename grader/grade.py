@@ -9,7 +9,7 @@ work happens in the subprocesses). Each job's result is kept as
 OUT/.jobs/<assignment>/<student>.json, so a re-run skips what is already graded and
 unchanged; the CSV files are merged from those records.
 
-After nbgrader, every graded submission is re-checked outside the kernel
+Beside nbgrader, every submission is re-checked outside the kernel
 (grader.cleanroom); each cell scores the lower of the two results.
 
 Statuses: graded; flagged (graded, but the notebook needed repairs, came with extra
@@ -43,11 +43,11 @@ from tqdm import tqdm
 from . import cleanroom, gradebook, submissions
 from .build import build_sources
 from .course import CONFIG, ROOT, assignments
+from .gradebook import DEFAULT_TIMEOUT
 from .submissions import Submission, SubmissionError
 
 GRADES_COLUMNS = ["student_id", "assignment", "grade_id", "score", "max_score"]
 SUMMARY_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "flags", "reason"]
-DEFAULT_TIMEOUT = 300.0  # seconds per notebook; nbgrader's Execute.timeout limits each cell
 
 
 class UsageError(Exception):
@@ -229,12 +229,12 @@ class Grader:
         target = job / "submitted" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
         target.parent.mkdir(parents=True)
         nbformat.write(nb, str(target))
-        for attempt in (1, 2):
-            run = gradebook.autograde(template, job, sub.student, self.opts.timeout,
-                                      hide=self.hidden(), stop=self.stop)
-            if not run.unexplained or attempt == 2:
-                break
-            flags.append(f"graded twice, the first run ended with: {run.error}")
+        # The clean room needs nothing from nbgrader, so it runs beside it: one waits
+        # on its kernel while the other computes.
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            clean = beside.submit(cleanroom.recheck, target, self.source_nb(sub.assignment),
+                                  timeout=self.opts.timeout, hide=self.hidden(), stop=self.stop)
+            run = self._nbgrader(template, job, sub.student, flags)
         graded = job / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
         keep.mkdir(parents=True, exist_ok=True)
         if graded.is_file():
@@ -247,15 +247,24 @@ class Grader:
         if manual:
             flags.append("needs manual grading: " + ", ".join(sorted(manual)))
         kernel = {gid: score for gid, (score, _) in got.items()}
-        return self._recheck(kernel, target, sub.assignment, flags)
+        return self._combine(kernel, clean.result(), flags)
 
-    def _recheck(self, kernel: dict[str, float], notebook: Path, assignment: str,
+    def _nbgrader(self, template: gradebook.Template, job: Path, student: str,
+                  flags: list[str]) -> gradebook.Run:
+        """nbgrader autograde, tried once more if it died without saying why."""
+        for attempt in (1, 2):
+            run = gradebook.autograde(template, job, student, self.opts.timeout,
+                                      hide=self.hidden(), stop=self.stop)
+            if not run.unexplained or attempt == 2:
+                return run
+            flags.append(f"graded twice, the first run ended with: {run.error}")
+
+    @staticmethod
+    def _combine(kernel: dict[str, float], check: cleanroom.Recheck,
                  flags: list[str]) -> dict[str, float]:
-        """Grade the functions again outside the kernel (grader.cleanroom): a cell earns
-        what both give it, so patching numpy or blanking later cells in the kernel buys
-        nothing. Any disagreement, or a failed re-check, is flagged."""
-        check = cleanroom.recheck(notebook, self.source_nb(assignment), timeout=self.opts.timeout,
-                                  hide=self.hidden())
+        """A cell earns what both the kernel and the clean room (grader.cleanroom) give
+        it, so patching numpy or blanking later cells in the kernel buys nothing. Any
+        disagreement, or a failed re-check, is flagged."""
         flags.extend(check.flags)
         if check.error:
             flags.append(f"clean-room re-check failed: {check.error}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import re
 import secrets
@@ -28,6 +29,7 @@ import psutil
 from . import jail
 from .course import CONFIG, tool_env
 
+DEFAULT_TIMEOUT = 300.0  # seconds per notebook; nbgrader's Execute.timeout limits each cell
 JOB_MARK = "LOGITLAB_GRADING_JOB"  # environment tag to find a job's stray processes
 # BLAS thread pools in N parallel kernels would fight over the cores.
 THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -86,7 +88,8 @@ def make_template(assignment: str, source: Path, folder: Path) -> Template:
 # imported nbgrader once: still one process per run, in a session of its own, with
 # its own environment, working folder and log, killable as a group.
 _PRELOAD = ["grader.gradebook", "nbgrader.apps.nbgraderapp", "nbgrader.api",
-            "nbgrader.converters", "nbgrader.preprocessors", "nbclient", "jupyter_client"]
+            "nbgrader.converters", "nbgrader.preprocessors", "nbclient", "jupyter_client",
+            "grader.warm"]
 _context_lock = threading.Lock()
 _context: multiprocessing.context.BaseContext | None = None
 
@@ -98,6 +101,12 @@ def _forkserver() -> multiprocessing.context.BaseContext:
             _context = multiprocessing.get_context("forkserver")
             _context.set_forkserver_preload(_PRELOAD)
         return _context
+
+
+def start_server() -> None:
+    """Start the fork server now: its imports then overlap the caller's own start-up."""
+    _forkserver()
+    multiprocessing.forkserver.ensure_running()
 
 
 def _nbgrader_main(args: list[str], cwd: str, env: dict[str, str], log: str,
