@@ -8,7 +8,7 @@ Nothing here passes or fails; it prints a table. Sections:
 - numerics: time and peak memory of the solution kernels at LLM vocabulary sizes,
   against one plain `np.exp` over the same logits;
 - grading: throughput of `python -m grader grade` with 1 and 2 jobs, against plain
-  serial `nbgrader autograde` on the same submissions.
+  serial `nbgrader autograde` on the same submissions (best of 3 interleaved rounds).
 """
 from __future__ import annotations
 
@@ -146,7 +146,14 @@ def _timed(cmd: list[str], cwd: Path) -> float:
     return time.perf_counter() - t0
 
 
-def bench_grading(source_dir: Path, work: Path, per_assignment: int = 4) -> list[Row]:
+def bench_grading(source_dir: Path, work: Path, per_assignment: int = 4,
+                  rounds: int = 3) -> list[Row]:
+    """Best of `rounds` interleaved runs of each way of grading the same submissions.
+
+    Each `grader grade` run starts from an empty output folder, so it also pays for
+    its gradebook templates; plain nbgrader's `generate_assignment` is done once,
+    untimed, as an instructor would have done it at release.
+    """
     names = [a for a in assignments() if a != "00_welcome"]
     subs = work / "submitted"
     n = _solved_submissions(source_dir, names, per_assignment, subs)
@@ -160,12 +167,19 @@ def bench_grading(source_dir: Path, work: Path, per_assignment: int = 4) -> list
     nbgrader = [sys.executable, "-m", "nbgrader"]
     for name in names:
         _timed(nbgrader + ["generate_assignment", name, "--force", *dirs], course)
-    plain = sum(_timed(nbgrader + ["autograde", name, *dirs], course) for name in names)
+    times: dict[str, list[float]] = {"plain": [], "1": [], "2": []}
+    for r in range(rounds):
+        times["plain"].append(sum(_timed(nbgrader + ["autograde", name, "--force", *dirs], course)
+                                  for name in names))
+        for jobs in ("1", "2"):
+            out = work / f"out-{jobs}-{r}"
+            times[jobs].append(_timed([sys.executable, "-m", "grader", "grade", str(subs),
+                                       "--output", str(out), "--jobs", jobs], ROOT))
+    plain = min(times["plain"])
     rows: list[Row] = [("grading", f"plain nbgrader autograde, serial, {n} notebooks",
                         n / plain, "nb/s", 1.0)]
-    for jobs in (1, 2):
-        t = _timed([sys.executable, "-m", "grader", "grade", str(subs), "--output",
-                    str(work / f"out{jobs}"), "--jobs", str(jobs), "--force"], ROOT)
+    for jobs in ("1", "2"):
+        t = min(times[jobs])
         rows.append(("grading", f"python -m grader grade --jobs {jobs}, {n} notebooks",
                      n / t, "nb/s", plain / t))
     return rows

@@ -295,8 +295,8 @@ class Grader:
                 todo.append((sub, fingerprint))
         counts = {"graded": 0, "flagged": 0, "failed": 0, "skipped": skipped}
         if todo and not gradebook.isolated():
-            print("warning: grading kernels are not isolated (that needs root and util-linux "
-                  "`unshare`): student code can read the hidden tests", file=sys.stderr)
+            print("warning: grading kernels are not isolated (that needs root, allowed to make "
+                  "mount namespaces): student code can read the hidden tests", file=sys.stderr)
         try:
             self._run_jobs(todo, counts)
         finally:  # also after Ctrl-C: what is graded is kept, and a re-run resumes

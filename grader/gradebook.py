@@ -160,7 +160,7 @@ KERNEL_MEMORY_MB = 4096  # address space of one grading kernel: MemoryError past
 
 
 def isolated() -> bool:
-    """Whether kernels can be jailed here (root and util-linux `unshare`)."""
+    """Whether kernels can be jailed here (root, allowed to make mount namespaces)."""
     return jail.available()
 
 

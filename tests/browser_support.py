@@ -24,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support import skip_unless_ci
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -46,10 +47,7 @@ def require_chromium() -> None:
     """Skip without Chromium, except under CI, where a missing browser is a failure."""
     if CHROMIUM.exists():
         return
-    reason = f"{CHROMIUM} not found: install it with `make system-deps`"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {reason}")
-    pytest.skip(reason)
+    skip_unless_ci(f"{CHROMIUM} not found: install it with `make system-deps`")
 
 
 def free_port() -> int:

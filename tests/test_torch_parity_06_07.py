@@ -7,11 +7,11 @@ itself on the flattened (B * T, V) logits with ignore_index and each reduction.
 from __future__ import annotations
 
 import math
-import os
 
 import nbformat
 import numpy as np
 import pytest
+from support import skip_unless_ci
 
 from grader.build import build_sources
 
@@ -19,11 +19,8 @@ try:
     import torch
     import torch.nn.functional as F
 except ImportError:
-    if os.environ.get("CI") == "true":
-        pytest.fail("CI=true but torch cannot be imported: the parity tests must run in CI "
-                    "(make torch installs torch==2.13.0)", pytrace=False)
-    pytest.skip("torch is not installed (make torch installs torch==2.13.0); the parity tests "
-                "run in CI", allow_module_level=True)
+    skip_unless_ci("torch cannot be imported (`make torch` installs torch==2.13.0); the "
+                   "parity tests need it", module=True)
 
 TOL = dict(rtol=1e-6, atol=1e-9)
 
