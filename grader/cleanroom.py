@@ -146,33 +146,41 @@ def _run(payload: dict, timeout: float, hide: list[Path],
         env = {"PATH": os.defpath, "HOME": tmp, "LOGITLAB_HOME": tmp, "MPLBACKEND": "Agg",
                "NBGRADER_EXECUTION": "cleanroom", "OMP_NUM_THREADS": "1",
                **{k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}}
-        proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
-        stderr, ended = _wait(proc, timeout, stop)
-        if ended is not None:
-            return {}, ended
+        # stderr goes to a file, not a pipe, which a child left behind could hold open.
+        with tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=err, start_new_session=True)
+            ended = _wait(proc, timeout, stop)
+            if ended is not None:
+                return {}, ended
+            try:
+                return json.loads((Path(tmp) / "result.json").read_text()), None
+            except (OSError, ValueError):
+                return {}, f"clean room crashed: {_last_line(err) or f'exit code {proc.returncode}'}"
+
+
+def _last_line(file) -> str:
+    file.seek(max(file.seek(0, os.SEEK_END) - 4096, 0))
+    lines = file.read().decode(errors="replace").strip().splitlines()
+    return lines[-1][:200] if lines else ""
+
+
+def _wait(proc: subprocess.Popen, timeout: float, stop: threading.Event | None) -> str | None:
+    """Why the runner was stopped (timeout or `stop`), or None if it ended by itself.
+    Either way, whatever it started in its session is killed."""
+    deadline, why = time.monotonic() + timeout, None
+    while why is None:
         try:
-            return json.loads((Path(tmp) / "result.json").read_text()), None
-        except (OSError, ValueError):
-            tail = stderr.strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
-            return {}, f"clean room crashed: {tail[0][:200]}"
-
-
-def _wait(proc: subprocess.Popen, timeout: float,
-          stop: threading.Event | None) -> tuple[str, str | None]:
-    """(stderr, why it was killed): on timeout or `stop`, its whole session is killed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:  # communicate() keeps reading stderr, so a chatty runner never blocks
-            return proc.communicate(timeout=min(0.2, max(deadline - time.monotonic(), 0.01)))[1], None
+            proc.wait(min(0.2, max(deadline - time.monotonic(), 0.01)))
+            break
         except subprocess.TimeoutExpired:
-            why = ("interrupted" if stop and stop.is_set() else
-                   f"clean room timed out after {timeout:.0f} s"
-                   if time.monotonic() >= deadline else None)
-            if why:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                proc.communicate()
-                return "", why
+            if stop and stop.is_set():
+                why = "interrupted"
+            elif time.monotonic() >= deadline:
+                why = f"clean room timed out after {timeout:.0f} s"
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+    return why

@@ -1,7 +1,10 @@
 """The clean-room re-check: only function definitions run, outside the kernel."""
 from __future__ import annotations
 
+import threading
+
 import nbformat
+import psutil
 import pytest
 
 from grader import build
@@ -71,6 +74,34 @@ def test_endless_loop_times_out_with_zero(tmp_path, sources):
     result = recheck(_with_cell(tmp_path, sources, "02_softmax", "softmax", code),
                      _source(sources, "02_softmax"), timeout=10)
     assert result.error and "timed out" in result.error
+    assert all(score == 0 for score, _ in result.scores.values())
+
+
+def test_a_child_left_behind_neither_stalls_nor_outlives_the_recheck(tmp_path, sources):
+    pid_file = tmp_path / "child.pid"
+    code = ("import subprocess, numpy as np\n"
+            "def softmax(z, axis=-1):\n"
+            "    child = subprocess.Popen(['sleep', '120'])  # holds the runner's stderr\n"
+            f"    open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+            "    z = np.asarray(z, dtype=float)\n"
+            "    e = np.exp(z - z.max(axis=axis, keepdims=True))\n"
+            "    return e / e.sum(axis=axis, keepdims=True)\n")
+    result = recheck(_with_cell(tmp_path, sources, "02_softmax", "softmax", code),
+                     _source(sources, "02_softmax"), timeout=60)
+    assert result.error is None, result.error
+    try:  # SIGKILL was sent; give the kernel a moment to carry it out
+        psutil.Process(int(pid_file.read_text())).wait(timeout=10)
+    except psutil.NoSuchProcess:
+        pass
+
+
+def test_stop_kills_the_recheck(tmp_path, sources):
+    stop = threading.Event()
+    stop.set()
+    code = "def softmax(z, axis=-1):\n    while True:\n        pass\n"
+    result = recheck(_with_cell(tmp_path, sources, "02_softmax", "softmax", code),
+                     _source(sources, "02_softmax"), timeout=60, stop=stop)
+    assert result.error == "interrupted"
     assert all(score == 0 for score, _ in result.scores.values())
 
 
