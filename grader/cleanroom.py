@@ -141,7 +141,8 @@ def _run(payload: dict, timeout: float, hide: list[Path],
         shutil.copyfile(RUNNER, Path(tmp) / RUNNER.name)  # the grader's own folder may be hidden
         cmd = [sys.executable, "-I", RUNNER.name, "payload.json", "result.json"]
         if hide and jail.available():
-            cmd = jail.command(hide, [tmp], jail.needed_read_only(hide), cmd, memory_mb=4096)
+            cmd = jail.command(hide, [tmp], jail.needed_read_only(hide), cmd, memory_mb=4096,
+                               network=False)  # the payload holds the hidden tests
         (Path(tmp) / "payload.json").write_text(json.dumps(payload))
         env = {"PATH": os.defpath, "HOME": tmp, "LOGITLAB_HOME": tmp, "MPLBACKEND": "Agg",
                "NBGRADER_EXECUTION": "cleanroom", "OMP_NUM_THREADS": "1",

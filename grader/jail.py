@@ -1,10 +1,11 @@
 """Run a command (the grading kernel) where the course's secrets cannot be seen.
 
-`python -I -S grader/jail.py --hide DIR ... --keep DIR ... [--memory-mb N] -- CMD ...`
-runs CMD in a private mount namespace in which every --hide folder is an empty tmpfs,
-except the --keep folders, which are mounted back in place (--keep-ro: read-only). The
-kernel of a submission thus sees numpy, logitlab and its own working folder, but not
-solutions/, the gradebook, the git history or any other student's files.
+`python -I -S grader/jail.py --hide DIR ... --keep DIR ... [--memory-mb N] [--no-network]
+-- CMD ...` runs CMD in a private mount namespace in which every --hide folder is an
+empty tmpfs, except the --keep folders, which are mounted back in place (--keep-ro:
+read-only). The kernel of a submission thus sees numpy, logitlab and its own working
+folder, but not solutions/, the gradebook, the git history or any other student's
+files. With --no-network (the clean room) it cannot reach any network either.
 
 The namespace and mounts are made here with the unshare(2) and mount(2) system calls,
 then CMD replaces this process: no shell and no `mount` processes, since every grading
@@ -24,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-CLONE_NEWNS = 0x00020000
+CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x20, 0x1000, 0x4000, 0x40000
 
 
@@ -59,10 +60,11 @@ def _mount(libc: ctypes.CDLL, source: str | None, target: str, fstype: str | Non
            f"mount {target}")
 
 
-def enter(hide: list[str], keep: list[str], read_only: list[str]) -> None:
-    """Unshare the mount namespace, cover each `hide` folder, put each `keep` back."""
+def enter(hide: list[str], keep: list[str], read_only: list[str], network: bool = True) -> None:
+    """Unshare the mount namespace (and without `network`, the network one too: only a
+    loopback device that is down), cover each `hide` folder, put each `keep` back."""
     libc = _libc()
-    _check(libc.unshare(CLONE_NEWNS), "unshare")
+    _check(libc.unshare(CLONE_NEWNS | (0 if network else CLONE_NEWNET)), "unshare")
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)  # nothing leaks to the host
     stage_root = tempfile.mkdtemp(prefix="jail-")  # in TMPDIR, outside every hidden folder
     staged = [(k, os.path.join(stage_root, str(i))) for i, k in enumerate(keep)]
@@ -90,10 +92,11 @@ def needed_read_only(hide: list) -> list[Path]:
 
 
 def command(hide: list[str], keep: list[str], read_only: list[str], cmd: list[str],
-            memory_mb: int = 0) -> list[str]:
+            memory_mb: int = 0, network: bool = True) -> list[str]:
     """The argv that runs `cmd` jailed: hide and keep as above; read_only folders are kept
-    but mounted read-only."""
+    but mounted read-only; without `network`, no network can be reached."""
     argv = [sys.executable, "-I", "-S", os.path.abspath(__file__), "--memory-mb", str(memory_mb)]
+    argv += [] if network else ["--no-network"]
     argv += [a for h in hide for a in ("--hide", str(h))]
     argv += [a for k in keep for a in ("--keep", str(k))]
     argv += [a for k in read_only for a in ("--keep-ro", str(k))]
@@ -107,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-ro", action="append", default=[])
     parser.add_argument("--memory-mb", type=int, default=0,
                         help="address-space limit for CMD and its children (0: none)")
+    parser.add_argument("--no-network", action="store_true",
+                        help="a network namespace of its own, with nothing to reach")
     parser.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
@@ -119,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         cwd = os.getcwd()  # entered again below: the old handle would reach the hidden tree
         read_only = [os.path.abspath(k) for k in args.keep_ro]
         enter([os.path.abspath(h) for h in args.hide],
-              [os.path.abspath(k) for k in args.keep] + read_only, read_only)
+              [os.path.abspath(k) for k in args.keep] + read_only, read_only,
+              network=not args.no_network)
         os.chdir(cwd)
     os.execvp(cmd[0], cmd)
     return 1  # not reached

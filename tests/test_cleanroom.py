@@ -1,13 +1,15 @@
 """The clean-room re-check: only function definitions run, outside the kernel."""
 from __future__ import annotations
 
+import socket
 import threading
 
 import nbformat
 import psutil
 import pytest
+from support import skip_unless_ci
 
-from grader import build
+from grader import build, jail
 from grader.cleanroom import extract, recheck
 from grader.course import NOTEBOOKS, assignments
 
@@ -103,6 +105,22 @@ def test_stop_kills_the_recheck(tmp_path, sources):
                      _source(sources, "02_softmax"), timeout=60, stop=stop)
     assert result.error == "interrupted"
     assert all(score == 0 for score, _ in result.scores.values())
+
+
+def test_jailed_clean_room_reaches_no_network(tmp_path, sources):
+    if not jail.available():
+        skip_unless_ci("the clean room is jailed only as root, allowed to make namespaces")
+    (tmp_path / "hidden").mkdir()
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        code = ("import socket\n"
+                "def softmax(z, axis=-1):\n"
+                f"    socket.create_connection(('127.0.0.1', {server.getsockname()[1]}), timeout=2)\n")
+        result = recheck(_with_cell(tmp_path, sources, "02_softmax", "softmax", code),
+                         _source(sources, "02_softmax"), timeout=60, hide=[tmp_path / "hidden"])
+        server.setblocking(False)
+        with pytest.raises(BlockingIOError):  # nobody ever connected
+            server.accept()
+    assert result.error is None and result.scores["test_softmax"][0] == 0
 
 
 def test_extract_keeps_definitions_imports_and_constants_only():

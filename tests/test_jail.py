@@ -1,6 +1,7 @@
 """grader/jail.py: what a jailed command can and cannot see, and that the host is untouched."""
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -28,9 +29,10 @@ def tree(tmp_path):
     return tmp_path
 
 
-def _jailed(tree: Path, script: str, read_only=(), memory_mb=0) -> subprocess.CompletedProcess:
+def _jailed(tree: Path, script: str, read_only=(), memory_mb=0,
+            network=True) -> subprocess.CompletedProcess:
     cmd = jail.command([tree / "hidden"], [tree / "hidden" / "work"], list(read_only),
-                       ["sh", "-c", script], memory_mb=memory_mb)
+                       ["sh", "-c", script], memory_mb=memory_mb, network=network)
     return subprocess.run(cmd, cwd=tree / "hidden" / "work", capture_output=True, text=True,
                           timeout=60)
 
@@ -55,6 +57,16 @@ def test_memory_limit_gives_a_memory_error(tree):
     run = _jailed(tree, f"{sys.executable} -c 'bytearray(1 << 30)'", memory_mb=512)
     assert run.returncode != 0 and "MemoryError" in run.stderr, run
     assert _jailed(tree, f"{sys.executable} -c 'bytearray(1 << 26)'", memory_mb=512).returncode == 0
+
+
+@pytest.mark.parametrize("network", [True, False])
+def test_without_network_not_even_the_hosts_loopback_is_reached(tree, network):
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        probe = (f"{sys.executable} -c \"import socket; "
+                 f"socket.create_connection(('127.0.0.1', {port}), timeout=5); print('reached')\"")
+        run = _jailed(tree, probe, network=network)
+    assert ("reached" in run.stdout) == network, run
 
 
 def test_the_host_mount_table_is_unchanged(tree):
