@@ -280,6 +280,7 @@ def test_filters_reruns_and_force(course, kit, tmp_path):
         _, grades = kit.read_csv(out / "grades.csv")
         assert {(r["student_id"], r["assignment"]) for r in grades} <= {
             (r["student_id"], r["assignment"]) for r in summary}
+        assert not [r for r in summary if r["status"] == "failed"], summary  # says why
         return proc.stdout, {(r["student_id"], r["assignment"]): r for r in summary}
 
     def stamp(student):
