@@ -5,6 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .coursecli import COMMANDS
+
 
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line, without the usage block."""
@@ -14,6 +16,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .coursecli import add_commands
     from .gradebook import DEFAULT_TIMEOUT
     parser = _Parser(prog="python -m grader", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -33,32 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--force", action="store_true", help="regrade what is already graded")
     g.add_argument("--timeout", default=str(DEFAULT_TIMEOUT),
                    help="wall-clock seconds per notebook (default: %(default)s)")
-    f = sub.add_parser("feedback", help="write per-student HTML feedback from a grade run",
-                       description="Write OUT/feedback/<student_id>/<assignment>.html from what "
-                                   "`grade` kept in OUT; hidden tests are never shown.")
-    f.add_argument("output", type=Path, help="the --output folder of a `grade` run")
-    f.add_argument("--student", help="only this student")
-    f.add_argument("--assignment", help="only this assignment")
+    add_commands(sub)  # register, publish, feedback, release-feedback (grader/coursecli.py)
     return parser
 
 
-def _feedback(args: argparse.Namespace) -> int:
-    from .feedback import write_feedback
-    if not (args.output / ".jobs").is_dir():
-        print(f"python -m grader feedback: error: {args.output} holds no grading results "
-              "(run `python -m grader grade ... --output` first)", file=sys.stderr)
-        return 2
-    written = write_feedback(args.output, args.student, args.assignment)
-    if not written:
-        print("python -m grader feedback: error: no graded submission matches", file=sys.stderr)
-        return 2
-    print(f"{len(written)} feedback pages in {args.output / 'feedback'}")
-    return 0
-
-
 def _grade(args: argparse.Namespace) -> int:
-    from . import gradebook
-    gradebook.start_server()  # it imports nbgrader while this process imports the rest
+    from . import forks
+    forks.start_server()  # it imports nbgrader while this process imports the rest
     from . import grade
     try:
         opts = grade.Options(
@@ -87,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         from .bench import main as bench
         bench(args.sections or None)
         return 0
-    if args.command == "feedback":
-        return _feedback(args)
+    if args.command in COMMANDS:
+        from .coursecli import run
+        return run(args)
     return _grade(args)
 
 

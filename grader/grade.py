@@ -3,30 +3,40 @@
 Plan: build the nbgrader source notebooks into a private temporary folder, make one
 template gradebook per assignment (`generate_assignment`, kept in OUT/.templates for
 re-runs), then grade every (student, assignment) pair as an independent job: its own
-folder, its own copy of the gradebook and of the repaired notebook, its own
-`nbgrader autograde` process with a wall-clock limit. Jobs run on a thread pool (the
-work happens in the subprocesses). Each job's result is kept as
-OUT/.jobs/<assignment>/<student>.json, so a re-run skips what is already graded and
-unchanged; the CSV files are merged from those records.
+folder, its own copy of the gradebook and of the repaired notebook. Jobs run on a
+thread pool (the work happens in subprocesses). Each job's result is a JobRecord
+(grader/records.py) kept as OUT/.jobs/<assignment>/<student>.json, so a re-run skips
+what is graded and unchanged; the CSV files are merged from those records.
 
-Beside nbgrader, every submission is re-checked outside the kernel
-(grader.cleanroom); each cell scores the lower of the two results.
+Each job grades twice, side by side:
+- the judge (grader/judge.py): the test cells, hidden tests included, run in a process
+  that never runs learner code, against the learner's functions running in a jailed
+  process of their own. ITS VERDICT IS THE SCORE OF EVERY AUTOGRADED CELL;
+- nbgrader's own `autograde`, in one kernel with the learner's code, for the graded
+  notebook and nbgrader's records. Its scores are kept for the record only.
+
+Why an attack cannot win: whatever the learner's code does (patch numpy or the
+checks, blank later cells, read frames, `gc` or `sys.modules`), it does it in its own
+process, which holds inputs and the learner's code, never a reference, an expected
+value or a comparison. So the judge's verdict depends only on the values the
+learner's functions return. The kernel's score can be won by tampering, which is why
+it never counts; where the two disagree, the submission is flagged for a look.
 
 Statuses: graded; flagged (graded, but the notebook needed repairs, came with extra
-files, or the two gradings disagree: see `flags`); failed (missing, unreadable,
-crashed or timed out: see `reason`; every cell scores 0).
+files, uses the interpreter's machinery, or the kernel and judge disagree: see
+`flags`); failed (missing or unreadable notebook, or judging did not finish: see
+`reason`). Every lost point has a reason (grades.csv, column `reason`).
 
 SUBMISSIONS is only ever read. Outputs:
-  OUT/grades.csv      student_id,assignment,grade_id,score,max_score (every graded cell)
+  OUT/grades.csv      student_id,assignment,grade_id,score,max_score,reason
   OUT/summary.csv     student_id,assignment,score,max_score,status,flags,reason
-  OUT/autograded/<student>/<assignment>/   the graded notebook, or the log of a failure
+  OUT/autograded/<student>/<assignment>/   the graded notebook, and nbgrader's log if it failed
 """
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
-import json
 import os
 import shutil
 import sys
@@ -35,19 +45,25 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import nbformat
 from tqdm import tqdm
 
-from . import cleanroom, gradebook, submissions
+import logitlab
+
+from . import cells, gradebook, judging, submissions
 from .build import build_sources
 from .course import CONFIG, ROOT, assignments
 from .gradebook import DEFAULT_TIMEOUT
+from .judge import Judgement
+from .records import CellResult, JobRecord
 from .submissions import Submission, SubmissionError
 
-GRADES_COLUMNS = ["student_id", "assignment", "grade_id", "score", "max_score"]
+GRADES_COLUMNS = ["student_id", "assignment", "grade_id", "score", "max_score", "reason"]
 SUMMARY_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "flags", "reason"]
+WRITTEN_REASON = "written answer: graded by hand in formgrader"
 
 
 class UsageError(Exception):
@@ -66,31 +82,12 @@ class Options:
 
 
 def graded_cells(nb: nbformat.NotebookNode) -> list[tuple[str, float]]:
-    """[(grade_id, points)] of the autograded cells, in notebook order."""
-    cells = []
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            cells.append((meta["grade_id"], float(meta.get("points", 0))))
-    return cells
+    """[(grade_id, points)] of the cells that carry points, in notebook order."""
+    return [(g.grade_id, g.points) for g in cells.graded(nb)]
 
 
 def _record_path(out: Path, sub: Submission) -> Path:
     return out / ".jobs" / sub.assignment / f"{sub.student}.json"
-
-
-def _read_record(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
 def _digest(*parts: bytes) -> str:
@@ -100,13 +97,29 @@ def _digest(*parts: bytes) -> str:
     return h.hexdigest()
 
 
-def _fingerprint(sub: Submission, source_nb: Path) -> str:
-    """Changes whenever the submission, the assignment or the grading config changes."""
+def _read(path: Path) -> bytes:
     try:
-        submitted = sub.notebook.read_bytes()
+        return path.read_bytes()
     except OSError:
-        submitted = b"<missing>"
-    return _digest(submitted, source_nb.read_bytes(), CONFIG.read_bytes())
+        return b"<missing>"
+
+
+@cache
+def code_digest() -> str:
+    """Everything besides the notebooks that decides a score: the grader's own code and
+    the nbgrader config, and logitlab (the checks and the helpers of the hidden tests)."""
+    files = [p for p in sorted((ROOT / "grader").rglob("*.py")) if "bugzoo" not in p.parts]
+    files += sorted(Path(logitlab.__file__).parent.rglob("*"))
+    files += [CONFIG, ROOT / "nbgrader_config.py"]
+    return _digest(*(str(p).encode() + b"\0" + _read(p) for p in files if not p.is_dir()))
+
+
+def _fingerprint(sub: Submission, source_nb: Path) -> str:
+    """Changes whenever anything that decides the score changes: the submission and its
+    timestamp, the assignment (release and hidden tests), the checks, the grader, the
+    config."""
+    return _digest(_read(sub.notebook), _read(sub.timestamp_file), source_nb.read_bytes(),
+                   code_digest().encode())
 
 
 class Grader:
@@ -114,7 +127,7 @@ class Grader:
 
     def __init__(self, opts: Options, work: Path):
         self.opts, self.work = opts, work
-        self.cells: dict[str, list[tuple[str, float]]] = {}
+        self.sources: dict[str, nbformat.NotebookNode] = {}  # answers and hidden tests
         self.stop = threading.Event()  # set on Ctrl-C: running jobs kill their nbgrader
 
     # --- planning -----------------------------------------------------------------
@@ -156,8 +169,7 @@ class Grader:
                 first = (str(exc).strip().splitlines() or [""])[0]
                 raise UsageError(f"the source of {name} does not build: "
                                  f"{type(exc).__name__}: {first}") from None
-            nb = nbformat.read(self.source_nb(name), as_version=4)
-            self.cells[name] = graded_cells(nb)
+            self.sources[name] = nbformat.read(self.source_nb(name), as_version=4)
         return {name: self.source_nb(name) for name in names}
 
     def source_nb(self, name: str) -> Path:
@@ -165,10 +177,10 @@ class Grader:
 
     def template(self, name: str) -> gradebook.Template:
         """The assignment's gradebook template, kept in OUT/.templates and reused by
-        later runs for as long as the source notebook and the config are unchanged."""
+        later runs for as long as the source notebook and the grading code are unchanged."""
         folder = self.opts.output / ".templates" / name
         stamp = folder / "fingerprint"
-        wanted = _digest(self.source_nb(name).read_bytes(), CONFIG.read_bytes())
+        wanted = _digest(self.source_nb(name).read_bytes(), code_digest().encode())
         template = gradebook.Template.at(name, self.work / "source", folder)
         if stamp.is_file() and stamp.read_text() == wanted and template.ready():
             return template
@@ -178,7 +190,7 @@ class Grader:
         return template
 
     def hidden(self) -> list[Path]:
-        """Folders a grading kernel must not see: the repository (solutions, build,
+        """Folders the learner's code must not see: the repository (solutions, build,
         grader, history), every work folder (hidden tests, gradebooks, other jobs, other
         runs), the submissions and the output."""
         folders = {ROOT, self.work.parent, self.opts.submissions, self.opts.output}
@@ -186,68 +198,62 @@ class Grader:
 
     # --- one job ------------------------------------------------------------------
     def grade_one(self, index: int, sub: Submission, template: Future | None,
-                  fingerprint: str) -> dict:
+                  fingerprint: str) -> JobRecord:
         start = time.monotonic()
-        cells = self.cells[sub.assignment]
-        record = {"student_id": sub.student, "assignment": sub.assignment,
-                  "fingerprint": fingerprint, "flags": [], "reason": ""}
+        graded = cells.graded(self.sources[sub.assignment])
+        record = JobRecord(sub.student, sub.assignment, fingerprint, timestamp=sub.timestamp(),
+                           cells=[_unjudged(g, "not graded") for g in graded])
         job = self.work / "jobs" / f"{index:05d}"
         keep = self.opts.output / "autograded" / sub.student / sub.assignment
         shutil.rmtree(keep, ignore_errors=True)
         try:
             nb, duplicated_ids = submissions.load(sub.notebook)
             if sub.extra_files():
-                record["flags"].append("files beside the notebook (not used): "
-                                       + ", ".join(sub.extra_files()))
-            got = {}
-            if cells:
+                record.flags.append("files beside the notebook (not used): "
+                                    + ", ".join(sub.extra_files()))
+            if graded:
                 ready = template.result()
-                fixed = submissions.repair(nb, nbformat.read(ready.release, as_version=4),
-                                           duplicated_ids)
-                record["flags"] += fixed.flags
-                got = self._autograde(fixed.notebook, sub, ready, job, keep, record["flags"])
-            record["cells"] = [[gid, got.get(gid, 0.0), pts] for gid, pts in cells]
-            record["status"] = "flagged" if record["flags"] else "graded"
+                release = nbformat.read(ready.release, as_version=4)
+                fixed = submissions.repair(nb, release, duplicated_ids)
+                record.flags += fixed.flags + judging.suspicious(fixed.notebook, release)
+                self._grade(record, graded, fixed.notebook, release, sub, ready, job, keep)
+            if record.status != "failed":
+                record.status = "flagged" if record.flags else "graded"
         except SubmissionError as exc:
-            record.update(status="failed", reason=str(exc),
-                          cells=[[gid, 0.0, pts] for gid, pts in cells])
+            record.status, record.reason = "failed", str(exc)
+            record.cells = [_unjudged(g, str(exc)) for g in graded]
         except Exception as exc:  # a fault of the grader must not stop the class
-            record.update(status="failed", reason=f"grader error: {type(exc).__name__}: {exc}",
-                          cells=[[gid, 0.0, pts] for gid, pts in cells])
+            record.status, record.reason = "failed", f"grader error: {type(exc).__name__}: {exc}"
+            record.cells = [_unjudged(g, record.reason) for g in graded]
         finally:
             shutil.rmtree(job, ignore_errors=True)
-        record["score"] = sum(c[1] for c in record["cells"])
-        record["max_score"] = sum(c[2] for c in record["cells"])
-        record["seconds"] = round(time.monotonic() - start, 2)
-        _write_atomic(_record_path(self.opts.output, sub), json.dumps(record, indent=1))
+        record.seconds = round(time.monotonic() - start, 2)
+        record.save(_record_path(self.opts.output, sub))
         return record
 
-    def _autograde(self, nb: nbformat.NotebookNode, sub: Submission,
-                   template: gradebook.Template, job: Path, keep: Path,
-                   flags: list[str]) -> dict[str, float]:
-        """Grade a private copy of the (repaired) notebook; {grade_id: score}."""
+    def _grade(self, record: JobRecord, graded: list[cells.Graded], nb: nbformat.NotebookNode,
+               release: nbformat.NotebookNode, sub: Submission, template: gradebook.Template,
+               job: Path, keep: Path) -> None:
+        """Judge the notebook and, beside it, run nbgrader on a private copy."""
         target = job / "submitted" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
         target.parent.mkdir(parents=True)
         nbformat.write(nb, str(target))
-        # The clean room needs nothing from nbgrader, so it runs beside it: one waits
-        # on its kernel while the other computes.
+        if sub.timestamp_file.is_file():  # nbgrader's late-submission policy reads it
+            shutil.copyfile(sub.timestamp_file, target.parent / "timestamp.txt")
+        # The judge needs nothing from nbgrader, so it runs beside it: one waits on its
+        # kernel while the other computes.
         with ThreadPoolExecutor(max_workers=1) as beside:
-            clean = beside.submit(cleanroom.recheck, target, self.source_nb(sub.assignment),
-                                  timeout=self.opts.timeout, hide=self.hidden(), stop=self.stop)
-            run = self._nbgrader(template, job, sub.student, flags)
-        graded = job / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
+            judged = beside.submit(judging.judge, nb, self.sources[sub.assignment], release,
+                                   job / "judge", self.opts.timeout, self.hidden(), self.stop)
+            run = self._nbgrader(template, job, sub.student, record.flags)
+        graded_nb = job / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
         keep.mkdir(parents=True, exist_ok=True)
-        if graded.is_file():
-            shutil.copyfile(graded, keep / graded.name)
+        if graded_nb.is_file():
+            shutil.copyfile(graded_nb, keep / graded_nb.name)
         if run.error:
             (keep / "autograde.log").write_text(run.log)
-            raise SubmissionError(run.error)
-        got = run.scores or {}
-        manual = [gid for gid, (_, needs_manual) in got.items() if needs_manual]
-        if manual:
-            flags.append("needs manual grading: " + ", ".join(sorted(manual)))
-        kernel = {gid: score for gid, (score, _) in got.items()}
-        return self._combine(kernel, clean.result(), flags)
+            record.flags.append(f"nbgrader's own run failed ({run.error}); the judge's scores count")
+        _combine(record, graded, judged.result(), run.scores or {})
 
     def _nbgrader(self, template: gradebook.Template, job: Path, student: str,
                   flags: list[str]) -> gradebook.Run:
@@ -259,44 +265,24 @@ class Grader:
                 return run
             flags.append(f"graded twice, the first run ended with: {run.error}")
 
-    @staticmethod
-    def _combine(kernel: dict[str, float], check: cleanroom.Recheck,
-                 flags: list[str]) -> dict[str, float]:
-        """A cell earns what both the kernel and the clean room (grader.cleanroom) give
-        it, so patching numpy or blanking later cells in the kernel buys nothing. Any
-        disagreement, or a failed re-check, is flagged."""
-        flags.extend(check.flags)
-        if check.error:
-            flags.append(f"clean-room re-check failed: {check.error}")
-        final, differ = {}, []
-        for gid, score in kernel.items():
-            clean = check.scores.get(gid, (0.0, 0.0))[0]
-            final[gid] = min(score, clean)
-            if clean != score:
-                differ.append(f"{gid} (kernel {score:g}, clean room {clean:g})")
-        if differ:
-            flags.append("clean-room re-check disagrees: " + ", ".join(differ))
-        return final
-
     # --- the whole run ------------------------------------------------------------
     def run(self) -> dict[str, int]:
         opts = self.opts
         found, chosen = self.discover()
         opts.output.mkdir(parents=True, exist_ok=True)  # exists before any kernel hides it
-        sources = self.prepare_sources({s.assignment for s in chosen})
+        paths = self.prepare_sources({s.assignment for s in chosen})
         todo, skipped = [], 0
         for sub in chosen:
-            fingerprint = _fingerprint(sub, sources[sub.assignment])
-            old = _read_record(_record_path(opts.output, sub))
-            if (not opts.force and old and old.get("status") != "failed"
-                    and old.get("fingerprint") == fingerprint):
+            fingerprint = _fingerprint(sub, paths[sub.assignment])
+            old = JobRecord.load(_record_path(opts.output, sub))
+            if (not opts.force and old and old.status != "failed"
+                    and old.fingerprint == fingerprint):
                 skipped += 1
             else:
                 todo.append((sub, fingerprint))
         counts = {"graded": 0, "flagged": 0, "failed": 0, "skipped": skipped}
         if todo and not gradebook.isolated():
-            print("warning: grading kernels are not isolated (that needs root, allowed to make "
-                  "mount namespaces): student code can read the hidden tests", file=sys.stderr)
+            print(NOT_ISOLATED, file=sys.stderr)
         try:
             self._run_jobs(todo, counts)
         finally:  # also after Ctrl-C: what is graded is kept, and a re-run resumes
@@ -308,7 +294,8 @@ class Grader:
             # Templates are queued first, so no job ever waits on one that has not started.
             templates = {
                 name: pool.submit(self.template, name)
-                for name in sorted({s.assignment for s, _ in todo}) if self.cells[name]
+                for name in sorted({s.assignment for s, _ in todo})
+                if cells.graded(self.sources[name])
             }
             futures = [pool.submit(self.grade_one, i, sub, templates.get(sub.assignment), fp)
                        for i, (sub, fp) in enumerate(todo)]
@@ -325,25 +312,67 @@ class Grader:
                   dynamic_ncols=True) as bar:
             for future in as_completed(futures):
                 record = future.result()
-                counts[record["status"]] += 1
-                if record["status"] == "failed":
-                    bar.write(f"{record['student_id']}/{record['assignment']}: failed "
-                              f"({record['reason']})", file=sys.stderr)
+                counts[record.status] += 1
+                if record.status == "failed":
+                    bar.write(f"{record.student_id}/{record.assignment}: failed ({record.reason})",
+                              file=sys.stderr)
                 bar.set_postfix(failed=counts["failed"], refresh=False)
                 bar.update()
 
     def write_csvs(self, found: list[Submission]) -> None:
         """Merge the stored results of every submission found into the two CSV files."""
-        records = [r for r in (_read_record(_record_path(self.opts.output, s)) for s in found) if r]
-        records.sort(key=lambda r: (r["student_id"], r["assignment"]))
+        records = [r for r in (JobRecord.load(_record_path(self.opts.output, s)) for s in found) if r]
+        records.sort(key=lambda r: (r.student_id, r.assignment))
         grades = [GRADES_COLUMNS] + [
-            [r["student_id"], r["assignment"], gid, _num(score), _num(pts)]
-            for r in records for gid, score, pts in r["cells"]]
+            [r.student_id, r.assignment, c.grade_id, _num(c.score), _num(c.max_score), c.reason]
+            for r in records for c in r.cells]
         summary = [SUMMARY_COLUMNS] + [
-            [r["student_id"], r["assignment"], _num(r["score"]), _num(r["max_score"]),
-             r["status"], "; ".join(r["flags"]), r["reason"]] for r in records]
+            [r.student_id, r.assignment, _num(r.score), _num(r.max_score), r.status,
+             "; ".join(r.flags), r.reason] for r in records]
         for name, rows in (("grades.csv", grades), ("summary.csv", summary)):
             _write_atomic(self.opts.output / name, _csv_text(rows))
+
+
+NOT_ISOLATED = ("warning: student code is not isolated here: jailing it needs root on Linux, "
+                "allowed to make mount namespaces (as on CI and a grading server). Running as "
+                f"user {os.environ.get('USER') or os.getuid()}, a submission can read the hidden "
+                "tests and other students' files; the judge still scores only what the "
+                "learner's functions return.")
+
+
+def _unjudged(g: cells.Graded, why: str) -> CellResult:
+    return CellResult(g.grade_id, 0.0, g.points, manual=g.written,
+                      reason=WRITTEN_REASON if g.written else why)
+
+
+def _combine(record: JobRecord, graded: list[cells.Graded], judged: Judgement,
+             kernel: dict[str, tuple[float, bool]]) -> None:
+    """The judge's verdict is each autograded cell's score; nbgrader's in-kernel score is
+    kept beside it, and any disagreement is flagged. Written answers wait for a human."""
+    record.cells, differ = [], []
+    for g in graded:
+        in_kernel = kernel.get(g.grade_id, (None, False))[0]
+        if g.written:
+            record.cells.append(CellResult(g.grade_id, 0.0, g.points, manual=True,
+                                           reason=WRITTEN_REASON, kernel=in_kernel))
+            continue
+        passed, why = judged.cells.get(g.grade_id, (False, judged.error or "not judged"))
+        score = g.points if passed else 0.0
+        record.cells.append(CellResult(g.grade_id, score, g.points, reason=why, kernel=in_kernel))
+        if in_kernel is not None and in_kernel != score:
+            differ.append(f"{g.grade_id} (kernel {in_kernel:g}, judge {score:g})")
+    if differ:
+        record.flags.append("nbgrader's kernel and the judge disagree, the judge counts: "
+                            + ", ".join(differ))
+    if judged.error:
+        record.status, record.reason = "failed", judged.error
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
 
 
 def _num(x: float) -> str:
@@ -359,7 +388,7 @@ def _csv_text(rows: list[list]) -> str:
 def grade(opts: Options) -> dict[str, int]:
     """Grade the submissions; returns counts of graded, flagged, failed, skipped."""
     # All runs work under one private parent, which every jailed kernel sees empty.
-    parent = Path(tempfile.gettempdir()) / "logitlab-grading"
+    parent = Path(tempfile.gettempdir()) / f"logitlab-grading-{os.getuid()}"  # one per user
     parent.mkdir(mode=0o700, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="run-", dir=parent) as tmp:
         return Grader(opts, Path(tmp)).run()

@@ -10,27 +10,19 @@ hidden tests, any gradebook or anyone else's submission.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import multiprocessing.forkserver
-import os
 import re
 import secrets
 import shutil
-import signal
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
-
-from . import jail
+from . import forks, jail
 from .course import CONFIG, tool_env
 
 DEFAULT_TIMEOUT = 300.0  # seconds per notebook; nbgrader's Execute.timeout limits each cell
-JOB_MARK = "LOGITLAB_GRADING_JOB"  # environment tag to find a job's stray processes
 # BLAS thread pools in N parallel kernels would fight over the cores.
 THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 ERROR_LINE = re.compile(r"^\s*(?:[\w.]+\.)?(\w*(?:Error|Exception|Exit|Interrupt)\b.*)$")
@@ -83,47 +75,12 @@ def make_template(assignment: str, source: Path, folder: Path) -> Template:
 
 
 # --- nbgrader processes ------------------------------------------------------------
-# `python -m nbgrader` spends most of its time importing (about 2.5 s of a 3.5 s
-# autograde here). Each run is instead a fresh process forked from a server that
-# imported nbgrader once: still one process per run, in a session of its own, with
-# its own environment, working folder and log, killable as a group.
-_PRELOAD = ["grader.gradebook", "nbgrader.apps.nbgraderapp", "nbgrader.api",
-            "nbgrader.converters", "nbgrader.preprocessors", "nbclient", "jupyter_client",
-            "grader.warm"]
-_context_lock = threading.Lock()
-_context: multiprocessing.context.BaseContext | None = None
-
-
-def _forkserver() -> multiprocessing.context.BaseContext:
-    global _context
-    with _context_lock:
-        if _context is None:
-            _context = multiprocessing.get_context("forkserver")
-            _context.set_forkserver_preload(_PRELOAD)
-        return _context
-
-
-def start_server() -> None:
-    """Start the fork server now: its imports then overlap the caller's own start-up."""
-    _forkserver()
-    multiprocessing.forkserver.ensure_running()
-
-
-def _nbgrader_main(args: list[str], cwd: str, env: dict[str, str], log: str,
-                   scores_of: tuple[str, str, str, str] | None = None) -> None:
-    """`nbgrader ARGS` in a child of the fork server (exit code 1 on failure).
+def _nbgrader_main(args: list[str], scores_of: tuple[str, str, str, str] | None = None) -> None:
+    """`nbgrader ARGS` in a forked child (grader/forks.py; exit code 1 on failure).
 
     With `scores_of` = (gradebook, assignment, student, json path), the scores are
     then read while nbgrader is loaded anyway, and written as JSON.
     """
-    os.setsid()
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-    os.chdir(cwd)
-    os.environ.clear()
-    os.environ.update(env)
     from nbgrader.apps.nbgraderapp import NbGraderApp
     NbGraderApp.launch_instance(args)
     if scores_of:
@@ -134,15 +91,7 @@ def _nbgrader_main(args: list[str], cwd: str, env: dict[str, str], log: str,
 def _nbgrader(args: list[str], cwd: Path, env: dict[str, str], log: Path, timeout: float,
               stop: threading.Event | None = None, scores_of: tuple | None = None) -> int | None:
     """Run nbgrader; its exit code, or None if it was killed (timeout or `stop`)."""
-    proc = _forkserver().Process(target=_nbgrader_main, daemon=False,
-                                 args=(args, str(cwd), env, str(log), scores_of))
-    proc.start()
-    deadline = time.monotonic() + timeout
-    while proc.exitcode is None and time.monotonic() < deadline and not (stop and stop.is_set()):
-        proc.join(min(0.5, max(deadline - time.monotonic(), 0.01)))
-    code = proc.exitcode
-    _kill_job(proc, env.get(JOB_MARK))  # also on success: nothing may outlive a run
-    return code
+    return forks.run(_nbgrader_main, (args, scores_of), cwd, env, log, timeout, stop)
 
 
 @dataclass(frozen=True)
@@ -198,7 +147,7 @@ def autograde(template: Template, job: Path, student: str, timeout: float,
     args = ["autograde", template.assignment, "--student", student, "--force",
             *_dirs(job, template.source, job / "release", job / "gradebook.db")]
     env = tool_env()
-    env[JOB_MARK] = secrets.token_hex(8)
+    env[forks.JOB_MARK] = secrets.token_hex(8)
     for name in THREAD_LIMITS:
         env.setdefault(name, "1")
     (job / "autograded").mkdir(exist_ok=True)
@@ -229,36 +178,6 @@ def autograde(template: Template, job: Path, student: str, timeout: float,
                    unexplained=True)
     got = json.loads(scores_path.read_text())
     return Run(None, log_text, {gid: (float(a), bool(m)) for gid, (a, m) in got.items()})
-
-
-def _kill_job(proc: multiprocessing.process.BaseProcess, token: str | None) -> None:
-    """Kill everything a run started: its process group, descendants, tagged strays.
-
-    jupyter_client starts the kernel in a session of its own, so killing nbgrader's
-    process group alone would leave the kernel running.
-    """
-    family: list[psutil.Process] = []
-    if proc.exitcode is None:
-        try:
-            family = psutil.Process(proc.pid).children(recursive=True)
-        except psutil.Error:
-            pass
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    if token:
-        for p in psutil.process_iter(["environ"]):
-            if (p.info.get("environ") or {}).get(JOB_MARK) == token:
-                family.append(p)
-    for p in family:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    proc.kill()
-    proc.join()
-    proc.close()
 
 
 def error_line(log: str) -> str:

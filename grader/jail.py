@@ -5,11 +5,12 @@
 empty tmpfs, except the --keep folders, which are mounted back in place (--keep-ro:
 read-only). The kernel of a submission thus sees numpy, logitlab and its own working
 folder, but not solutions/, the gradebook, the git history or any other student's
-files. With --no-network (the clean room) it cannot reach any network either.
+files. With --no-network (the learner's process under the judge) it cannot reach any
+network either.
 
 The namespace and mounts are made here with the unshare(2) and mount(2) system calls,
 then CMD replaces this process: no shell and no `mount` processes, since every grading
-kernel and clean-room run pays for this start-up. It needs root (as on the grading
+kernel and learner process pays for this start-up. It needs root (as on the grading
 machines and CI); without it CMD runs unconfined and the grader warns that kernels
 are not isolated. Only the standard library is used, so `-S` can skip site-packages.
 """

@@ -14,6 +14,10 @@ from pathlib import Path
 
 import nbformat
 
+from . import cells
+
+# What `nbgrader collect` puts beside each notebook: expected, never flagged.
+NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}
 CELL_ID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 # The nbgrader flags a learner could change; the released notebook holds the truth.
 NBGRADER_KEYS = ("grade", "solution", "locked", "points")
@@ -33,11 +37,23 @@ class Submission:
     def notebook(self) -> Path:
         return self.folder / f"{self.assignment}.ipynb"
 
+    @property
+    def timestamp_file(self) -> Path:
+        return self.folder / "timestamp.txt"
+
+    def timestamp(self) -> str | None:
+        """When the student submitted, as `nbgrader collect` recorded it."""
+        try:
+            return self.timestamp_file.read_text(encoding="utf-8").strip()[:64] or None
+        except (OSError, UnicodeDecodeError):
+            return None
+
     def extra_files(self) -> list[str]:
-        """Everything beside the notebook (never copied; hidden names skipped)."""
+        """Everything beside the notebook but nbgrader's own files (never copied; hidden
+        names skipped)."""
         return sorted(
             str(p.relative_to(self.folder)) for p in self.folder.rglob("*")
-            if p.is_file() and p != self.notebook
+            if p.is_file() and p != self.notebook and p.name not in NBGRADER_FILES
             and not any(part.startswith(".") for part in p.relative_to(self.folder).parts)
         )
 
@@ -83,9 +99,9 @@ def load(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
     except Exception as exc:  # invalid JSON, wrong format, bad encoding...
         message = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
         raise SubmissionError(f"invalid notebook: {type(exc).__name__}: {message}") from None
-    cells = nb.get("cells")
-    if not isinstance(cells, list) or not all(
-            isinstance(c, dict) and isinstance(c.get("metadata", {}), dict) for c in cells):
+    found = nb.get("cells")
+    if not isinstance(found, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("metadata", {}), dict) for c in found):
         raise SubmissionError("invalid notebook: malformed list of cells")
     ids = [c.get("id") for c in raw["cells"] if isinstance(c.get("id"), str)]
     return nb, sorted({i for i in ids if ids.count(i) > 1})
@@ -103,8 +119,7 @@ def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode,
     cell ids are made unique. Locked sources and deleted test cells are left to
     nbgrader (OverwriteCells restores both) but flagged.
     """
-    expected = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells
-                if "grade_id" in c.metadata.get("nbgrader", {})}
+    expected = {cells.grade_id(c): c for c in release.cells if cells.grade_id(c)}
     fixed = Repair(nb)
     seen: set[str] = set()
     dupes, unknown, changed, edited = [], [], [], []

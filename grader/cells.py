@@ -1,0 +1,62 @@
+"""What a notebook cell is, decided in one place for the whole grader.
+
+- setup: the instructor's locked first code cell (grade_id "setup..."): imports.
+- solution: a code cell the learner answers in (nbgrader solution, not graded).
+- test: an autograded test cell (nbgrader grade, not solution).
+- written: a manually graded answer (nbgrader solution and grade), graded by hand.
+- learner: a code cell the learner added (no nbgrader metadata, not in the release).
+- other: everything else (the instructor's prose, examples, widgets, quizzes).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import nbformat
+
+SETUP, SOLUTION, TEST, WRITTEN, LEARNER, OTHER = "setup", "solution", "test", "written", "learner", "other"
+
+
+def meta(cell) -> dict:
+    found = cell.get("metadata", {}).get("nbgrader", {})
+    return found if isinstance(found, dict) else {}
+
+
+def grade_id(cell) -> str | None:
+    return meta(cell).get("grade_id")
+
+
+def kind(cell, release_ids: set[str] | None = None) -> str:
+    """The kind of `cell`; `release_ids` (the cell ids of the released notebook) tell
+    the cells a learner added from the instructor's."""
+    m = meta(cell)
+    if m.get("solution"):
+        return WRITTEN if m.get("grade") else SOLUTION
+    if m.get("grade"):
+        return TEST
+    if cell.get("cell_type") != "code":
+        return OTHER
+    if str(m.get("grade_id", "")).startswith("setup"):
+        return SETUP
+    if release_ids is not None and not m and cell.get("id") not in release_ids:
+        return LEARNER
+    return OTHER
+
+
+def of_kind(nb: nbformat.NotebookNode, *kinds: str, release_ids: set[str] | None = None) -> list:
+    """The cells of `nb` of any of `kinds`, in notebook order."""
+    return [c for c in nb.cells if kind(c, release_ids) in kinds]
+
+
+@dataclass(frozen=True)
+class Graded:
+    """A cell that carries points: an autograded test or a written answer."""
+    grade_id: str
+    points: float
+    written: bool
+
+
+def graded(nb: nbformat.NotebookNode) -> list[Graded]:
+    """The cells that carry points, in notebook order."""
+    return [Graded(grade_id(c), float(meta(c).get("points", 0)), kind(c) == WRITTEN)
+            for c in of_kind(nb, TEST, WRITTEN)]
+

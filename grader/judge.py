@@ -1,0 +1,446 @@
+"""The judge: the instructor's test cells, run where no learner code ever runs.
+
+nbgrader runs a submission's code in the same kernel as the tests, so anything a test
+needs to judge (references, expected values, the comparison itself) can be read or
+patched by the learner: through frames, tracebacks, `gc`, `sys.modules`, numpy. Here
+the two are apart:
+
+- the learner's process (grader/runner.py, jailed, no network) runs the submitted
+  notebook's code cells as the learner wrote them, in order, except the test cells
+  (locked cells as released). It only ever receives inputs and sends back outputs;
+- the judge (this module, a process forked from the grader's fork server) runs the
+  setup cell and the test cells, hidden tests included, with every function of the
+  learner replaced by a `Remote`: calling it sends the inputs over grader/wire.py
+  and returns the outputs as plain numbers and arrays, or raises the learner's
+  exception again (its builtin type, so `except ValueError` still works).
+
+Arguments that are not plain data have a design of their own:
+- a callable (the loss `f` of `numerical_gradient(f, x)`) stays in the judge and is
+  called back over the wire: the learner's code calls a stand-in that sends the
+  point and receives f's value, so f's code never reaches the learner;
+- a `numpy.random.Generator` travels as its bit generator's state; the learner's
+  process draws from a rebuilt generator, and the state after the call is copied back
+  into the judge's generator, so draws and reproducibility are as in one process;
+- an iterator is sent as its items and rebuilt as an iterator;
+- an argument the call changed in place (an array, a list, a dict) is copied back
+  into the judge's object, so "leaves its input unchanged" checks see the change;
+  a result that is the input itself comes back as that very object.
+
+Limits: each test cell has CELL_LIMIT seconds and each call CALL_LIMIT; a call past
+its limit, or one that ends the learner's process, fails with a clear error and the
+process is started again (its cells replayed, without a cell that hung or crashed).
+
+The verdict of each test cell (passed, or the reason it failed: case label and kind
+of failure, never a hidden input or an expected value) is the result that counts.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import logitlab.checks  # noqa: F401  (imported here once, in the fork server)
+import logitlab.testing  # noqa: F401
+
+from . import inert, jail, wire
+
+CELL_LIMIT = 60.0   # seconds of calls for one test cell (nbgrader's Execute.timeout)
+CALL_LIMIT = 15.0   # seconds for one call of a learner's function
+LOAD_LIMIT = 30.0   # seconds for one of the learner's cells to run
+MAX_STARTS = 6      # learner processes per notebook, restarts included
+MEMORY_MB = 4096    # address space of the learner's process
+HERE = Path(__file__).resolve().parent
+LEARNERS = Path(tempfile.gettempdir()) / f"logitlab-learners-{os.getuid()}"
+SHIPPED = ("runner.py", "wire.py", "inert.py")  # what the learner's process gets
+# Exceptions whose message names code, not data: shown in reasons as they are.
+STRUCTURAL = {"NameError", "UnboundLocalError", "AttributeError", "ImportError",
+              "ModuleNotFoundError", "NotImplementedError", "RecursionError", "SyntaxError"}
+KNOWN_ERRORS = {c.__name__: c for c in vars(builtins).values()
+                if isinstance(c, type) and issubclass(c, Exception)}
+KNOWN_ERRORS |= {"AxisError": np.exceptions.AxisError, "LinAlgError": np.linalg.LinAlgError}
+
+
+class LearnerError(Exception):
+    """The learner's function raised an exception of a type the judge does not know."""
+
+
+class CallTimeout(Exception):
+    """A learner's function did not return in time."""
+
+
+class LearnerGone(Exception):
+    """The learner's process ended, or broke the protocol, during a call."""
+
+
+@dataclass
+class Raised:
+    function: str
+    type: str
+    message: str
+
+
+# ---- the learner's process, seen from the judge -----------------------------------
+
+class Learner:
+    """The jailed process running the learner's code, started (again) on demand."""
+
+    def __init__(self, program: list[list[str]], hide: list[str] | None, env: dict[str, str]):
+        self.program, self.hide, self.env = program, hide, env
+        self.skip: set[int] = set()         # cells that hung or ended the process
+        self.notes: dict[str, str] = {}     # cell label -> what went wrong running it
+        self.proc: subprocess.Popen | None = None
+        self.folder: str | None = None
+        self.starts = 0
+
+    def ensure(self) -> None:
+        while self.proc is None:
+            if self.starts >= MAX_STARTS:
+                raise LearnerGone("the learner's process had to be restarted too often")
+            self.starts += 1
+            self._spawn()
+            bad = self._load()
+            if bad is not None:
+                self.skip.add(bad)
+                self.kill()
+
+    def _spawn(self) -> None:
+        """A fresh process in a fresh folder. Jailed, it sees its own folder, the
+        interpreter and logitlab, and neither the hidden folders nor any other
+        learner's folder (all under LEARNERS)."""
+        LEARNERS.mkdir(mode=0o700, exist_ok=True)
+        self.folder = tempfile.mkdtemp(prefix="learner-", dir=LEARNERS)
+        for name in SHIPPED:
+            shutil.copyfile(HERE / name, Path(self.folder) / name)
+        cmd = [sys.executable, "-I", "runner.py"]
+        if self.hide is not None:
+            hide = [*self.hide, str(LEARNERS)]
+            cmd = jail.command(hide, [self.folder], jail.needed_read_only(hide), cmd,
+                               memory_mb=MEMORY_MB, network=False)
+        self.proc = subprocess.Popen(cmd, cwd=self.folder, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     env=self.env, start_new_session=True)
+
+    def _load(self) -> int | None:
+        """Run the program's cells; the index of a cell that hung or ended the process."""
+        for index, (label, source) in enumerate(self.program):
+            if index in self.skip:
+                continue
+            try:
+                self.send({"op": "exec", "label": label, "source": source})
+                reply = self.receive(time.monotonic() + LOAD_LIMIT)
+            except wire.TimedOut:
+                self.notes[label] = f"did not finish within {LOAD_LIMIT:.0f} s (not run)"
+                return index
+            except wire.WireError:
+                self.notes[label] = "ended the learner's process (not run)"
+                return index
+            error = reply.get("error")
+            if error and label not in self.notes:
+                self.notes[label] = _describe(error)
+        return None
+
+    def send(self, message: dict) -> None:
+        try:
+            wire.send(self.proc.stdin.fileno(), message)
+        except OSError:
+            raise wire.Closed("the learner's process is gone") from None
+
+    def receive(self, deadline: float) -> dict:
+        return wire.receive(self.proc.stdout.fileno(), deadline)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, 9)
+            self.proc.wait()
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()
+            self.proc = None
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+def _describe(error: dict) -> str:
+    line = f" (line {error['line']})" if error.get("line") else ""
+    return f"{error.get('type')}: {error.get('message', '')}{line}"[:300]
+
+
+# ---- calls ------------------------------------------------------------------------
+
+class Remote:
+    """Stands for a learner's function in the judge: calling it calls the real one."""
+
+    def __init__(self, session: Session, name: str):
+        self._session = session
+        self.__name__ = self.__qualname__ = name
+        self.__globals__ = session.namespace  # sibling functions, as 04's checks look them up
+
+    def __call__(self, *args, **kwargs):
+        return self._session.call(self.__name__, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<your function {self.__name__}>"
+
+
+class Session:
+    """The judge's side of one notebook: the learner's process and the calls made."""
+
+    def __init__(self, learner: Learner):
+        self.learner = learner
+        self.namespace: dict = {}
+        self.deadline = time.monotonic() + CELL_LIMIT
+        self.hung: set[str] = set()
+        self.raised: list[Raised] = []
+
+    def begin_cell(self) -> None:
+        self.deadline = time.monotonic() + CELL_LIMIT
+        self.hung.clear()
+        self.raised.clear()
+
+    def call(self, name: str, args: tuple, kwargs: dict):
+        limit = min(CALL_LIMIT, self.deadline - time.monotonic())
+        if name in self.hung or limit <= 0:
+            raise CallTimeout(f"{name} did not return within {CALL_LIMIT:.0f} s")
+        callbacks: list = []
+        hook = _outgoing(callbacks)
+        message = {"op": "call", "name": name, "args": [wire.encode(a, hook) for a in args],
+                   "kwargs": {k: wire.encode(v, hook) for k, v in kwargs.items()}}
+        self.learner.ensure()
+        in_flight = True  # until the reply is in, the learner's process is mid-call
+        try:
+            self.learner.send(message)
+            reply = self._await(callbacks, time.monotonic() + limit)
+            in_flight = False
+        except wire.TimedOut:
+            self.learner.kill()
+            self.hung.add(name)
+            raise CallTimeout(f"{name} did not return within {limit:.0f} s: "
+                              "a loop that never ends?") from None
+        except wire.WireError as exc:
+            self.learner.kill()
+            raise LearnerGone(f"{name}: the learner's process ended or broke the protocol "
+                              f"({exc})") from None
+        finally:
+            if in_flight:  # interrupted some other way (a check's own time limit)
+                self.learner.kill()
+        if reply["op"] == "raised":
+            self.raised.append(Raised(name, str(reply.get("type")), str(reply.get("message"))))
+            raise _rebuild(reply)
+        try:
+            _copy_back(args, kwargs, reply.get("changed", {}))
+            return wire.decode(reply["value"], _incoming(args))
+        except wire.WireError as exc:
+            raise LearnerGone(f"{name} sent back something unreadable ({exc})") from None
+
+    def _await(self, callbacks: list, deadline: float) -> dict:
+        """The reply to a call, answering its callbacks on the way."""
+        while True:
+            reply = self.learner.receive(deadline)
+            if reply["op"] in ("done", "raised"):
+                return reply
+            if reply["op"] != "callback":
+                raise wire.WireError(f"unexpected {reply['op']!r}")
+            try:
+                fn = callbacks[int(reply["id"])]
+                value = fn(*[wire.decode(a) for a in reply["args"]],
+                           **{k: wire.decode(v) for k, v in reply["kwargs"].items()})
+                answer = {"op": "return", "value": wire.encode(value, _outgoing(callbacks))}
+            except wire.WireError:
+                raise
+            except Exception as exc:  # the instructor's callable refused the learner's input
+                answer = {"op": "throw", "type": type(exc).__name__, "message": str(exc)[:200]}
+            self.learner.send(answer)
+
+    def fetch(self, name: str):
+        """A name the learner defined: a Remote for a function, else its value."""
+        self.learner.ensure()
+        try:
+            self.learner.send({"op": "get", "name": name})
+            reply = self.learner.receive(time.monotonic() + CALL_LIMIT)
+            if reply.get("kind") == "callable":
+                return Remote(self, name)
+            if reply.get("kind") == "value":
+                return wire.decode(reply["value"], _incoming(()))
+        except wire.WireError:
+            self.learner.kill()
+        raise KeyError(name)
+
+
+def _outgoing(callbacks: list):
+    """Tags for what the judge sends that is not plain data."""
+    def hook(value):
+        if isinstance(value, Remote) or (callable(value) and not isinstance(value, type)
+                                         and not isinstance(value, np.ndarray)):
+            callbacks.append(value)
+            return {"t": "fn", "id": len(callbacks) - 1}
+        if hasattr(value, "__next__") and hasattr(value, "__iter__"):
+            return {"t": "iter", "items": [wire.encode(v, hook) for v in value]}
+        return None
+    return hook
+
+
+def _incoming(args: tuple):
+    def hook(tag: dict):
+        if tag["t"] == "arg" and 0 <= int(tag["index"]) < len(args):
+            return args[int(tag["index"])]
+        if tag["t"] == "foreign":
+            return _foreign(str(tag.get("type", "object")))
+        raise wire.WireError(f"unexpected {tag['t']!r} value")
+    return hook
+
+
+def _foreign(type_name: str):
+    """An object of a type that cannot travel: something of that name that is not data."""
+    name = type_name.rsplit(".", 1)[-1]
+    name = name if name.isidentifier() else "object"
+    return type(name, (), {"__repr__": lambda self: f"<{type_name} object>"})()
+
+
+def _rebuild(reply: dict) -> Exception:
+    """The learner's exception, again: the first builtin type of its class, else a
+    LearnerError; `learner_line` says where it was raised in the learner's code."""
+    message, exc = str(reply.get("message", "")), None
+    for base in [reply.get("type"), *reply.get("bases", [])]:
+        kind = KNOWN_ERRORS.get(str(base))
+        if kind is not None:
+            with contextlib.suppress(Exception):
+                exc = kind(message)
+            break
+    exc = exc or LearnerError(f"{reply.get('type')}: {message}")
+    where = reply.get("where")
+    exc.learner_line = (int(where[0]), str(where[1])) if isinstance(where, list) and len(where) == 2 else None
+    return exc
+
+
+def _copy_back(args: tuple, kwargs: dict, changed: dict) -> None:
+    """Put into the judge's arguments what the call changed in the learner's copies."""
+    for key, data in changed.items():
+        original = args[int(key)] if key.isdigit() and int(key) < len(args) else kwargs.get(key)
+        if isinstance(original, np.random.Generator) and isinstance(data, dict) and data.get("t") == "rng":
+            original.bit_generator.state = wire.decode(data).bit_generator.state
+            continue
+        new = wire.decode(data, _incoming(()))
+        if isinstance(original, np.ndarray) and isinstance(new, np.ndarray):
+            if original.shape == new.shape and original.flags.writeable:
+                np.copyto(original, new, casting="unsafe")
+        elif isinstance(original, list) and isinstance(new, list):
+            original[:] = new
+        elif isinstance(original, dict) and isinstance(new, dict):
+            original.clear()
+            original.update(new)
+        elif isinstance(original, np.random.Generator) and isinstance(new, np.random.Generator):
+            original.bit_generator.state = new.bit_generator.state
+
+
+# ---- test cells -------------------------------------------------------------------
+
+def _strip_magics(source: str) -> str:
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+def free_names(source: str) -> set[str]:
+    """Names a cell reads without defining them."""
+    tree = ast.parse(source)
+    loaded, stored = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else stored).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            stored.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            stored |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return loaded - stored - set(dir(builtins))
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip().lstrip("- ").strip() for line in str(text).splitlines() if line.strip()]
+    return "".join(line + ("" if i == len(lines) - 1 else " " if line.endswith(":") else "; ")
+                   for i, line in enumerate(lines))
+
+
+def reason(exc: BaseException, session: Session, functions: list[str]) -> str:
+    """Why a test cell failed, in words an instructor can read."""
+    if isinstance(exc, AssertionError):
+        text = _one_line(exc) or "a test assertion failed"
+    elif isinstance(exc, NameError) and getattr(exc, "name", None) in functions:
+        note = session.learner.notes.get(exc.name)
+        text = f"{exc.name} is not defined" + (f": its cell raised {note}" if note else "")
+    else:
+        text = f"{type(exc).__name__}: {_one_line(exc)}"
+    cause = next((r for r in session.raised if r.type in STRUCTURAL), None)
+    if cause:
+        text += f" ({cause.function} raised {cause.type}: {_one_line(cause.message)})"
+    return text[:500]
+
+
+def run_tests(payload: dict, result_path: Path) -> None:
+    """Judge every test cell of `payload`, writing the results after each one."""
+    learner = Learner(payload["program"], payload["hide"], payload["env"])
+    session = Session(learner)
+    ns = session.namespace
+    ns["__name__"] = "__main__"
+    for source in payload["setup"]:
+        exec(compile(_strip_magics(source), "<setup>", "exec"), ns)
+    functions = payload["functions"]
+    for name in functions:
+        ns[name] = Remote(session, name)
+    results: dict[str, dict] = {}
+    try:
+        for grade_id, source in payload["tests"]:
+            results[grade_id] = _judge_cell(session, grade_id, _strip_magics(source), functions)
+            _save(result_path, results, learner)
+    finally:
+        learner.kill()
+    _save(result_path, results, learner, done=True)
+
+
+def _judge_cell(session: Session, grade_id: str, source: str, functions: list[str]) -> dict:
+    cell_ns = dict(session.namespace)
+    session.begin_cell()
+    try:
+        for name in free_names(source) - set(cell_ns):
+            with contextlib.suppress(KeyError, LearnerGone):
+                cell_ns[name] = session.fetch(name)
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(source, f"<{grade_id}>", "exec"), cell_ns)
+        return {"passed": True, "reason": ""}
+    except Exception as exc:
+        return {"passed": False, "reason": reason(exc, session, functions)}
+
+
+def _save(path: Path, results: dict, learner: Learner, done: bool = False) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"cells": results, "notes": learner.notes, "done": done}))
+    tmp.replace(path)
+
+
+def main(payload_path: str, result_path: str) -> None:
+    """Entry point of the judge process (forked by grader/forks.py)."""
+    inert.install()
+    warnings.simplefilter("ignore")
+    payload = json.loads(Path(payload_path).read_text())
+    run_tests(payload, Path(result_path))
+
+
+@dataclass
+class Judgement:
+    """What the judge decided for one notebook."""
+    cells: dict[str, tuple[bool, str]] = field(default_factory=dict)  # grade_id -> (passed, reason)
+    notes: dict[str, str] = field(default_factory=dict)  # learner's cells that failed to run
+    error: str | None = None  # the judge did not finish: every cell not judged fails with it

@@ -1,0 +1,121 @@
+"""Judge one submission: prepare what the judge needs, run it, read its verdicts.
+
+The judge itself (grader/judge.py) runs in a process forked from the fork server; the
+learner's code runs in a jailed process of its own, started by the judge. This module
+decides what each gets: the learner's process the submitted notebook's code cells
+(test cells never; locked cells as released), the judge the source notebook's setup
+and test cells, hidden tests included.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import secrets
+import threading
+from pathlib import Path
+
+import nbformat
+
+from . import cells, forks, jail
+from .judge import Judgement, main
+
+# Names in learner code worth an instructor's look: they reach the interpreter's
+# machinery rather than numbers. They cost nothing: judging never runs learner code.
+SUSPICIOUS = {"get_ipython", "gc", "inspect", "ctypes", "_getframe", "f_back", "f_globals",
+              "builtins", "__builtins__", "__import__", "importlib", "sys.modules", "modules"}
+
+
+def program(submission: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[list[str]]:
+    """[label, source] of every code cell the learner's process runs, in order."""
+    released = {cells.grade_id(c): c.source for c in release.cells if cells.grade_id(c)}
+    release_ids = {c.get("id") for c in release.cells}
+    out = []
+    for index, cell in enumerate(submission.cells):
+        kind = cells.kind(cell, release_ids)
+        if cell.cell_type != "code" or kind == cells.TEST:
+            continue
+        gid = cells.grade_id(cell)
+        locked = cells.meta(cell).get("locked") and gid in released
+        label = gid or (f"your cell {index + 1}" if kind == cells.LEARNER else f"cell {index + 1}")
+        out.append([label, released[gid] if locked else cell.source])
+    return out
+
+
+def suspicious(submission: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[str]:
+    """Flags for learner-written cells that reach for the interpreter's machinery."""
+    release_ids = {c.get("id") for c in release.cells}
+    flags = []
+    for cell in cells.of_kind(submission, cells.SOLUTION, cells.LEARNER, release_ids=release_ids):
+        try:
+            tree = ast.parse("\n".join(line for line in cell.source.splitlines()
+                                       if not line.lstrip().startswith(("%", "!"))))
+        except SyntaxError:
+            continue
+        names = {getattr(n, "id", None) or getattr(n, "attr", None) for n in ast.walk(tree)}
+        touched = sorted(SUSPICIOUS & names)
+        if touched:
+            label = cells.grade_id(cell) or "a cell you added"
+            flags.append(f"{label}: uses {', '.join(touched)}")
+    return flags
+
+
+def payload(submission: nbformat.NotebookNode, source: nbformat.NotebookNode,
+            release: nbformat.NotebookNode, hide: list[Path], token: str) -> dict:
+    jailed = bool(hide) and jail.available()
+    return {
+        "setup": [c.source for c in cells.of_kind(source, cells.SETUP)],
+        "program": program(submission, release),
+        "functions": [cells.grade_id(c) for c in cells.of_kind(source, cells.SOLUTION)],
+        "tests": [[cells.grade_id(c), c.source] for c in cells.of_kind(source, cells.TEST)],
+        "hide": [str(h) for h in hide] if jailed else None,
+        "env": {"PATH": os.defpath, "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde",
+                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", forks.JOB_MARK: token},
+    }
+
+
+def judge(submission: nbformat.NotebookNode, source: nbformat.NotebookNode,
+          release: nbformat.NotebookNode, folder: Path, timeout: float,
+          hide: list[Path] = (), stop: threading.Event | None = None) -> Judgement:
+    """Judge the test cells of `source` against the learner's code in `submission`.
+
+    `folder` (private, created) holds the judge's input and log. With `hide` (where
+    the jail works), the learner's process runs with those folders empty. Past
+    `timeout` seconds, or when `stop` is set, the judge and everything it started are
+    killed; the cells it had not judged yet then fail with that reason.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(8)
+    (folder / "payload.json").write_text(json.dumps(
+        payload(submission, source, release, list(hide), token)))
+    result = folder / "result.json"
+    env = {"PATH": os.defpath, "HOME": str(folder), "LOGITLAB_HOME": str(folder),
+           "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde", "OMP_NUM_THREADS": "1",
+           forks.JOB_MARK: token}
+    code = forks.run(main, (str(folder / "payload.json"), str(result)), folder, env,
+                     folder / "judge.log", timeout, stop)
+    found = _read(result)
+    judgement = Judgement({gid: (bool(r["passed"]), str(r["reason"]))
+                           for gid, r in found.get("cells", {}).items()}, found.get("notes", {}))
+    if not found.get("done"):
+        if code is None:
+            judgement.error = ("interrupted" if stop and stop.is_set()
+                               else f"judging timed out after {timeout:g} s")
+        else:
+            judgement.error = f"the judge failed: {_last_line(folder / 'judge.log')}"
+    return judgement
+
+
+def _read(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _last_line(log: Path) -> str:
+    try:
+        lines = log.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "no log"
+    return lines[-1][:200] if lines else "no output"

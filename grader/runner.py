@@ -1,0 +1,177 @@
+"""The learner's process: runs the learner's code as written, then answers calls.
+
+Started by the judge (grader/judge.py) as `python -I runner.py`, jailed, without a
+network, in an empty folder holding only this file, wire.py and inert.py. It receives
+the learner's cells (the setup cell, the solution cells and the cells the learner
+added, never a test cell) and then calls of the learner's functions, with inputs as
+plain values; it sends back outputs, the arguments a call changed, or the exception
+it raised. It never sees a test, a reference or an expected value, so nothing here,
+patched or not, can change how a result is judged.
+"""
+import builtins
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves this folder out
+
+import numpy as np  # noqa: E402  (before any learner code)
+
+import inert  # noqa: E402
+import wire  # noqa: E402
+
+MUTABLE = ("nd", "rng", "dict")  # argument forms a call can change in place (and lists)
+
+
+def _channel() -> tuple[int, int]:
+    """Private copies of stdin and stdout for the wire; the learner's prints go nowhere."""
+    fds = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    sys.stdin, sys.stdout, sys.stderr = (open(os.devnull, mode) for mode in ("r", "w", "w"))
+    return fds
+
+
+IN, OUT = _channel()
+
+
+def _error(exc: BaseException) -> dict:
+    try:
+        message = str(exc)[:300]
+    except BaseException:
+        message = ""
+    bases = [c.__name__ for c in type(exc).__mro__
+             if c.__module__ in ("builtins", "numpy.exceptions", "numpy.linalg")]
+    line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
+    return {"type": type(exc).__name__, "bases": bases, "message": message, "line": line,
+            "where": _where(exc)}
+
+
+SOURCES: dict[str, list[str]] = {}  # "<label>" -> lines of the learner's cells
+
+
+def _where(exc: BaseException) -> list | None:
+    """[line number, code] of the learner's line that raised, if it is in a cell."""
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        lines = SOURCES.get(tb.tb_frame.f_code.co_filename)
+        if lines is not None and 0 < tb.tb_lineno <= len(lines):
+            found = [tb.tb_lineno, lines[tb.tb_lineno - 1][:120]]
+        tb = tb.tb_next
+    return found
+
+
+def _strip_magics(source: str) -> str:
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+def _run_cell(ns: dict, label: str, source: str) -> dict:
+    code = _strip_magics(source)
+    SOURCES[f"<{label}>"] = code.splitlines()
+    try:
+        exec(compile(code, f"<{label}>", "exec"), ns)
+        return {"op": "ran", "error": None}
+    except BaseException as exc:  # the learner's cell failed: reported, not fatal
+        return {"op": "ran", "error": _error(exc)}
+
+
+def _callback(ident: int):
+    """A stand-in for a callable of the judge: each call goes over the wire."""
+    def call(*args, **kwargs):
+        wire.send(OUT, {"op": "callback", "id": ident, "args": [_out(a) for a in args],
+                        "kwargs": {k: _out(v) for k, v in kwargs.items()}})
+        return _serve(until=("return", "throw"))
+    return call
+
+
+def _in(data):
+    return wire.decode(data, lambda tag: _callback(int(tag["id"])) if tag["t"] == "fn" else None)
+
+
+def _sendable(value) -> bool:
+    if value is None or type(value) in (bool, int, float, str) or isinstance(value, (list, tuple, dict)):
+        return True
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.dtype.kind in wire.NUMERIC_KINDS
+    return isinstance(value, np.random.Generator)
+
+
+def _out(value, aliases: dict | None = None):
+    def hook(v):
+        if aliases and id(v) in aliases:
+            return {"t": "arg", "index": aliases[id(v)]}
+        if not _sendable(v):
+            return {"t": "foreign", "type": f"{type(v).__module__}.{type(v).__qualname__}"[:100]}
+        return None
+    return wire.encode(value, hook)
+
+
+def _call(ns: dict, message: dict) -> dict:
+    fn = ns.get(message["name"])
+    if not callable(fn):
+        return {"op": "raised", **_error(NameError(f"name '{message['name']}' is not defined"))}
+    args = [_in(a) for a in message["args"]]
+    kwargs = {k: _in(v) for k, v in message["kwargs"].items()}
+    try:
+        result = fn(*args, **kwargs)
+    except BaseException as exc:
+        return {"op": "raised", **_error(exc)}
+    try:
+        return {"op": "done", "value": _out(result, _aliases(args)), "changed": _changed(message, args, kwargs)}
+    except wire.WireError as exc:  # e.g. nested too deeply: judged as an unusable result
+        return {"op": "done", "value": {"t": "foreign", "type": f"unsendable ({exc})"}, "changed": {}}
+
+
+def _aliases(args: list) -> dict:
+    return {id(a): i for i, a in enumerate(args) if not isinstance(a, (int, float, str))}
+
+
+def _changed(message: dict, args: list, kwargs: dict) -> dict:
+    """The arguments the call changed in place, as they are now."""
+    changed = {}
+    for key, sent in [*enumerate(message["args"]), *message["kwargs"].items()]:
+        if type(sent) is list or isinstance(sent, dict) and sent.get("t") in MUTABLE:
+            now = _out(args[key] if isinstance(key, int) else kwargs[key])
+            if now != sent:
+                changed[str(key)] = now
+    return changed
+
+
+def _get(ns: dict, name: str) -> dict:
+    if name not in ns:
+        return {"op": "value", "kind": "missing"}
+    if callable(ns[name]):
+        return {"op": "value", "kind": "callable"}
+    return {"op": "value", "kind": "value", "value": _out(ns[name])}
+
+
+NS: dict = {"__name__": "__main__", "display": inert.Inert()}
+
+
+def _serve(until=()):
+    """Answer the judge's messages; return when one of `until` arrives (a callback's reply)."""
+    while True:
+        message = wire.receive(IN)
+        op = message["op"]
+        if op == "return":
+            return _in(message["value"])
+        if op == "throw":
+            kind = getattr(builtins, str(message.get("type")), None)
+            if not (isinstance(kind, type) and issubclass(kind, Exception)):
+                kind = RuntimeError
+            raise kind(message.get("message", ""))
+        if op == "exec":
+            reply = _run_cell(NS, message["label"], message["source"])
+        elif op == "call":
+            reply = _call(NS, message)
+        elif op == "get":
+            reply = _get(NS, message["name"])
+        else:
+            return None
+        wire.send(OUT, reply)
+
+
+if __name__ == "__main__":
+    inert.install()
+    _serve()
