@@ -6,12 +6,14 @@ Nothing here passes or fails; it prints a table. Sections:
 - widgets: time from a control change to the updated output, against a slider
   with no observer;
 - numerics: time and peak memory of the solution kernels at LLM vocabulary sizes,
-  against one plain `np.exp` over the same logits;
+  against one plain `np.exp` over the same logits; chunked cross-entropy against
+  the naive one that holds every logit (reference kernels below);
 - grading: throughput of `python -m grader grade` with 1 and 2 jobs, against plain
   serial `nbgrader autograde` on the same submissions (best of 3 interleaved rounds).
 """
 from __future__ import annotations
 
+import functools
 import shutil
 import statistics
 import subprocess
@@ -25,7 +27,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from . import build
+from . import build, cells
 from .course import CONFIG, ROOT, assignments, tool_env
 
 Row = tuple[str, str, float, str, float]  # section, item, value, unit, ratio to baseline
@@ -50,9 +52,8 @@ def solution_namespace(name: str, source_dir: Path) -> dict:
     """The graded functions of one solution notebook, defined in a fresh namespace."""
     nb = nbformat.read(source_dir / name / f"{name}.ipynb", as_version=4)
     ns: dict = {}
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            exec(compile(cell.source, f"<{name}:{cell.id}>", "exec"), ns)
+    for cell in cells.of_kind(nb, cells.SOLUTION):
+        exec(compile(cell.source, f"<{name}:{cell.id}>", "exec"), ns)
     return ns
 
 
@@ -124,6 +125,58 @@ def bench_numerics(source_dir: Path) -> list[Row]:
             m = _peak_bytes(lambda: fn(z))
             rows.append(("numerics", f"{kname}, 8 x {vocab}: time", t, "s", t / base_t))
             rows.append(("numerics", f"{kname}, 8 x {vocab}: peak memory", m / 2**20, "MiB", m / base_m))
+    return rows + bench_chunked_cross_entropy()
+
+
+# Reference kernels of 11_llm_scale's loss (instructor side: logitlab holds no answers).
+# Both keep float32 and work in place, so the naive one holds exactly one N x V array and
+# the ratios measure chunking, not sloppy temporaries.
+def _naive_cross_entropy(hidden: np.ndarray, weight: np.ndarray, targets: np.ndarray) -> float:
+    z = hidden @ weight.T                                  # every logit at once: N x V
+    picked = z[np.arange(len(targets)), targets]
+    top = z.max(axis=1, keepdims=True)
+    np.exp(np.subtract(z, top, out=z), out=z)
+    return float(np.mean(top[:, 0] + np.log(z.sum(axis=1)) - picked))
+
+
+def _chunked_cross_entropy(hidden: np.ndarray, weight: np.ndarray, targets: np.ndarray,
+                           chunk: int) -> float:
+    run_max = np.full(len(hidden), -np.inf, dtype=hidden.dtype)
+    run_sum = np.zeros(len(hidden), dtype=hidden.dtype)
+    for start in range(0, len(weight), chunk):
+        z = hidden @ weight[start:start + chunk].T         # N x chunk, never more
+        new_max = np.maximum(run_max, z.max(axis=1))
+        np.exp(np.subtract(z, new_max[:, None], out=z), out=z)
+        run_sum = run_sum * np.exp(run_max - new_max) + z.sum(axis=1)
+        run_max = new_max
+    picked = np.einsum("nd,nd->n", hidden, weight[targets])
+    return float(np.mean(run_max + np.log(run_sum) - picked))
+
+
+def bench_chunked_cross_entropy(tokens: int = 4_096, dim: int = 64, rounds: int = 3) -> list[Row]:
+    """Chunked against naive cross-entropy (float32, chunks of V / 32), best of `rounds`
+    interleaved runs. Targets: peak memory at most 1/16 of naive, time at most 1.3x."""
+    rows: list[Row] = []
+    rng = np.random.default_rng(11)
+    hidden = rng.normal(size=(tokens, dim)).astype(np.float32)
+    for vocab in (32_768, 131_072):
+        weight = (rng.normal(size=(vocab, dim)) / 8).astype(np.float32)
+        targets = rng.integers(0, vocab, size=tokens)
+        chunk = vocab // 32
+        naive = functools.partial(_naive_cross_entropy, hidden, weight, targets)
+        chunked = functools.partial(_chunked_cross_entropy, hidden, weight, targets, chunk)
+        times: dict[str, list[float]] = {"naive": [], "chunked": []}
+        for _ in range(rounds):
+            times["naive"].append(_best_of(naive, repeat=1))
+            times["chunked"].append(_best_of(chunked, repeat=1))
+        base_t, t = min(times["naive"]), min(times["chunked"])
+        base_m, m = _peak_bytes(naive), _peak_bytes(chunked)
+        size = f"{tokens} x {vocab}"
+        rows += [("numerics", f"baseline: naive cross-entropy, {size}: time", base_t, "s", 1.0),
+                 ("numerics", f"baseline: naive cross-entropy, {size}: peak memory", base_m / 2**20, "MiB", 1.0),
+                 ("numerics", f"chunked cross-entropy (chunk {chunk}), {size}: time", t, "s", t / base_t),
+                 ("numerics", f"chunked cross-entropy (chunk {chunk}), {size}: peak memory",
+                  m / 2**20, "MiB", m / base_m)]
     return rows
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from . import cells
 from .course import CONFIG, NOTEBOOKS, ROOT, SOLUTIONS, SOURCE, assignments, tool_env
 
 NB_METADATA = {
@@ -67,13 +68,12 @@ def solved_notebook(assignment: str, source_dir: Path = SOURCE) -> nbformat.Note
     """The released student notebook with every solution cell filled in as a learner
     would write it (answers from the built source, marker lines removed)."""
     source = nbformat.read(str(source_dir / assignment / f"{assignment}.ipynb"), as_version=4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
+    answered = cells.of_kind(source, cells.SOLUTION, cells.WRITTEN)
+    answers = {cells.grade_id(c): c.source for c in answered}
     nb = nbformat.read(str(NOTEBOOKS / assignment / f"{assignment}.ipynb"), as_version=4)
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in answers and cell.metadata["nbgrader"].get("solution"):
-            cell.source = learner_source(answers[gid])
+    for cell in cells.of_kind(nb, cells.SOLUTION, cells.WRITTEN):
+        if cells.grade_id(cell) in answers:
+            cell.source = learner_source(answers[cells.grade_id(cell)])
     return nb
 
 

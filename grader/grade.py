@@ -29,7 +29,9 @@ files, uses the interpreter's machinery, or the kernel and judge disagree: see
 
 SUBMISSIONS is only ever read. Outputs:
   OUT/grades.csv      student_id,assignment,grade_id,score,max_score,reason
-  OUT/summary.csv     student_id,assignment,score,max_score,status,flags,reason
+  OUT/summary.csv     student_id,assignment,score,max_score,status,flags,reason,pending
+                      (score: the autograded points so far; pending: written answers
+                      that wait for a human, blank in grades.csv until graded)
   OUT/autograded/<student>/<assignment>/   the graded notebook, and nbgrader's log if it failed
 """
 from __future__ import annotations
@@ -62,7 +64,8 @@ from .records import CellResult, JobRecord
 from .submissions import Submission, SubmissionError
 
 GRADES_COLUMNS = ["student_id", "assignment", "grade_id", "score", "max_score", "reason"]
-SUMMARY_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "flags", "reason"]
+SUMMARY_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "flags", "reason",
+                   "pending"]
 WRITTEN_REASON = "written answer: graded by hand in formgrader"
 
 
@@ -323,12 +326,13 @@ class Grader:
         """Merge the stored results of every submission found into the two CSV files."""
         records = [r for r in (JobRecord.load(_record_path(self.opts.output, s)) for s in found) if r]
         records.sort(key=lambda r: (r.student_id, r.assignment))
+        # A written answer waiting for a human has no score yet (blank), not a score of 0.
         grades = [GRADES_COLUMNS] + [
-            [r.student_id, r.assignment, c.grade_id, _num(c.score), _num(c.max_score), c.reason]
-            for r in records for c in r.cells]
+            [r.student_id, r.assignment, c.grade_id, "" if c.manual else _num(c.score),
+             _num(c.max_score), c.reason] for r in records for c in r.cells]
         summary = [SUMMARY_COLUMNS] + [
             [r.student_id, r.assignment, _num(r.score), _num(r.max_score), r.status,
-             "; ".join(r.flags), r.reason] for r in records]
+             "; ".join(r.flags), r.reason, " ".join(r.needs_manual)] for r in records]
         for name, rows in (("grades.csv", grades), ("summary.csv", summary)):
             _write_atomic(self.opts.output / name, _csv_text(rows))
 

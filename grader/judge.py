@@ -363,6 +363,8 @@ def free_names(source: str) -> set[str]:
             (loaded if isinstance(node.ctx, ast.Load) else stored).add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             stored.add(node.name)
+        elif isinstance(node, ast.arg):
+            stored.add(node.arg)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             stored |= {(a.asname or a.name).split(".")[0] for a in node.names}
     return loaded - stored - set(dir(builtins))

@@ -14,25 +14,24 @@ import nbformat
 import numpy as np
 import pytest
 
+from grader import cells
 from grader.build import build_sources, learner_source, solved_notebook
 from grader.course import BUGZOO, NOTEBOOKS, ROOT
 
 
-def nbgrader_meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
+nbgrader_meta = cells.meta
 
 
 def solution_cells(nb) -> dict[str, str]:
-    """{grade_id: source} of the solution cells of a notebook."""
-    return {nbgrader_meta(c)["grade_id"]: c.source for c in nb.cells if nbgrader_meta(c).get("solution")}
+    """{grade_id: source} of the code solution cells (the graded functions) of a notebook."""
+    return {cells.grade_id(c): c.source for c in cells.of_kind(nb, cells.SOLUTION)}
 
 
 def replace_solution(nb, grade_id: str, source: str) -> None:
     """Put `source` into the solution cell `grade_id` of `nb` (in place)."""
-    cells = [c for c in nb.cells if nbgrader_meta(c).get("solution")
-             and nbgrader_meta(c).get("grade_id") == grade_id]
-    assert len(cells) == 1, f"expected one solution cell '{grade_id}'"
-    cells[0].source = source
+    found = [c for c in cells.of_kind(nb, cells.SOLUTION) if cells.grade_id(c) == grade_id]
+    assert len(found) == 1, f"expected one solution cell '{grade_id}'"
+    found[0].source = source
 
 
 def strip_magics(source: str) -> str:
@@ -67,10 +66,9 @@ class Exercises:
 
     def __init__(self, assignment: str, nb: nbformat.NotebookNode):
         self.assignment = assignment
-        cells = [(nbgrader_meta(c), c.source) for c in nb.cells]
-        (self.setup,) = [strip_magics(src) for meta, src in cells if meta.get("grade_id") == "setup"]
-        self.solutions = {meta["grade_id"]: src for meta, src in cells if meta.get("solution")}
-        self.tests = {meta["grade_id"]: strip_magics(src) for meta, src in cells if meta.get("grade")}
+        (self.setup,) = [strip_magics(c.source) for c in cells.of_kind(nb, cells.SETUP)]
+        self.solutions = solution_cells(nb)
+        self.tests = {cells.grade_id(c): strip_magics(c.source) for c in cells.of_kind(nb, cells.TEST)}
         self.bugs = bugs(assignment)
 
     def bug(self, function: str, name: str) -> Path:
@@ -156,9 +154,12 @@ class Course:
         return Exercises(assignment, self.source(assignment))
 
     def graded_cells(self, assignment: str) -> dict[str, float]:
-        """{grade_id: points} of the autograded cells of the assignment."""
-        return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c).get("points", 0))
-                for c in self.source(assignment).cells if nbgrader_meta(c).get("grade")}
+        """{grade_id: points} of the cells that carry points (tests and written answers)."""
+        return {g.grade_id: g.points for g in cells.graded(self.source(assignment))}
+
+    def autograded_cells(self, assignment: str) -> dict[str, float]:
+        """{grade_id: points} of the autograded (test) cells of the assignment."""
+        return {g.grade_id: g.points for g in cells.graded(self.source(assignment)) if not g.written}
 
 
 @pytest.fixture(scope="session")
@@ -221,11 +222,14 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def scores_by_student(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, tuple[float, float]]]:
-    """{(student, assignment): {grade_id: (score, max_score)}} from grades.csv rows."""
+    """{(student, assignment): {grade_id: (score, max_score)}} of the autograded cells, from
+    grades.csv rows (written answers waiting for a human have no score yet)."""
     table: dict = {}
     for row in rows:
         key = (row["student_id"], row["assignment"])
         assert row["grade_id"] not in table.setdefault(key, {}), f"duplicate row {row}"
+        if row["score"] == "":  # a written answer waiting for a human
+            continue
         table[key][row["grade_id"]] = (float(row["score"]), float(row["max_score"]))
     return table
 

@@ -74,11 +74,22 @@ def test_grades_csv_has_exactly_one_row_per_graded_cell(course, run):
 @pytest.mark.parametrize("assignment", RELEASED)
 def test_solution_scores_full_marks(course, run, assignment):
     cells = run.scores[("solved", assignment)]
+    assert set(cells) == set(course.autograded_cells(assignment))
     lost = {gid: score for gid, (score, top) in cells.items() if score != top}
     assert not lost, f"the solution of {assignment} loses points on {lost}"
     row = run.summary[("solved", assignment)]
     assert row["status"] == "graded", row
-    assert float(row["score"]) == float(row["max_score"]) == sum(course.graded_cells(assignment).values())
+    assert float(row["score"]) == sum(course.autograded_cells(assignment).values())
+    assert float(row["max_score"]) == sum(course.graded_cells(assignment).values())
+
+
+@pytest.mark.parametrize("assignment", RELEASED)
+def test_written_answers_wait_for_a_human_not_scored_zero(course, run, assignment):
+    written = set(course.graded_cells(assignment)) - set(course.autograded_cells(assignment))
+    assert written, f"{assignment} has no written answer"
+    rows = [r for r in run.grades if r["assignment"] == assignment and r["grade_id"] in written]
+    assert rows and all(r["score"] == "" and "by hand" in r["reason"] for r in rows)
+    assert set(run.summary[("solved", assignment)]["pending"].split()) == written
 
 
 @pytest.mark.parametrize("assignment", RELEASED)
@@ -87,3 +98,6 @@ def test_untouched_student_notebook_scores_zero(run, assignment):
     earned = {gid: score for gid, (score, _) in cells.items() if score != 0}
     assert not earned, f"the untouched {assignment} earns points on {earned}"
     assert run.summary[("untouched", assignment)]["status"] == "graded"
+    reasons = [r["reason"] for r in run.grades if r["student_id"] == "untouched"
+               and r["assignment"] == assignment and r["grade_id"] in cells]
+    assert all("not implemented" in why or "NotImplementedError" in why for why in reasons), reasons
