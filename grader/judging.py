@@ -101,6 +101,8 @@ def judge(submission: nbformat.NotebookNode, source: nbformat.NotebookNode,
         if code is None:
             judgement.error = ("interrupted" if stop and stop.is_set()
                                else f"judging timed out after {timeout:g} s")
+        elif code < 0:  # a signal: nothing of the grader's sends one but the learner's code
+            judgement.error = f"the judge was killed (signal {-code}), by the learner's code?"
         else:
             judgement.error = f"the judge failed: {_last_line(folder / 'judge.log')}"
     return judgement

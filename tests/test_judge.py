@@ -224,7 +224,7 @@ def test_a_cell_that_hangs_or_fails_is_noted_and_the_rest_still_runs(monkeypatch
     try:
         assert remote(s, "g")() == 7 and remote(s, "softmax")(3) == 3
         assert "did not finish" in learner.notes["your cell 3"]
-        assert learner.notes["broken"].startswith("SyntaxError") and "line 1" in learner.notes["broken"]
+        assert learner.notes["broken"].startswith("raised SyntaxError") and "line 1" in learner.notes["broken"]
     finally:
         learner.kill()
 
