@@ -188,7 +188,7 @@ class Remote:
     def __init__(self, session: Session, name: str):
         self._session = session
         self.__name__ = self.__qualname__ = name
-        self.__globals__ = session.namespace  # sibling functions, as 04's checks look them up
+        self.__globals__ = session.learner_globals  # its siblings, as 04's checks look them up
 
     def __call__(self, *args, **kwargs):
         return self._session.call(self.__name__, args, kwargs)
@@ -197,30 +197,74 @@ class Remote:
         return f"<your function {self.__name__}>"
 
 
+class LearnerGlobals(dict):
+    """A Remote's `__globals__`: the learner's namespace as the judge sees it. Reading
+    gives the stand-ins; binding a name (as a hidden test does to grade a function on its
+    own, with trusted versions of the helpers it calls) binds it in the learner's process
+    too: to a callback into the judge, or back to the learner's own function."""
+
+    def __init__(self, session: Session):
+        super().__init__()
+        self._session = session
+
+    def __setitem__(self, name, value) -> None:
+        super().__setitem__(name, value)
+        self._session.bind(name, value)
+
+    def update(self, *args, **kwargs) -> None:
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+
 class Session:
     """The judge's side of one notebook: the learner's process and the calls made."""
 
     def __init__(self, learner: Learner):
         self.learner = learner
         self.namespace: dict = {}
+        self.learner_globals = LearnerGlobals(self)
+        self.bindings: dict[str, object] = {}  # replayed whenever the process starts again
+        self.callbacks: list = []  # the judge's callables the learner's process may call
         self.deadline = time.monotonic() + CELL_LIMIT
         self.hung: set[str] = set()
         self.raised: list[Raised] = []
+        self.called: set[str] = set()  # the learner's functions this cell called
+
+    def _ensure(self) -> None:
+        if self.learner.proc is None:
+            self.learner.ensure()
+            for name, value in self.bindings.items():
+                self._send_binding(name, value)
+
+    def bind(self, name: str, value) -> None:
+        self.bindings[name] = value
+        if self.learner.proc is not None:
+            self._send_binding(name, value)
+
+    def _send_binding(self, name: str, value) -> None:
+        try:
+            self.learner.send({"op": "bind", "name": name,
+                               "value": wire.encode(value, _outgoing(self.callbacks))})
+            self.learner.receive(time.monotonic() + CALL_LIMIT)
+        except wire.WireError:
+            self.learner.kill()
 
     def begin_cell(self) -> None:
         self.deadline = time.monotonic() + CELL_LIMIT
         self.hung.clear()
         self.raised.clear()
+        self.called.clear()
 
     def call(self, name: str, args: tuple, kwargs: dict):
+        self.called.add(name)
         limit = min(CALL_LIMIT, self.deadline - time.monotonic())
         if name in self.hung or limit <= 0:
             raise CallTimeout(f"{name} did not return within {CALL_LIMIT:.0f} s")
-        callbacks: list = []
+        callbacks = self.callbacks
         hook = _outgoing(callbacks)
         message = {"op": "call", "name": name, "args": [wire.encode(a, hook) for a in args],
                    "kwargs": {k: wire.encode(v, hook) for k, v in kwargs.items()}}
-        self.learner.ensure()
+        self._ensure()
         in_flight = True  # until the reply is in, the learner's process is mid-call
         try:
             self.learner.send(message)
@@ -268,7 +312,7 @@ class Session:
 
     def fetch(self, name: str):
         """A name the learner defined: a Remote for a function, else its value."""
-        self.learner.ensure()
+        self._ensure()
         try:
             self.learner.send({"op": "get", "name": name})
             reply = self.learner.receive(time.monotonic() + CALL_LIMIT)
@@ -284,8 +328,9 @@ class Session:
 def _outgoing(callbacks: list):
     """Tags for what the judge sends that is not plain data."""
     def hook(value):
-        if isinstance(value, Remote) or (callable(value) and not isinstance(value, type)
-                                         and not isinstance(value, np.ndarray)):
+        if isinstance(value, Remote):  # the learner's own function: it is over there
+            return {"t": "own", "name": value.__name__}
+        if callable(value) and not isinstance(value, (type, np.ndarray)):
             callbacks.append(value)
             return {"t": "fn", "id": len(callbacks) - 1}
         if hasattr(value, "__next__") and hasattr(value, "__iter__"):
@@ -388,6 +433,10 @@ def reason(exc: BaseException, session: Session, functions: list[str]) -> str:
     cause = next((r for r in session.raised if r.type in STRUCTURAL), None)
     if cause:
         text += f" ({cause.function} raised {cause.type}: {_one_line(cause.message)})"
+    broken = [f"the cell {f} {session.learner.notes[f]}" for f in sorted(session.called)
+              if f in session.learner.notes and f in functions]
+    if broken:  # the root cause comes first: the learner's cell did not run
+        text = "; ".join(broken) + ": " + text
     return text[:500]
 
 
@@ -402,6 +451,7 @@ def run_tests(payload: dict, result_path: Path) -> None:
     functions = payload["functions"]
     for name in functions:
         ns[name] = Remote(session, name)
+        dict.__setitem__(session.learner_globals, name, ns[name])
     results: dict[str, dict] = {}
     try:
         for grade_id, source in payload["tests"]:

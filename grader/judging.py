@@ -52,7 +52,8 @@ def suspicious(submission: nbformat.NotebookNode, release: nbformat.NotebookNode
                                        if not line.lstrip().startswith(("%", "!"))))
         except SyntaxError:
             continue
-        names = {getattr(n, "id", None) or getattr(n, "attr", None) for n in ast.walk(tree)}
+        names = {getattr(n, "id", None) or getattr(n, "attr", None) or getattr(n, "name", None)
+                 for n in ast.walk(tree)}
         touched = sorted(SUSPICIOUS & names)
         if touched:
             label = cells.grade_id(cell) or "a cell you added"

@@ -9,6 +9,7 @@ JSON object behind an 8-byte length. Values travel as JSON with a few tagged for
   {"t": "tuple" | "iter", "items": [...]}, {"t": "dict", "items": [[k, v], ...]}
   {"t": "rng", "state": ...}      a numpy Generator: its bit generator's state
   {"t": "fn", "id": n}            a callable of the judge: called back over the wire
+  {"t": "own", "name": f}         the learner's own function f, in the learner's process
   {"t": "arg", "index": i}        the result IS the caller's i-th argument
   {"t": "foreign", "type": name}  anything else a learner returned
 
@@ -107,8 +108,8 @@ def _bytes(data, size: int) -> bytes:
 
 
 def decode(data, hooks=None, depth: int = 0):
-    """The plain value `data` stands for; `hooks(tag)` resolves the tags "fn", "arg" and
-    "foreign" (None: refused)."""
+    """The plain value `data` stands for; `hooks(tag)` resolves the tags "fn", "own",
+    "arg" and "foreign" (None: refused)."""
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
     if data is None or type(data) in (bool, int, float, str):
@@ -142,7 +143,7 @@ def decode(data, hooks=None, depth: int = 0):
             gen = np.random.Generator(bit())
             gen.bit_generator.state = state
             return gen
-        if tag in ("fn", "arg", "foreign") and hooks is not None:
+        if tag in ("fn", "own", "arg", "foreign") and hooks is not None:
             return hooks(data)
     except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise WireError(f"malformed {tag!r} value: {type(exc).__name__}") from None

@@ -10,6 +10,7 @@ import time
 import nbformat
 import numpy as np
 import pytest
+from corpus_leaks import NEAR_MISS_SOFTMAX
 from support import skip_unless_ci
 
 from grader import build, jail, judge, judging, wire
@@ -135,6 +136,14 @@ def leaves(z):
 
 def pair(z):
     return z, [z.sum()]
+
+
+def helper(z):
+    return "mine"
+
+
+def uses_helper(z):
+    return helper(z)
 '''
 
 
@@ -188,6 +197,20 @@ def test_a_callable_argument_stays_in_the_judge_and_is_called_back(session):
 
     slope = remote(session, "derivative")(cube, 2.0)
     assert abs(slope - 12.0) < 1e-6 and seen == [float, float]
+
+
+def test_a_test_can_swap_a_helper_for_a_trusted_one_and_put_it_back(session):
+    """As 04's hidden tests grade sample_next_token on its own, with trusted helpers."""
+    fn = remote(session, "uses_helper")
+    scope = fn.__globals__
+    dict.__setitem__(scope, "helper", remote(session, "helper"))
+    mine = scope["helper"]
+    scope["helper"] = lambda z: "trusted"
+    assert fn(1) == "trusted"
+    session.learner.kill()  # a restart keeps the swap
+    assert fn(1) == "trusted"
+    scope.update({"helper": mine})
+    assert fn(1) == "mine"
 
 
 def test_a_generator_draws_as_it_would_in_one_process(session):
@@ -287,10 +310,16 @@ def test_the_learners_process_runs_added_cells_and_module_code(tmp_path, sources
 
 
 def test_a_lost_point_says_why_without_expected_values(tmp_path, sources):
-    code = "import numpy as np\n\n\ndef softmax(z, axis=-1):\n    return np.asarray(z, dtype=float)\n"
-    result = _judge(tmp_path, sources, "02_softmax", _with_softmax(sources, code))
-    ok, why = result.cells["test_softmax_edge"]
-    assert not ok and "hidden case(s) failed" in why and "wrong values" in why
+    result = _judge(tmp_path, sources, "02_softmax", _with_softmax(sources, NEAR_MISS_SOFTMAX))
+    assert result.cells["test_softmax"] == (True, "")
+    assert result.cells["test_softmax_edge"] == (
+        False, "1 hidden case(s) failed: 3-D batch along axis=1: wrong values")
+
+
+def test_a_cell_that_did_not_run_comes_first_in_the_reason(tmp_path, sources):
+    code = "import numpy as np\nnp.exp(1) / undefined_name\n\n\ndef softmax(z, axis=-1):\n    return z\n"
+    why = _judge(tmp_path, sources, "02_softmax", _with_softmax(sources, code)).cells["test_softmax"][1]
+    assert why.startswith("the cell softmax raised NameError: name 'undefined_name' is not defined"), why
 
 
 def test_stop_kills_the_judge(tmp_path, sources):
