@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 import nbformat
@@ -60,3 +61,29 @@ def graded(nb: nbformat.NotebookNode) -> list[Graded]:
     return [Graded(grade_id(c), float(meta(c).get("points", 0)), kind(c) == WRITTEN)
             for c in of_kind(nb, TEST, WRITTEN)]
 
+
+
+def code_of(source: str) -> str:
+    """A cell's Python code: IPython magic and shell lines blanked (line numbers kept)."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+def names(source: str) -> tuple[set[str], set[str]]:
+    """(names the cell's code reads, names it binds), anywhere in the cell; two empty
+    sets if it is not valid Python."""
+    try:
+        tree = ast.parse(code_of(source))
+    except SyntaxError:
+        return set(), set()
+    loaded, stored = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else stored).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stored.add(node.name)
+        elif isinstance(node, ast.arg):
+            stored.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            stored |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return loaded, stored

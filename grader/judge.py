@@ -35,7 +35,6 @@ of failure, never a hidden input or an expected value) is the result that counts
 """
 from __future__ import annotations
 
-import ast
 import builtins
 import contextlib
 import io
@@ -55,7 +54,7 @@ import numpy as np
 import logitlab.checks  # noqa: F401  (imported here once, in the fork server)
 import logitlab.testing  # noqa: F401
 
-from . import inert, jail, wire
+from . import cells, inert, jail, wire
 
 CELL_LIMIT = 120.0  # seconds for one test cell: room for thousands of calls on a loaded machine
 CALL_LIMIT = 20.0   # seconds for one call of a learner's function
@@ -377,7 +376,7 @@ def _copy_back(args: tuple, kwargs: dict, changed: dict) -> None:
     for key, data in changed.items():
         original = args[int(key)] if key.isdigit() and int(key) < len(args) else kwargs.get(key)
         if isinstance(original, np.random.Generator) and isinstance(data, dict) and data.get("t") == "rng":
-            original.bit_generator.state = wire.decode(data).bit_generator.state
+            original.bit_generator.state = wire.generator(data).bit_generator.state
             continue
         new = wire.decode(data, _incoming(()))
         if isinstance(original, np.ndarray) and isinstance(new, np.ndarray):
@@ -394,24 +393,9 @@ def _copy_back(args: tuple, kwargs: dict, changed: dict) -> None:
 
 # ---- test cells -------------------------------------------------------------------
 
-def _strip_magics(source: str) -> str:
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
-
-
 def free_names(source: str) -> set[str]:
     """Names a cell reads without defining them."""
-    tree = ast.parse(source)
-    loaded, stored = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (loaded if isinstance(node.ctx, ast.Load) else stored).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            stored.add(node.name)
-        elif isinstance(node, ast.arg):
-            stored.add(node.arg)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            stored |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    loaded, stored = cells.names(source)
     return loaded - stored - set(dir(builtins))
 
 
@@ -447,7 +431,7 @@ def run_tests(payload: dict, result_path: Path) -> None:
     ns = session.namespace
     ns["__name__"] = "__main__"
     for source in payload["setup"]:
-        exec(compile(_strip_magics(source), "<setup>", "exec"), ns)
+        exec(compile(cells.code_of(source), "<setup>", "exec"), ns)
     functions = payload["functions"]
     for name in functions:
         ns[name] = Remote(session, name)
@@ -455,7 +439,7 @@ def run_tests(payload: dict, result_path: Path) -> None:
     results: dict[str, dict] = {}
     try:
         for grade_id, source in payload["tests"]:
-            results[grade_id] = _judge_cell(session, grade_id, _strip_magics(source), functions)
+            results[grade_id] = _judge_cell(session, grade_id, cells.code_of(source), functions)
             _save(result_path, results, learner)
     finally:
         learner.kill()

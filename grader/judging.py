@@ -27,19 +27,34 @@ SUSPICIOUS = {"get_ipython", "gc", "inspect", "ctypes", "_getframe", "f_back", "
 
 
 def program(submission: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[list[str]]:
-    """[label, source] of every code cell the learner's process runs, in order."""
+    """[label, source] of every code cell the learner's process runs, in notebook order:
+    the setup, the solution cells and the learner's own cells, as written (locked cells
+    as released; never a test cell), and of the instructor's other cells those that
+    define a name this code uses, directly or through another such cell. The rest
+    (figures, widgets, quizzes, demonstrations) cannot change a function's result and
+    would only cost time."""
     released = {cells.grade_id(c): c.source for c in release.cells if cells.grade_id(c)}
     release_ids = {c.get("id") for c in release.cells}
-    out = []
+    entries = []  # (label, source, always run, names read, names bound)
     for index, cell in enumerate(submission.cells):
         kind = cells.kind(cell, release_ids)
         if cell.cell_type != "code" or kind == cells.TEST:
             continue
         gid = cells.grade_id(cell)
-        locked = cells.meta(cell).get("locked") and gid in released
+        source = released[gid] if cells.meta(cell).get("locked") and gid in released else cell.source
         label = gid or (f"your cell {index + 1}" if kind == cells.LEARNER else f"cell {index + 1}")
-        out.append([label, released[gid] if locked else cell.source])
-    return out
+        entries.append((label, source, kind != cells.OTHER, *cells.names(source)))
+    needed = set().union(*(read for _, _, always, read, _ in entries if always))
+    keep = {i for i, e in enumerate(entries) if e[2]}
+    grown = True
+    while grown:
+        grown = False
+        for i, (_, _, _, read, bound) in enumerate(entries):
+            if i not in keep and bound & needed:
+                keep.add(i)
+                needed |= read
+                grown = True
+    return [[label, source] for i, (label, source, *_) in enumerate(entries) if i in keep]
 
 
 def suspicious(submission: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[str]:
@@ -48,8 +63,7 @@ def suspicious(submission: nbformat.NotebookNode, release: nbformat.NotebookNode
     flags = []
     for cell in cells.of_kind(submission, cells.SOLUTION, cells.LEARNER, release_ids=release_ids):
         try:
-            tree = ast.parse("\n".join(line for line in cell.source.splitlines()
-                                       if not line.lstrip().startswith(("%", "!"))))
+            tree = ast.parse(cells.code_of(cell.source))
         except SyntaxError:
             continue
         names = {getattr(n, "id", None) or getattr(n, "attr", None) or getattr(n, "name", None)

@@ -67,7 +67,7 @@ def encode(value, hooks=None, depth: int = 0):
     if isinstance(value, np.generic) and value.dtype.kind in NUMERIC_KINDS:
         return {"t": "np", "dtype": value.dtype.str, "b64": _b64(value.tobytes())}
     if isinstance(value, np.random.Generator):
-        return {"t": "rng", "state": _plain(value.bit_generator.state)}
+        return {"t": "rng", "id": id(value), "state": _plain(value.bit_generator.state)}
     if isinstance(value, list):
         return [encode(v, hooks, depth + 1) for v in value]
     if isinstance(value, tuple):  # a named tuple arrives as a plain one
@@ -88,6 +88,23 @@ def _plain(state, depth: int = 0):
     if type(state) in (int, str):
         return state
     raise WireError("only generators with a plain state (such as PCG64) can be sent")
+
+
+_GENERATORS: dict[int, np.random.Generator] = {}  # one per generator of the sender: reused
+
+
+def generator(data: dict) -> np.random.Generator:
+    """The generator a "rng" tag stands for, in the state it was sent in."""
+    state = _plain(data["state"])
+    key = int(data.get("id", 0))
+    gen = _GENERATORS.get(key)
+    if gen is None or gen.bit_generator.state["bit_generator"] != state.get("bit_generator"):
+        bit = getattr(np.random, str(state.get("bit_generator")), None)
+        if not (isinstance(bit, type) and issubclass(bit, np.random.BitGenerator)):
+            raise WireError("unknown bit generator")
+        gen = _GENERATORS[key] = np.random.Generator(bit())
+    gen.bit_generator.state = state
+    return gen
 
 
 def _dtype(text) -> np.dtype:
@@ -136,13 +153,7 @@ def decode(data, hooks=None, depth: int = 0):
             return {decode(k, hooks, depth + 1): decode(v, hooks, depth + 1)
                     for k, v in data["items"]}
         if tag == "rng":
-            state = _plain(data["state"])
-            bit = getattr(np.random, str(state["bit_generator"]), None)
-            if not (isinstance(bit, type) and issubclass(bit, np.random.BitGenerator)):
-                raise WireError("unknown bit generator")
-            gen = np.random.Generator(bit())
-            gen.bit_generator.state = state
-            return gen
+            return generator(data)
         if tag in ("fn", "own", "arg", "foreign") and hooks is not None:
             return hooks(data)
     except (KeyError, TypeError, ValueError, OverflowError) as exc:

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from grader import course as course_paths
+from grader import cells
 from grader.build import source_notebook
 from grader.course import assignments
 from grader.grade import graded_cells
@@ -23,8 +24,7 @@ MIN_BUGS = 3
 
 
 def _solutions(nb) -> dict[str, str]:
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
+    return {cells.grade_id(c): c.source for c in cells.of_kind(nb, cells.SOLUTION)}
 
 
 SOURCES = {a: source_notebook(a) for a in assignments()}
@@ -81,7 +81,7 @@ def zoo(course, kit, tmp_path_factory):
     assert proc.returncode == 0, proc.stderr[-3000:]
     _, grades = kit.read_csv(out / "grades.csv")
     _, summary = kit.read_csv(out / "summary.csv")
-    return SimpleNamespace(scores=kit.scores_by_student(grades),
+    return SimpleNamespace(scores=kit.scores_by_student(grades), grades=grades,
                            summary={(r["student_id"], r["assignment"]): r for r in summary})
 
 
@@ -111,10 +111,11 @@ def test_bug_file_is_a_complete_solution_cell(path):
 
 
 @pytest.mark.slow
-def test_honest_solutions_score_full_marks(zoo):
+def test_honest_solutions_score_full_marks(zoo, course):
     for (student, assignment), row in zoo.summary.items():
         if student == "honest":
-            assert row["status"] == "graded" and row["score"] == row["max_score"], row
+            autograded = sum(course.autograded_cells(assignment).values())
+            assert row["status"] == "graded" and float(row["score"]) == autograded, row
 
 
 @pytest.mark.slow
@@ -137,5 +138,8 @@ def test_bug_loses_points_on_its_own_tests_only(zoo, path):
     assert own, f"no test_{function}* cells graded"
     assert any(score < top for score, top in own.values()), (
         f"{bug_id(path)} keeps full marks on {sorted(own)}: the checks miss this bug")
+    reasons = {r["grade_id"]: r["reason"] for r in zoo.grades
+               if (r["student_id"], r["assignment"]) == key and r["grade_id"] in own}
+    assert all(reasons[gid] for gid, (score, top) in own.items() if score < top), reasons
     lost = {gid: s for gid, s in others.items() if s[0] < s[1]}
     assert not lost, f"{bug_id(path)} also costs points on other functions' cells: {lost}"
