@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,7 @@ CALL_LIMIT = 20.0   # seconds for one call of a learner's function
 LOAD_LIMIT = 30.0   # seconds for one of the learner's cells to run
 MAX_STARTS = 6      # learner processes per notebook, restarts included
 MEMORY_MB = 4096    # address space of the learner's process
+MAX_PEAK = MEMORY_MB * 2**20  # the most a learner's call can report having used
 HERE = Path(__file__).resolve().parent
 LEARNERS = Path(tempfile.gettempdir()) / f"logitlab-learners-{os.getuid()}"
 SHIPPED = ("runner.py", "wire.py", "inert.py")  # what the learner's process gets
@@ -262,7 +264,8 @@ class Session:
         callbacks = self.callbacks
         hook = _outgoing(callbacks)
         message = {"op": "call", "name": name, "args": [wire.encode(a, hook) for a in args],
-                   "kwargs": {k: wire.encode(v, hook) for k, v in kwargs.items()}}
+                   "kwargs": {k: wire.encode(v, hook) for k, v in kwargs.items()},
+                   "trace": tracemalloc.is_tracing()}
         self._ensure()
         in_flight = True  # until the reply is in, the learner's process is mid-call
         try:
@@ -284,6 +287,8 @@ class Session:
         if reply["op"] == "raised":
             self.raised.append(Raised(name, str(reply.get("type")), str(reply.get("message"))))
             raise _rebuild(reply)
+        if message["trace"]:
+            _replay_peak(reply.get("peak"))
         try:
             _copy_back(args, kwargs, reply.get("changed", {}))
             return wire.decode(reply["value"], _incoming(args))
@@ -322,6 +327,16 @@ class Session:
         except wire.WireError:
             self.learner.kill()
         raise KeyError(name)
+
+
+def _replay_peak(peak) -> None:
+    """Show the judge's tracemalloc the peak the call reached in the learner's process, so
+    a check that measures a function's memory measures the learner's: an untouched
+    buffer of that size is allocated (address space only) and freed at once."""
+    size = min(int(peak), MAX_PEAK) if isinstance(peak, int) and peak > 0 else 0
+    if size:
+        buffer = np.empty(size, dtype=np.uint8)
+        del buffer
 
 
 def _outgoing(callbacks: list):

@@ -11,6 +11,7 @@ patched or not, can change how a result is judged.
 import builtins
 import os
 import sys
+import tracemalloc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves this folder out
 
@@ -133,12 +134,19 @@ def _call(ns: dict, message: dict) -> dict:
         return {"op": "raised", **_error(NameError(f"name '{message['name']}' is not defined"))}
     args = [_in(a) for a in message["args"]]
     kwargs = {k: _in(v) for k, v in message["kwargs"].items()}
+    trace = bool(message.get("trace"))  # the judge measures memory: measure here instead
+    if trace:
+        tracemalloc.start()
     try:
         result = fn(*args, **kwargs)
     except BaseException as exc:
         return {"op": "raised", **_error(exc)}
+    finally:
+        peak = tracemalloc.get_traced_memory()[1] if trace else 0
+        tracemalloc.stop()
     try:
-        return {"op": "done", "value": _out(result, _aliases(args)), "changed": _changed(message, args, kwargs)}
+        return {"op": "done", "value": _out(result, _aliases(args)),
+                "changed": _changed(message, args, kwargs), "peak": peak}
     except wire.WireError as exc:  # e.g. nested too deeply: judged as an unusable result
         return {"op": "done", "value": {"t": "foreign", "type": f"unsendable ({exc})"}, "changed": {}}
 

@@ -6,6 +6,7 @@ import json
 import socket
 import threading
 import time
+import tracemalloc
 
 import nbformat
 import numpy as np
@@ -138,6 +139,10 @@ def pair(z):
     return z, [z.sum()]
 
 
+def hungry(n):
+    return float(np.ones(n).sum())
+
+
 def helper(z):
     return "mine"
 
@@ -211,6 +216,20 @@ def test_a_test_can_swap_a_helper_for_a_trusted_one_and_put_it_back(session):
     assert fn(1) == "trusted"
     scope.update({"helper": mine})
     assert fn(1) == "mine"
+
+
+def test_memory_measured_in_the_judge_is_the_learners(session):
+    """A check that measures a function's memory with tracemalloc sees the peak the call
+    reached in the learner's process (as 11's chunked loss is checked)."""
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        assert remote(session, "hungry")(6_000_000) == 6_000_000.0  # 48 MB over there
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert 48e6 <= peak < 60e6, peak
 
 
 def test_a_generator_draws_as_it_would_in_one_process(session):
