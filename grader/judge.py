@@ -52,8 +52,10 @@ from pathlib import Path
 
 import numpy as np
 
-import logitlab.checks  # noqa: F401  (imported here once, in the fork server)
+import logitlab.checks
 import logitlab.testing  # noqa: F401
+
+logitlab.checks.exercises()  # every spec module, once, in the fork server: one consistent set
 
 from . import cells, inert, jail, wire
 
