@@ -27,6 +27,14 @@ class Inert:
         return self
 
 
+def _attribute(name: str):
+    """A stand-in module's attribute: anything, except the dunder names (`__file__`,
+    `__path__`...) that tools such as `inspect`, walking sys.modules, rely on."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return Inert()
+
+
 class _StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, name, path=None, target=None):
         if any(name == d or name.startswith(d + ".") for d in DISPLAY):
@@ -35,7 +43,7 @@ class _StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def create_module(self, spec):
         module = types.ModuleType(spec.name)
-        module.__getattr__ = lambda name: Inert()
+        module.__getattr__ = _attribute
         return module
 
     def exec_module(self, module):
