@@ -4,24 +4,28 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAB_FLAGS ?=
-SUBMISSIONS ?= submitted
-OUT ?= graded
+# Where `nbgrader collect` puts submissions, and where nbgrader looks for autograded/ and
+# feedback/ (classroom/ holds the students' work and grades: never committed, never cleaned).
+SUBMISSIONS ?= classroom/submitted
+OUT ?= classroom/graded
 JOBS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test release bench grade system-deps torch clean
+.PHONY: setup lab test lint release bench grade feedback hub hub-deps system-deps torch clean
 
 # The virtual environment, reinstalled whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,hub]'
 	touch $@
 
 setup: $(STAMP)
 
+# lab/jupyter: the learner's lab (no Create Assignment or formgrader; notebooks open unmodified).
 lab: setup
-	$(BIN)/jupyter lab notebooks/00_welcome/00_welcome.ipynb $(LAB_FLAGS)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/lab/jupyter:$${JUPYTER_CONFIG_PATH:-}" \
+	  $(BIN)/jupyter lab notebooks/00_welcome/00_welcome.ipynb $(LAB_FLAGS)
 
 # Debian's Chromium for the browser tests (Playwright never downloads a browser).
 system-deps:
@@ -34,17 +38,53 @@ system-deps:
 torch: setup
 	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet 'torch==2.13.0'
 
-test: setup system-deps torch
+# configurable-http-proxy from npm for JupyterHub (make hub and its browser test).
+CHP := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+$(CHP):
+	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	npm install --prefix $(VENV)/node --no-audit --no-fund --loglevel=error configurable-http-proxy@5
+
+# The single-user environment (the hub's image): the course package and the hub extra,
+# installed (not editable) for a Python that every account may run.
+HUB_PYTHON ?= /usr/bin/python3
+HUB_ENV := $(VENV)/singleuser
+$(HUB_ENV)/.installed: pyproject.toml hub/overrides.json $(shell find helpers -type f -name '*.py')
+	test -x $(HUB_ENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_ENV)
+	$(HUB_ENV)/bin/python -m pip install --quiet --upgrade pip
+	$(HUB_ENV)/bin/python -m pip install --quiet '.[hub]'
+	install -D -m 644 hub/overrides.json $(HUB_ENV)/share/jupyter/lab/settings/overrides.json
+	touch $@
+
+hub-deps: setup $(CHP) $(HUB_ENV)/.installed
+
+# The course on a local JupyterHub: an instructor and student Unix accounts (needs root).
+HUB_FLAGS ?=
+hub: hub-deps
+	$(BIN)/python -m grader.hub $(HUB_FLAGS)
+
+test: setup system-deps torch hub-deps lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Lint and format check (configured in pyproject.toml).
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Student notebooks from solutions/, then every assignment registered in the course gradebook.
 release: setup
 	$(BIN)/python -m grader build
+	$(BIN)/python -m grader register
 
 bench: setup
 	$(BIN)/python -m grader bench
 
 grade: setup
 	$(BIN)/python -m grader grade $(SUBMISSIONS) --output $(OUT) $(if $(JOBS),--jobs $(JOBS))
+
+# Feedback pages for every graded submission, released to the students through the exchange.
+feedback: setup
+	$(BIN)/python -m grader release-feedback $(OUT) --submissions $(SUBMISSIONS)
 
 clean:
 	rm -rf build test-artifacts .pytest_cache

@@ -11,7 +11,7 @@ SOLUTIONS = ROOT / "solutions"
 NOTEBOOKS = ROOT / "notebooks"
 BUILD = ROOT / "build"
 SOURCE = BUILD / "source"
-CONFIG = ROOT / "grader" / "nbgrader_config.py"
+CONFIG = ROOT / "nbgrader_config.py"  # the course configuration nbgrader finds by itself
 BUGZOO = ROOT / "grader" / "bugzoo"
 
 ASSIGNMENT_RE = re.compile(r"^\d\d_[a-z0-9_]+$")

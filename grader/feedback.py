@@ -1,67 +1,272 @@
-"""`python -m grader feedback OUT`: one HTML page per student and assignment.
+"""Feedback pages where `nbgrader release_feedback` finds them, and releasing them.
 
-Reads what `grade` kept in OUT (the graded notebooks and the per-job records) and
-writes OUT/feedback/<student_id>/<assignment>.html: the scores, then the notebook as
-graded with nbgrader's ClearHiddenTests applied, so no hidden test source is shown.
-Test cells run with `%xmode Minimal`, so their failures show only the message, which
-names the failing case, never its code or expected values.
+`python -m grader feedback OUT` writes, for every graded submission kept in OUT,
+
+    OUT/feedback/<student_id>/<assignment>/<assignment>.html
+    OUT/feedback/<student_id>/<assignment>/timestamp.txt           (from the submission)
+    OUT/feedback/<student_id>/<assignment>/submission_secret.txt   (from the submission)
+
+which is nbgrader's own feedback layout. `python -m grader release-feedback OUT` also
+runs `nbgrader release_feedback` on it, so students fetch their page from the
+Assignments tab (or with `nbgrader fetch_feedback`).
+
+A page shows the scores as the course gradebook has them, so the manual grades,
+score overrides, comments and late penalty an instructor entered in formgrader appear;
+a submission not (yet) in the gradebook shows the grading run's scores. Above the
+notebook, a table gives each graded cell's score and why points were lost. The
+notebook is the graded one, with nbgrader's ClearHiddenTests applied and the output
+of every test cell cut to its one-line error message, so no hidden test is shown;
+the grader's flags (meant for the instructor) are left out.
 """
 from __future__ import annotations
 
 import html
-import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from nbconvert import HTMLExporter
-from nbgrader.preprocessors import ClearHiddenTests
+
+from .coursebook import FLAGS_HEADING, CoursebookError, course_config, sqlite_file
+from .course import CONFIG, ROOT, tool_env
+from .records import JobRecord
+
+SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
-def records(out: Path) -> list[dict]:
-    found = []
-    for path in sorted((out / ".jobs").glob("*/*.json")):
+@dataclass
+class CellScore:
+    grade_id: str
+    score: float
+    max_score: float
+    reason: str = ""
+    pending: bool = False  # a written answer no instructor has graded yet
+
+
+@dataclass
+class Scores:
+    """One submission's scores, from the course gradebook or else from the record."""
+    cells: list[CellScore]
+    comments: dict[str, str]
+    late_penalty: float = 0.0
+    from_gradebook: bool = False
+
+    @property
+    def total(self) -> float:
+        return max(0.0, sum(c.score for c in self.cells) - self.late_penalty)
+
+    @property
+    def max_total(self) -> float:
+        return sum(c.max_score for c in self.cells)
+
+
+def records(out: Path) -> list[JobRecord]:
+    """The grading records kept in OUT (grader.records), sorted by student and assignment."""
+    found = [JobRecord.load(p) for p in sorted((out / ".jobs").glob("*/*.json"))]
+    return sorted((r for r in found if r), key=lambda r: (r.student_id, r.assignment))
+
+
+def student_comment(text: str | None) -> str:
+    """A cell's comment without the grader's flags for the instructor."""
+    return (text or "").split(FLAGS_HEADING)[0].strip()
+
+
+def scores(record: JobRecord, gb=None) -> Scores:
+    reasons = {c.grade_id: c.reason for c in record.cells}
+    if gb is not None:
+        from nbgrader.api import MissingEntry
         try:
-            found.append(json.loads(path.read_text()))
-        except (OSError, ValueError):
-            continue
-    return found
+            nb = gb.find_submission_notebook(record.assignment, record.assignment, record.student_id)
+        except MissingEntry:
+            nb = None
+        if nb is not None:
+            order = [c.grade_id for c in record.cells]
+            grades = sorted(nb.grades, key=lambda g: order.index(g.name) if g.name in order else len(order))
+            # A grade an instructor entered speaks for itself (with their comment).
+            cells = [CellScore(g.name, float(g.score), float(g.max_score),
+                               "" if g.manual_score is not None else reasons.get(g.name, ""),
+                               pending=g.needs_manual_grade and g.manual_score is None and g.auto_score is None)
+                     for g in grades]
+            comments = {c.name: student_comment(c.comment) for c in nb.comments}
+            return Scores(cells, comments, float(nb.late_submission_penalty or 0.0), True)
+    cells = [CellScore(c.grade_id, float(c.score), float(c.max_score), c.reason, pending=c.manual)
+             for c in record.cells]
+    return Scores(cells, {})
 
 
-def _header(record: dict) -> str:
-    rows = "".join(
-        f"<tr><td><code>{html.escape(gid)}</code></td><td>{score:g} / {pts:g}</td></tr>"
-        for gid, score, pts in record["cells"])
-    note = (f"<p><b>This notebook could not be graded automatically:</b> "
-            f"{html.escape(record['reason'])}. Your instructor has been told.</p>"
-            if record["status"] == "failed" else "")
-    return (f"<section class='logitlab-feedback'><h1>{html.escape(record['assignment'])}: "
-            f"{record['score']:g} / {record['max_score']:g}</h1>"
-            f"<p>Student: {html.escape(record['student_id'])}</p>{note}"
-            f"<table><tr><th>test</th><th>score</th></tr>{rows}</table></section>")
+# --- the page -------------------------------------------------------------------------
+def _header(record: JobRecord, got: Scores) -> str:
+    rows = []
+    for c in got.cells:
+        score = "not graded yet" if c.pending else f"{c.score:g} / {c.max_score:g}"
+        why = "written answer: your instructor grades it by hand" if c.pending else c.reason
+        rows.append(f"<tr><td><code>{html.escape(c.grade_id)}</code></td><td>{score}</td>"
+                    f"<td>{html.escape(why)}</td></tr>")
+    notes = []
+    if record.status == "failed":
+        notes.append(f"<p><b>This notebook could not be graded automatically:</b> "
+                     f"{html.escape(record.reason)}. Your instructor has been told.</p>")
+    if any(c.pending for c in got.cells):
+        notes.append("<p><b>Incomplete:</b> a written answer has not been graded yet; "
+                     "the total counts it as 0 for now.</p>")
+    if got.late_penalty:
+        notes.append(f"<p><b>Late submission penalty:</b> -{got.late_penalty:g}</p>")
+    return (f"<section class='logitlab-feedback' style='max-width:60em;margin:1em auto'>"
+            f"<h1>{html.escape(record.assignment)}: {got.total:g} / {got.max_total:g}</h1>"
+            f"<p>Student: {html.escape(record.student_id)}</p>{''.join(notes)}"
+            f"<table class='table'><tr><th>graded cell</th><th>score</th><th>why points were lost</th>"
+            f"</tr>{''.join(rows)}</table></section>")
 
 
-def render(record: dict, graded: Path | None) -> str:
-    """The feedback page of one graded submission."""
-    header = _header(record)
-    if graded is None or not graded.is_file():
-        return f"<!DOCTYPE html><html><body>{header}</body></html>"
-    nb = nbformat.read(str(graded), as_version=4)
+def _for_students(nb: nbformat.NotebookNode, got: Scores) -> nbformat.NotebookNode:
+    """The graded notebook without hidden tests or test output beyond one line, with
+    the scores and comments where nbgrader's feedback template shows them."""
+    from nbgrader.preprocessors import ClearHiddenTests
     nb, _ = ClearHiddenTests(enforce_metadata=False).preprocess(nb, {})
-    page, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    by_id = {c.grade_id: c for c in got.cells}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if not isinstance(meta, dict):
+            continue
+        gid = meta.get("grade_id")
+        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output(
+                "error", ename=o.get("ename", "Error"), evalue=o.get("evalue", ""),
+                traceback=[f"{o.get('ename', 'Error')}: {o.get('evalue', '')}"])
+                for o in cell.outputs if o.output_type == "error"]
+        if meta.get("grade") and gid in by_id:
+            meta["score"], meta["points"] = by_id[gid].score, by_id[gid].max_score
+        if meta.get("solution"):
+            meta["comment"] = got.comments.get(gid) or None
+    return nb
+
+
+def _exporter():
+    """nbgrader's feedback template, configured as `nbgrader generate_feedback` does."""
+    import nbgrader
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+    formgrader = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
+    c = Config()
+    c.HTMLExporter.template_name = "feedback"
+    c.HTMLExporter.extra_template_basedirs = [str(formgrader / "templates")]
+    c.HTMLExporter.extra_template_paths = [
+        str(formgrader / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
+    return HTMLExporter(config=c)
+
+
+def render(record: JobRecord, graded: Path | None, got: Scores) -> str:
+    """The feedback page of one graded submission."""
+    header = _header(record, got)
+    if graded is None or not graded.is_file():
+        return f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{header}</body></html>"
+    nb = _for_students(nbformat.read(str(graded), as_version=4), got)
+    resources = {"nbgrader": {"notebook": record.assignment, "score": got.total,
+                              "max_score": got.max_total, "late_penalty": got.late_penalty}}
+    page, _ = _exporter().from_notebook_node(nb, resources=resources)
     start = page.index("<body")
     end = page.index(">", start) + 1
     return page[:end] + header + page[end:]
 
 
-def write_feedback(out: Path, student: str | None = None, assignment: str | None = None) -> list[Path]:
+# --- writing and releasing ------------------------------------------------------------
+def _submission_file(name: str, record: JobRecord, out: Path, submissions: Path | None) -> str | None:
+    """nbgrader's timestamp.txt or submission_secret.txt of the graded submission."""
+    places = [out / "autograded" / record.student_id / record.assignment]
+    if submissions is not None:
+        places.append(submissions / record.student_id / record.assignment)
+    for folder in places:
+        if (folder / name).is_file():
+            return (folder / name).read_text()
+    if name == "timestamp.txt" and record.timestamp:
+        return record.timestamp
+    return None
+
+
+def _open_gradebook(db_url: str | None):
+    """The course gradebook if it exists, else None (pages then show the run's scores)."""
+    if not db_url:
+        return None
+    db = sqlite_file(db_url)
+    if db is not None and not db.is_file():
+        return None
+    from nbgrader.api import Gradebook
+    config = course_config()
+    return Gradebook(db_url, config.CourseDirectory.get("course_id") or "default_course")
+
+
+def write_feedback(out: Path, student: str | None = None, assignment: str | None = None, *,
+                   db_url: str | None = None, submissions: Path | None = None) -> list[Path]:
+    """Write the feedback pages of the graded submissions in OUT (nbgrader's layout)."""
     written = []
-    for record in records(out):
-        if student not in (None, record["student_id"]) or assignment not in (None, record["assignment"]):
-            continue
-        sid, aid = record["student_id"], record["assignment"]
-        graded = out / "autograded" / sid / aid / f"{aid}.ipynb"
-        target = out / "feedback" / sid / f"{aid}.html"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(render(record, graded))
-        written.append(target)
+    gb = _open_gradebook(db_url)
+    try:
+        for record in records(out):
+            if student not in (None, record.student_id) or assignment not in (None, record.assignment):
+                continue
+            sid, aid = record.student_id, record.assignment
+            folder = out / "feedback" / sid / aid
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir(parents=True)
+            graded = out / "autograded" / sid / aid / f"{aid}.ipynb"
+            target = folder / f"{aid}.html"
+            target.write_text(render(record, graded, scores(record, gb)))
+            for name in SUBMISSION_FILES:
+                text = _submission_file(name, record, out, submissions)
+                if text is not None:
+                    (folder / name).write_text(text)
+            written.append(target)
+    finally:
+        if gb is not None:
+            gb.close()
     return written
+
+
+@dataclass
+class Released:
+    released: list[str]      # student/assignment pages handed to the exchange
+    not_released: list[str]  # pages without a submission secret (not submitted through it)
+
+
+def release(out: Path, pages: list[Path]) -> Released:
+    """`nbgrader release_feedback` for every assignment of `pages` (written by
+    write_feedback); pages of submissions that did not come through the exchange
+    (no submission_secret.txt) are left out, and listed."""
+    feedback = (out / "feedback").resolve()
+    done, skipped = [], []
+    by_assignment: dict[str, list[Path]] = {}
+    for page in pages:
+        by_assignment.setdefault(page.parent.name, []).append(page)
+    for aid, found in sorted(by_assignment.items()):
+        every = {p.parent.parent.name for p in (feedback).glob(f"*/{aid}/{aid}.html")}
+        ready = {p.parent.parent.name for p in found if (p.parent / "submission_secret.txt").is_file()}
+        skipped += [f"{p.parent.parent.name}/{aid}" for p in found if p.parent.parent.name not in ready]
+        if not ready:
+            continue
+        exclude = sorted(every - ready)
+        run = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "release_feedback", aid,
+             f"--NbGrader.config_file={CONFIG}", f"--CourseDirectory.feedback_directory={feedback}",
+             *([f"--CourseDirectory.student_id_exclude={','.join(exclude)}"] if exclude else [])],
+            cwd=ROOT, env=tool_env(), capture_output=True, text=True)
+        if run.returncode != 0:
+            raise CoursebookError(f"nbgrader release_feedback {aid} failed: {_why(run.stdout + run.stderr)}")
+        done += [f"{sid}/{aid}" for sid in sorted(ready)]
+    return Released(done, skipped)
+
+
+def _why(log: str) -> str:
+    """The line of an nbgrader log that says what went wrong (not that it failed)."""
+    lines = [line.split("]", 1)[-1].strip() for line in log.splitlines()
+             if ("CRITICAL" in line or "ERROR" in line) and "] nbgrader" not in line]
+    return (lines or [log.strip().splitlines()[-1] if log.strip() else "no message"])[0]
+
+
+def exchange_hint() -> str:
+    """Where the course's exchange is, for messages."""
+    config = course_config()
+    return f"exchange {config.Exchange.get('root', '?')}, course {config.CourseDirectory.get('course_id', '?')}"
+

@@ -231,15 +231,15 @@ def _hidden_lines(course) -> list[str]:
 def test_feedback_pages_never_show_hidden_tests(graded, course):
     from grader.__main__ import main
     assert main(["feedback", str(graded.out)]) == 0
-    pages = sorted((graded.out / "feedback").glob(f"*/{A}.html"))
+    pages = sorted((graded.out / "feedback").glob(f"*/{A}/{A}.html"))  # nbgrader's layout
     assert len(pages) == len(graded.summary), "one page per graded submission"
     secret = _hidden_lines(course)
     assert len(secret) > 10
     for page in pages:
         text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))  # as a reader sees it
         assert f"{A}:" in text, "the page opens with the score"
-        own = (graded.subs / page.parent.name / A / f"{A}.ipynb").read_text()
+        own = (graded.subs / page.parent.parent.name / A / f"{A}.ipynb").read_text()
         leaked = [line for line in secret if line in text and line not in own]
-        assert not leaked, f"{page.parent.name}: hidden test source in feedback: {leaked[:3]}"
-    wrong = (graded.out / "feedback" / "wrong" / f"{A}.html").read_text()
-    assert "0 / 4" in wrong and "AssertionError" in wrong, "a failing test says why it failed"
+        assert not leaked, f"{page.parent.parent.name}: hidden test source in feedback: {leaked[:3]}"
+    wrong = (graded.out / "feedback" / "wrong" / A / f"{A}.html").read_text()
+    assert f"{A}: 0 / 6" in wrong and "AssertionError" in wrong, "a failing test says why it failed"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from grader import bench
 
 
@@ -23,3 +25,23 @@ def test_table_lines_up_every_row():
     rows = [("grading", "plain", 0.5, "nb/s", 1.0), ("grading", "ours, 2 jobs", 0.95, "nb/s", 1.9)]
     lines = bench.format_table(rows).splitlines()
     assert len({len(line) for line in lines}) == 1 and lines[2].endswith("1.90")
+
+
+def test_the_reference_kernels_of_the_loss_agree_for_every_chunk_size():
+    rng = np.random.default_rng(5)
+    hidden, weight = rng.normal(size=(9, 4)), rng.normal(size=(50, 4)) * 30  # logits in the hundreds
+    targets = rng.integers(0, 50, size=9)
+    naive = bench._naive_cross_entropy(hidden, weight, targets)
+    assert math.isfinite(naive)
+    for chunk in (1, 7, 32, 50, 64):
+        chunked = bench._chunked_cross_entropy(hidden, weight, targets, chunk)
+        assert math.isclose(chunked, naive, rel_tol=1e-12)
+
+
+def test_chunked_cross_entropy_rows_are_ratios_against_the_naive_loss():
+    rows = bench.bench_chunked_cross_entropy(tokens=256, dim=8, rounds=1, vocabs=(8_192, 32_768))
+    assert len(rows) == 8
+    for naive_t, naive_m, t, m in (rows[:4], rows[4:]):
+        assert "baseline: naive" in naive_t[1] and naive_t[4] == naive_m[4] == 1.0
+        assert t[3] == "s" and math.isfinite(t[4]) and t[4] > 0
+        assert m[3] == "MiB" and m[4] <= 1 / 16  # chunks of V / 32: memory is deterministic, time is not

@@ -76,7 +76,7 @@ def test_student_notebook_holds_no_answers_and_no_hidden_tests(builds, name):
 
 def _graded_functions(nb) -> dict[str, str]:
     return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
+            if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)

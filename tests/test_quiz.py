@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import ipywidgets as w
-
+import pytest
 from logitlab.errors import LogitlabInputError
 from logitlab.quiz import quiz
 
@@ -127,3 +126,92 @@ def test_placeholder_under_grading(monkeypatch):
     widget = quiz(QUESTIONS)
     assert isinstance(widget, w.HTML) and not hasattr(widget, "questions")
     assert "quiz: interactive widget skipped while grading" in widget.value
+
+
+# ---- scores that count for the learner (never for a grade) ---------------------------
+
+THREE = QUESTIONS + [("Which output can softmax never produce?", ["[0.5, 0.5]", "[1.0, 0.0]"], 1,
+                      "exp of a finite number is positive.")]
+
+
+@pytest.fixture
+def home(monkeypatch, tmp_path):
+    monkeypatch.setenv("LOGITLAB_HOME", str(tmp_path))
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    return tmp_path
+
+
+def answer(q, *picks):
+    for box, pick in zip(q.questions, picks):
+        box.choices.value = pick
+        box.check.click()
+
+
+def test_the_score_follows_the_latest_checked_answers(home):
+    q = quiz(THREE)
+    assert "Score: 0 of 3" in q.score.value and "75% passes" in q.score.value
+    answer(q, 0, 2)
+    assert q.correct == 1 and "Score: 1 of 3</b> (33%)" in q.score.value
+    answer(q, 0, 1, 1)
+    assert q.correct == 3 and "Score: 3 of 3</b> (100%)" in q.score.value
+    q.questions[0].choices.value = 1  # a new, unchecked answer does not change the score yet
+    assert q.correct == 3
+    q.questions[0].check.click()
+    assert q.correct == 2
+
+
+def test_a_quiz_of_a_lesson_records_its_best_score_and_passes_at_75_percent(home):
+    from logitlab import progress
+
+    q = quiz(THREE, lesson="02_softmax")
+    answer(q, 0, 2)
+    saved = progress.load()["quizzes"]["02_softmax"]
+    assert saved["best"] == pytest.approx(1 / 3) and not saved["passed"]
+    assert "Best score saved in your progress: 33%, quiz not passed yet" in q.score.value
+    answer(q, 0, 1, 1)
+    assert progress.load()["quizzes"]["02_softmax"]["passed"]
+    answer(q, 1, 0, 0)  # a worse attempt later keeps the best score
+    saved = progress.load()["quizzes"]["02_softmax"]
+    assert saved["score"] == 0 and saved["best"] == 1.0 and saved["passed"]
+
+
+def test_three_of_four_passes_two_of_four_does_not(home):
+    from logitlab import progress
+
+    assert progress.record_quiz("05_cross_entropy", 2, 4)["passed"] is False
+    assert progress.record_quiz("05_cross_entropy", 3, 4)["passed"] is True
+
+
+def test_without_a_lesson_nothing_is_recorded(home):
+    answer(quiz(THREE), 0, 1, 1)
+    assert not (home / "progress.json").exists()
+
+
+def test_the_lesson_comes_from_the_notebook_path_when_jupyter_gives_one(home, monkeypatch):
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/course/notebooks/04_temperature/04_temperature.ipynb")
+    assert quiz(THREE).lesson == "04_temperature"
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/scratch.ipynb")
+    assert quiz(THREE).lesson is None
+
+
+def test_an_unknown_lesson_is_a_clear_error(home):
+    with pytest.raises(LogitlabInputError, match="unknown lesson '02_sofmax'. Did you mean '02_softmax'"):
+        quiz(THREE, lesson="02_sofmax")
+
+
+def test_quizzes_never_record_under_grading(home, monkeypatch):
+    from logitlab import progress
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert isinstance(quiz(THREE, lesson="02_softmax"), w.HTML)
+    progress.record_quiz("02_softmax", 3, 3)
+    assert not (home / "progress.json").exists()
+
+
+@pytest.mark.parametrize("name", ["00_welcome", "01_logits", "02_softmax", "03_stability",
+                                  "04_temperature", "05_cross_entropy", "06_gradients", "07_sequence_loss"])
+def test_every_notebook_quiz_names_its_lesson(course, name):
+    # (a quiz without lesson=... still records in JupyterLab, which gives the kernel the notebook's path)
+    calls = [c.source for c in course.student(name).cells if c.source.lstrip().startswith("quiz(")]
+    assert calls, f"{name} has no quiz"
+    assert all(f'lesson="{name}"' in c for c in calls), f"{name}: quiz(..., lesson=\"{name}\") records the score"

@@ -26,7 +26,7 @@ def sol(course):
     ns = {}
     for assignment in ("04_temperature", "05_cross_entropy"):
         for cell in course.source(assignment).cells:
-            if cell.metadata.get("nbgrader", {}).get("solution"):
+            if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
                 exec(cell.source, ns)
     return ns
 

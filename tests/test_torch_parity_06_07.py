@@ -35,7 +35,7 @@ def solutions(tmp_path_factory) -> dict:
     for name in names:
         nb = nbformat.read(str(root / name / f"{name}.ipynb"), as_version=4)
         for cell in nb.cells:
-            if cell.metadata.get("nbgrader", {}).get("solution"):
+            if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
                 exec(compile(cell.source, f"{name}:{cell.id}", "exec"), namespace)
     return namespace
 

@@ -14,7 +14,7 @@ from logitlab.widgets.cross_entropy import GRID, LossExplorer, loss_explorer
 def fns(course):
     ns = {}
     for cell in course.source("05_cross_entropy").cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
             exec(cell.source, ns)
     return ns["cross_entropy"], ns["perplexity"]
 

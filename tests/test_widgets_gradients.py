@@ -16,7 +16,7 @@ from logitlab.widgets.gradients import EPS_GRID, descent_explorer, eps_explorer
 def _solutions() -> dict:
     namespace: dict = {}
     for cell in source_notebook("06_gradients").cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
             exec(cell.source, namespace)
     return namespace
 

@@ -16,7 +16,7 @@ from logitlab.widgets.sequence import IGNORE, PAD, VOCAB, demo_batch, sequence_l
 def _solutions() -> dict:
     namespace: dict = {}
     for cell in source_notebook("07_sequence_loss").cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
             exec(cell.source, namespace)
     return namespace
 

@@ -29,7 +29,7 @@ COURSE: tuple[Assignment, ...] = (
     Assignment("08_attention", "Softmax inside attention",
                ("causal_mask", "masked_softmax", "scaled_dot_product_attention")),
     Assignment("09_training", "A training loop", ("train_step", "fit")),
-    Assignment("10_pytorch", "The same ideas in PyTorch", ()),
+    Assignment("10_pytorch", "The same ideas in PyTorch", ("torch_cross_entropy", "autograd_logit_gradient")),
     Assignment("11_llm_scale", "The loss at LLM scale", ("online_logsumexp", "chunked_cross_entropy")),
 )
 

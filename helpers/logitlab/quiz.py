@@ -1,18 +1,24 @@
 """Self-check quizzes: multiple choice, checked on demand, explained either way.
 
-    quiz([(question, options, correct_index, explanation), ...])
+    quiz([(question, options, correct_index, explanation), ...], lesson="02_softmax")
 
-Nothing is preselected and nothing is recorded: the quiz is for the learner alone.
+Nothing is preselected. Each check updates the score (questions whose latest checked
+answer is right); the lesson's best score goes to the progress store, where 75% passes
+the quiz and completes the lesson once its exercises pass. Under grading the quiz is a
+placeholder and nothing is recorded: quizzes never affect grades.
 """
 from __future__ import annotations
 
 import html
+import os
+import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import ipywidgets as w
 
-from .errors import LogitlabInputError
+from . import progress
+from .errors import LogitlabInputError, unknown_name
 from .plots import OKABE_ITO
 from .widgets._base import placeholder, under_grading
 
@@ -55,8 +61,10 @@ def _parse(number: int, item: object) -> Question:
 class QuestionBox(w.VBox):
     """One question: `.choices` (RadioButtons), `.check` (Button), `.feedback` (HTML)."""
 
-    def __init__(self, number: int, question: Question):
+    def __init__(self, number: int, question: Question, on_verdict=None):
         self.question = question
+        self.verdict: bool | None = None  # the latest checked answer: right, wrong, or not checked
+        self._on_verdict = on_verdict
         prompt = w.HTMLMath(f"<b>{number}.</b> {html.escape(question.text)}")
         # Options carry their index as value, so repeated labels stay distinct.
         self.choices = w.RadioButtons(options=[(o, i) for i, o in enumerate(question.options)],
@@ -76,28 +84,67 @@ class QuestionBox(w.VBox):
         explanation = html.escape(self.question.explanation)
         if picked is None:
             self.feedback.value = "<i>Pick an answer first.</i>"
-        elif picked == self.question.correct:
+            return
+        self.verdict = picked == self.question.correct
+        if self.verdict:
             self.feedback.value = f'<span style="color:{RIGHT}"><b>Correct.</b></span> {explanation}'
         else:
             self.feedback.value = f'<span style="color:{WRONG}"><b>Not quite.</b></span> {explanation}'
+        if self._on_verdict:
+            self._on_verdict()
 
 
 class Quiz(w.VBox):
-    """The whole quiz; `.questions` is the list of QuestionBox widgets."""
+    """The whole quiz; `.questions` is the list of QuestionBox widgets, `.score` an HTML line
+    with the current score. With a `lesson`, every check records the score in the progress store."""
 
-    def __init__(self, questions: list[Question]):
-        self.questions = [QuestionBox(n, q) for n, q in enumerate(questions, start=1)]
-        super().__init__(self.questions)
+    def __init__(self, questions: list[Question], lesson: str | None = None):
+        self.lesson = lesson
+        self.questions = [QuestionBox(n, q, self._score_changed) for n, q in enumerate(questions, start=1)]
+        self.score = w.HTML(self._score_text(None))
+        super().__init__([*self.questions, self.score])
+
+    @property
+    def correct(self) -> int:
+        return sum(box.verdict is True for box in self.questions)
+
+    def _score_changed(self) -> None:
+        saved = progress.record_quiz(self.lesson, self.correct, len(self.questions)) if self.lesson else None
+        self.score.value = self._score_text(saved)
+
+    def _score_text(self, saved: dict | None) -> str:
+        n, right = len(self.questions), self.correct
+        line = (f"<b>Score: {right} of {n}</b> ({right / n:.0%}); {progress.QUIZ_PASS:.0%} passes the quiz. "
+                "Quizzes never count towards a grade.")
+        if saved is not None:
+            verdict = "passed" if saved["passed"] else "not passed yet"
+            line += f" Best score saved in your progress: {saved['best']:.0%}, quiz {verdict}."
+        return f'<p class="ll-quiz-score">{line}</p>'
 
     def __repr__(self) -> str:  # the text shown where widgets cannot render (static views)
         n = len(self.questions)
         return f"self-check quiz, {n} question{'s' * (n != 1)} (run the notebook to answer)"
 
 
-def quiz(questions):
+def _current_lesson() -> str | None:
+    """The lesson of the notebook this kernel runs, from the path JupyterLab gives it, if any."""
+    path = os.environ.get("JPY_SESSION_NAME", "")
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+        path = (shell.user_ns.get("__session__") if shell else None) or path
+    except ImportError:
+        pass
+    found = [lesson for lesson in progress.LESSONS if re.search(rf"(^|\W){lesson}(\W|$)", str(path))]
+    return found[-1] if found else None
+
+
+def quiz(questions, lesson: str | None = None):
     """A self-check quiz: `questions` is a list of (question, options, correct_index, explanation).
 
-    `correct_index` counts from 0. Returns the widget (a placeholder under grading).
+    `correct_index` counts from 0. `lesson` is the notebook's assignment id (for example
+    "02_softmax"): its score is recorded in your progress; by default it is taken from the
+    notebook's path when JupyterLab gives one. Returns the widget (a placeholder under grading).
     """
     if under_grading():
         return placeholder("quiz")
@@ -105,4 +152,7 @@ def quiz(questions):
         raise LogitlabInputError(
             "questions must be a non-empty list of (question, options, correct_index, explanation) "
             f"tuples, got {questions!r:.80}")
-    return Quiz([_parse(n, item) for n, item in enumerate(questions, start=1)])
+    if lesson is not None and lesson not in progress.LESSONS:
+        raise unknown_name("lesson", lesson, progress.LESSONS)
+    parsed = [_parse(n, item) for n, item in enumerate(questions, start=1)]
+    return Quiz(parsed, lesson or _current_lesson())

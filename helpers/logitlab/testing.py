@@ -3,6 +3,8 @@
 Hidden test cells define a reference inline and call `battery(...)`. Messages name
 the case that failed and the kind of error, never the expected values. The numpy
 functions used here were captured when logitlab was imported, before learner code.
+A failure raises CheckFailed, an AssertionError that IPython shows without a
+traceback (so no test code); each case runs quietly and under the checks' time limit.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from .checks._core import _array, _float64, close, same_input
+from .checks._core import CheckFailed, _array, _float64, close, quiet, same_input, under_grading
+from .checks._limits import GRADING_TIME_LIMIT, TIME_LIMIT, TimeLimit, Watched, time_limit, timeout_message
 
 _float32 = np.float32
 
@@ -28,13 +31,20 @@ def _describe(actual, expected) -> str:
     return "wrong values"
 
 
+def expect(ok, message: str) -> None:
+    """Fail the hidden test with `message` unless `ok` (shown without a traceback, like the
+    other failures here, so no hidden test code is ever displayed)."""
+    if not ok:
+        raise CheckFailed(message)
+
+
 def expect_close(actual, expected, label: str, rtol: float = 1e-6, atol: float = 1e-9) -> None:
     try:
         ok = close(actual, expected, rtol, atol)
     except (TypeError, ValueError):
-        raise AssertionError(f"{label}: returned {type(actual).__name__}, not numbers") from None
+        raise CheckFailed(f"{label}: returned {type(actual).__name__}, not numbers") from None
     if not ok:
-        raise AssertionError(f"{label}: {_describe(actual, expected)}")
+        raise CheckFailed(f"{label}: {_describe(actual, expected)}")
 
 
 def battery(fn: Callable, ref: Callable, cases: Iterable[tuple[str, tuple, dict]],
@@ -45,10 +55,15 @@ def battery(fn: Callable, ref: Callable, cases: Iterable[tuple[str, tuple, dict]
     input gives a float32 result.
     """
     failures = []
+    limit = GRADING_TIME_LIMIT if under_grading() else TIME_LIMIT
     for label, args, kwargs in cases:
         saved = copy.deepcopy((args, kwargs))
         try:
-            out = fn(*args, **kwargs)
+            with quiet(), time_limit(limit):
+                out = Watched(fn)(*args, **kwargs)
+        except TimeLimit as stop:
+            failures.append(f"{label}: {timeout_message(stop, 'this case')}")
+            continue
         except Exception as exc:
             failures.append(f"{label}: raised {type(exc).__name__}")
             continue
@@ -66,7 +81,7 @@ def battery(fn: Callable, ref: Callable, cases: Iterable[tuple[str, tuple, dict]
             failures.append(f"{label}: float32 input gave {getattr(out, 'dtype', type(out).__name__)}, "
                             "not float32")
     if failures:
-        raise AssertionError(f"{len(failures)} hidden case(s) failed:\n- " + "\n- ".join(failures))
+        raise CheckFailed(f"{len(failures)} hidden case(s) failed:\n- " + "\n- ".join(failures))
 
 
 def _is_numeric(value) -> bool:

@@ -50,12 +50,16 @@ print("logitlab  :", logitlab.__version__)
 #    examples print small numbers you can check by hand; do check a few.
 # 3. **Exercises.** Each one is a function whose body is
 #    `raise NotImplementedError()`. Replace that line with your code, keep the
-#    function's name and arguments, and run the cell.
+#    function's name and arguments, and run the cell. Stuck? The `hints(...)` cell
+#    just before it reveals hints one at a time: the idea, the numpy tool, then the
+#    shape of the computation.
 # 4. **A check cell**, `check("name", name)`, right after each exercise. It runs your
 #    function on a series of cases and, for every case that fails, says what is
 #    *probably* wrong.
 # 5. **Graded test cells**, grey and locked, after the check. They run the same
-#    checks and fail with an `AssertionError` until your function is right.
+#    checks: while you work, each says `PASS` in one line or shows what is wrong,
+#    and Run All carries on below it. Only when your notebook is graded does a
+#    failing test cell stop with an `AssertionError` (and score 0).
 # 6. **A live widget** that runs your function as you move sliders.
 # 7. **Common pitfalls** (symptom, likely cause, fix), a **self-check quiz**, and a
 #    pointer to the next notebook.
@@ -142,10 +146,14 @@ logit_explorer(lazy_predicted_label, logits=[2.0, 1.0, 0.1], labels=["cat", "dog
 # %% [markdown]
 # ## 6. Your progress
 #
-# Each time you run `check(...)`, the result is saved on your computer (in
-# `~/.logitlab/progress.json`, or in the folder named by the `LOGITLAB_HOME`
-# environment variable). The course map shows every notebook and its exercises:
-# done, tried, or not started. Run this cell again at any time, from any notebook.
+# Each time you run `check(...)` on a function you have written, the result is saved
+# on your computer (in `~/.logitlab/progress.json`, or in the folder named by the
+# `LOGITLAB_HOME` environment variable); a function that is still
+# `raise NotImplementedError()` records nothing. Each quiz saves your best score: 75%
+# passes it. A notebook is **complete** when all its exercises pass and its quiz is
+# passed. The course map shows, for every notebook, the exercises passed, the quiz
+# score and whether it is complete. Run this cell again at any time, from any notebook.
+# Quizzes and the course map are for you: they never count towards a grade.
 
 # %%
 course_map()
@@ -158,16 +166,17 @@ course_map()
 # | `ModuleNotFoundError: No module named 'logitlab'` | the kernel is not the course environment | pick the kernel of the course's `.venv` (Kernel → Change Kernel), or start Jupyter with `make lab` |
 # | a widget shows as text such as `VBox(children=...)` | the page loaded before ipywidgets was installed, or the notebook is not trusted | reload the page; on Colab enable the custom widget manager |
 # | a check says your function "is not implemented yet" | the exercise cell was not re-run after editing, or you edited another cell | run the exercise cell, then the check again |
+# | a cell stays at `[*]` and nothing happens | your function is stuck in a loop that never ends (checks and widgets stop it after 5 s with a message; your own cells are not stopped) | Kernel → Interrupt Kernel (or press `I`, `I` in command mode), fix the loop, run the function's cell again |
 # | `NameError: name 'softmax' is not defined` | the cell that defines it has not run in this kernel | run the notebook from the top (Run All) |
 # | your checks pass but the grade is lower | the hidden tests found a case your function mishandles (batch, axis, list, float32, `-inf`, huge logits, a modified input) | re-read the exercise's bullet points; test those cases yourself |
 # | a test cell cannot be edited | test cells are locked on purpose | edit only the exercise cells |
-# | the course map shows nothing done | progress is saved by `check(...)`, not by the test cells | run the `check` cell of each exercise |
+# | the course map shows nothing done | progress is saved by `check(...)` and the quizzes, not by the test cells | run the `check` cell of each exercise and answer the quiz |
 
 # %% [markdown]
 # ## 8. Self-check
 
 # %%
-quiz([
+quiz(lesson="00_welcome", questions=[
     ("Where do you write your solution to an exercise?",
      ["In the grey test cell after it", "In the function cell, in place of raise NotImplementedError()",
       "In a new cell at the end of the notebook"], 1,

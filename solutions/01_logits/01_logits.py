@@ -18,6 +18,7 @@
 import numpy as np
 
 from logitlab.checks import assert_check, check
+from logitlab.hints import hints
 from logitlab.quiz import quiz
 from logitlab.widgets.logits import logit_explorer
 
@@ -111,9 +112,11 @@ print("within 1e-6?    ", abs(sum(tenths) - 1) <= 1e-6)
 # - return a Python `bool` (`True` or `False`), not `numpy.bool_` or an array;
 # - do not modify `p`.
 #
-# *Hints:* `np.isfinite(p).all()`; `p.sum(axis=axis)` gives one sum per slice;
-# `bool(...)` turns a numpy answer into a Python one. Beware: every comparison with
-# `nan` is `False`, so `not (p < 0).any()` quietly accepts a `nan`.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("is_distribution")
 
 # %% nbgrader={"grade_id": "is_distribution", "solution": true}
 import numpy as np
@@ -136,12 +139,10 @@ def is_distribution(p, axis=-1, atol=1e-6):
 check("is_distribution", is_distribution)
 
 # %% nbgrader={"grade_id": "test_is_distribution", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("is_distribution", is_distribution, part="core")
 
 # %% nbgrader={"grade_id": "test_is_distribution_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (nan and inf entries, the tolerance atol). More cases are tested
 # when your notebook is graded: batches, other axes, lists, float32, untouched inputs.
 assert_check("is_distribution", is_distribution, part="edge")
@@ -222,8 +223,11 @@ print("tie [1, 4, 4] -> position", np.argmax([1.0, 4.0, 4.0]), "(the first of th
 # - on a tie, return the **first** of the tied labels;
 # - do not modify `logits` or `labels`.
 #
-# *Hints:* `np.argmax` already breaks ties in favour of the first position. If you
-# write your own loop, start from the first logit, not from 0.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("predicted_label")
 
 # %% nbgrader={"grade_id": "predicted_label", "solution": true}
 import numpy as np
@@ -240,12 +244,10 @@ def predicted_label(logits, labels):
 check("predicted_label", predicted_label)
 
 # %% nbgrader={"grade_id": "test_predicted_label", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("predicted_label", predicted_label, part="core")
 
 # %% nbgrader={"grade_id": "test_predicted_label_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (-inf logits, logits of +-1000). More cases are tested when your
 # notebook is graded: ties, lists, numpy label arrays, float32, untouched inputs.
 assert_check("predicted_label", predicted_label, part="edge")
@@ -357,12 +359,13 @@ print("greedy next token id:", np.argmax(llm_logits))
 # | a tie returns the last label | a dict `{logit: label}`, or `>=` in a loop | strict `>`, or `np.argmax` |
 # | `AttributeError: 'numpy.ndarray' object has no attribute 'index'` | `list.index` on an array | `np.argmax`, then index `labels` |
 # | the caller's list is reordered after the call | `logits.sort()` sorts in place | find the position of the maximum instead |
+# | the cell stays at `[*]` | a loop in your function never ends (checks and widgets stop it after 5 s and say so; other cells are not stopped) | Kernel → Interrupt Kernel, fix the loop, run the function's cell again |
 
 # %% [markdown]
 # ## 9. Self-check
 
 # %%
-quiz([
+quiz(lesson="01_logits", questions=[
     ("Which of these can a logit NOT be?",
      ["-7.5", "12.0", "0.3", "None of them: any real number can be a logit"], 3,
      "A logit is a dot product plus a bias: nothing limits its value."),
@@ -376,6 +379,24 @@ quiz([
      ["4,096 (its hidden size)", "128,000", "1 (the next token)"], 1,
      "One score per vocabulary token, at every position."),
 ])
+
+# %% [markdown]
+# ### In your own words (2 points, graded by your instructor)
+#
+# In two sentences, why can the logits a model outputs not be read as probabilities, and
+# why does the largest logit still give the model's prediction? Write your answer in the
+# cell below.
+
+# %% [markdown] nbgrader={"grade_id": "explain_logits", "solution": true, "grade": true, "points": 2}
+# Logits are unbounded scores: they can be negative or above 1, they need not sum to 1,
+# and adding the same number to all of them changes nothing the model predicts, so they
+# are not a probability distribution. Picking the prediction only compares the scores,
+# and turning scores into probabilities (softmax) keeps their order, so the largest
+# logit is also the most probable label.
+#
+# **Rubric (2 points):** 1 point for saying logits are not a distribution (any real
+# value, no sum to 1, or only differences matter); 1 point for saying the argmax
+# survives because the conversion to probabilities keeps the order of the scores.
 
 # %% [markdown]
 # ## Next

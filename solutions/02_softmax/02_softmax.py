@@ -15,7 +15,8 @@
 # %% nbgrader={"grade_id": "setup", "locked": true}
 import numpy as np
 
-from logitlab.checks import assert_check, check
+from logitlab.checks import assert_check, check, uses_your
+from logitlab.hints import hints
 from logitlab.quiz import quiz
 from logitlab.widgets.playground import logit_playground
 
@@ -102,9 +103,11 @@ print(f"mass left for dog and apple together: {p_far[1] + p_far[2]:.1e}")
 # This is the textbook formula: moderate logits only. The next notebook makes it
 # safe for any input.
 #
-# *Hints:* `np.asarray(z)` accepts lists and keeps an array's dtype;
-# `np.sum(..., axis=axis, keepdims=True)` keeps the summed axis so the division
-# broadcasts row by row.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("softmax")
 
 # %% nbgrader={"grade_id": "softmax", "solution": true}
 import numpy as np
@@ -129,12 +132,10 @@ def softmax(z, axis=-1):
 check("softmax", softmax)
 
 # %% nbgrader={"grade_id": "test_softmax", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("softmax", softmax, part="core")
 
 # %% nbgrader={"grade_id": "test_softmax_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (-inf and very negative logits). More edge cases are tested when
 # your notebook is graded: batches, other axes, lists, float32, and untouched inputs.
 assert_check("softmax", softmax, part="edge")
@@ -191,8 +192,9 @@ logit_playground(softmax, logits=[2.0, 1.0, 0.1], labels=labels)
 ticket = np.array([3.0, 1.0, 0.0])
 exps_ticket = np.exp(ticket).round(2)
 print("exps  =", exps_ticket, f" sum of the rounded exps = {exps_ticket.sum():.2f}")  # 23.81
-print("probs =", softmax(ticket).round(3))
-print("shifted by +100:", softmax(ticket + 100).round(3))
+with uses_your(softmax):
+    print("probs =", softmax(ticket).round(3))
+    print("shifted by +100:", softmax(ticket + 100).round(3))
 
 # %% [markdown]
 # ## 6. Common pitfalls and troubleshooting
@@ -205,12 +207,13 @@ print("shifted by +100:", softmax(ticket + 100).round(3))
 # | `nan` or `inf` for logits near 1000 | `exp(1000)` overflows in float64 | the next notebook: subtract the max first |
 # | float32 input comes back float64 | `np.array(z, dtype=float)` or a float64 constant | use `np.asarray(z)` and keep the dtype |
 # | the caller's array changed after the call | an in-place operation such as `z -= ...` | write `z = z - ...` |
+# | the cell stays at `[*]` | a loop in your function never ends (checks and widgets stop it after 5 s and say so; other cells are not stopped) | Kernel → Interrupt Kernel, fix the loop, run the function's cell again |
 
 # %% [markdown]
 # ## 7. Self-check
 
 # %%
-quiz([
+quiz(lesson="02_softmax", questions=[
     ("Logits [1, 2, 3] and [101, 102, 103]: how do their softmax outputs compare?",
      ["They are identical", "The second is more peaked", "The second is uniform"], 0,
      "Only differences between logits matter: softmax(z + c) = softmax(z)."),
@@ -221,6 +224,23 @@ quiz([
      ["[0.5, 0.5]", "[0.9, 0.1]", "[1.0, 0.0]"], 2,
      "exp of a finite number is positive, so every class keeps some probability."),
 ])
+
+# %% [markdown]
+# ### In your own words (2 points, graded by your instructor)
+#
+# In two sentences, why does softmax exponentiate the logits before normalising, instead
+# of dividing each logit by the sum of the logits? Write your answer in the cell below.
+
+# %% [markdown] nbgrader={"grade_id": "explain_softmax", "solution": true, "grade": true, "points": 2}
+# Dividing raw logits by their sum breaks as soon as a logit is negative or the sum is
+# 0: the results can be negative, above 1 or undefined. Exponentiating makes every score
+# positive, so normalising gives a valid distribution, and it turns differences of
+# logits into ratios of probabilities, p_i / p_j = e^(z_i - z_j), so adding a constant
+# to every logit changes nothing.
+#
+# **Rubric (2 points):** 1 point for why dividing raw logits fails (negative entries, a
+# sum of 0, values outside [0, 1]); 1 point for what exp gives (positive weights, ratios
+# that depend only on differences, or invariance to a shift).
 
 # %% [markdown]
 # ## Next

@@ -19,6 +19,7 @@
 import numpy as np
 
 from logitlab.checks import assert_check, check
+from logitlab.hints import hints
 from logitlab.quiz import quiz
 from logitlab.widgets.stability import stability_explorer
 
@@ -116,9 +117,11 @@ print("same as softmax([3, 1, 0]) =", softmax([3.0, 1.0, 0.0]).round(3))
 # - never `inf` or `nan` for finite logits, however large or small;
 # - a `-inf` logit (a class ruled out) gets probability exactly 0.
 #
-# *Hints:* subtract the max of **each slice**, `np.max(z, axis=axis, keepdims=True)`,
-# not the max of the whole array: a batch can hold one row near 1000 and another
-# near 0. Write `z - m`, not `z -= m`, so the caller's array is untouched.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("stable_softmax")
 
 # %% nbgrader={"grade_id": "stable_softmax", "solution": true}
 import numpy as np
@@ -142,12 +145,10 @@ def stable_softmax(z, axis=-1):
 check("stable_softmax", stable_softmax)
 
 # %% nbgrader={"grade_id": "test_stable_softmax", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the softmax checks (worked example, batches, axis, float32, untouched input).
 assert_check("stable_softmax", stable_softmax, part="core")
 
 # %% nbgrader={"grade_id": "test_stable_softmax_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the stability checks (logits of +-1000, -inf entries, mixed scales). More
 # cases are tested when your notebook is graded.
 assert_check("stable_softmax", stable_softmax, part="edge")
@@ -251,9 +252,11 @@ with np.errstate(divide="ignore"):
 # - `-inf` entries allowed; a slice that is all `-inf` gives `-inf`, never `nan`;
 # - keep float32 input float32, and do not modify `z`.
 #
-# *Hints:* take the max with `keepdims=True` so that `z - m` broadcasts; replace a
-# non-finite max by 0 with `np.where`; sum without `keepdims`, then add back
-# `np.squeeze(m, axis=axis)` so the shapes agree.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("logsumexp")
 
 # %% nbgrader={"grade_id": "logsumexp", "solution": true}
 import numpy as np
@@ -277,12 +280,10 @@ def logsumexp(z, axis=-1):
 check("logsumexp", logsumexp)
 
 # %% nbgrader={"grade_id": "test_logsumexp", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above (worked example, logits of +-1000, batches, axis, float32).
 assert_check("logsumexp", logsumexp, part="core")
 
 # %% nbgrader={"grade_id": "test_logsumexp_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (-inf entries, all -inf slices, mixed scales). More cases are
 # tested when your notebook is graded.
 assert_check("logsumexp", logsumexp, part="edge")
@@ -367,10 +368,11 @@ print("float32 z - logsumexp(z)         =", gap - (gap.max() + np.log(np.exp(gap
 # - a `-inf` logit gets `-inf` and the others stay finite (no `nan`);
 # - lists and arrays of any shape, float32 kept float32, `z` left unmodified.
 #
-# *Hints:* shift by the max of each slice (`keepdims=True`), then subtract the log of
-# the sum of the shifted exps, also with `keepdims=True` so it broadcasts. You may
-# call your `logsumexp` (`np.expand_dims(..., axis)` puts the reduced axis back), or
-# write the two lines directly. Do not take `np.log` of a softmax.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("log_softmax")
 
 # %% nbgrader={"grade_id": "log_softmax", "solution": true}
 import numpy as np
@@ -391,12 +393,10 @@ def log_softmax(z, axis=-1):
 check("log_softmax", log_softmax)
 
 # %% nbgrader={"grade_id": "test_log_softmax", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above (worked example, batches, axis, float32, untouched input).
 assert_check("log_softmax", log_softmax, part="core")
 
 # %% nbgrader={"grade_id": "test_log_softmax_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (no log(0), logits of 1000, -inf entries). More cases are tested
 # when your notebook is graded.
 assert_check("log_softmax", log_softmax, part="edge")
@@ -462,12 +462,13 @@ stability_explorer(softmax, stable_softmax)
 # | `-inf` log-probability for a finite logit | computed `np.log(softmax(z))` | `z - logsumexp(z)` |
 # | clipping the logits to +-700 gives wrong probabilities | clipping changes the differences | shift, never clip |
 # | the caller's array changed | `z -= z.max()` works in place | `z = z - z.max(...)` |
+# | the cell stays at `[*]` | a loop in your function never ends (checks and widgets stop it after 5 s and say so; other cells are not stopped) | Kernel → Interrupt Kernel, fix the loop, run the function's cell again |
 
 # %% [markdown]
 # ## 11. Self-check
 
 # %%
-quiz([
+quiz(lesson="03_stability", questions=[
     ("softmax([1000, 998, 997]) with the textbook formula gives nan. Why?",
      ["exp(1000) is inf in float64, and inf / inf is nan", "1000 is not a valid logit",
       "the logits are too close together"], 0,
@@ -487,6 +488,23 @@ quiz([
      ["nan", "0", "-inf"], 2,
      "The sum of exps is 0, and log(0) = -inf; a naive shift gives nan instead."),
 ])
+
+# %% [markdown]
+# ### In your own words (2 points, graded by your instructor)
+#
+# In two sentences, why does subtracting the largest logit before exponentiating leave
+# the softmax unchanged, and why does it prevent overflow? Write your answer in the cell
+# below.
+
+# %% [markdown] nbgrader={"grade_id": "explain_stability", "solution": true, "grade": true, "points": 2}
+# Subtracting a constant c from every logit multiplies every exp, and so their sum, by
+# the same factor e^(-c), which cancels in the division. After subtracting the maximum
+# every exponent is at most 0, so every exp lies in (0, 1] and the largest is exactly 1:
+# nothing overflows, and the sum is at least 1, so there is no 0 / 0 either.
+#
+# **Rubric (2 points):** 1 point for the cancelling factor e^(-c) (shift invariance); 1
+# point for exponents at most 0, so exps at most 1 (no overflow; a sum of at least 1
+# also earns it).
 
 # %% [markdown]
 # ## Next

@@ -17,7 +17,8 @@
 # %% nbgrader={"grade_id": "setup", "locked": true}
 import numpy as np
 
-from logitlab.checks import assert_check, check
+from logitlab.checks import assert_check, check, uses_your
+from logitlab.hints import hints
 from logitlab.quiz import quiz
 from logitlab.widgets.temperature import temperature_explorer
 
@@ -121,9 +122,11 @@ for T in (0.05, 0.5, 1.0, 5.0, 100.0):
 #   logit gets probability exactly 0;
 # - do not modify `z`, and keep float32 input float32.
 #
-# *Hints:* check the temperature first. Then it is the stable softmax of 03 applied to
-# `z / temperature`: subtract the max along `axis` (with `keepdims=True`) **after**
-# dividing. `z / temperature` with a Python number keeps float32.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("softmax_with_temperature")
 
 # %% nbgrader={"grade_id": "softmax_with_temperature", "solution": true}
 import numpy as np
@@ -147,17 +150,15 @@ def softmax_with_temperature(z, temperature, axis=-1):
 check("softmax_with_temperature", softmax_with_temperature)
 
 # %% nbgrader={"grade_id": "test_softmax_with_temperature", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("softmax_with_temperature", softmax_with_temperature, part="core")
 
 # %% nbgrader={"grade_id": "test_softmax_with_temperature_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (T <= 0, logits of +-1000, -inf). More are tested when your notebook
 # is graded: batches, other axes, lists, float32, extreme temperatures, untouched inputs.
 assert_check("softmax_with_temperature", softmax_with_temperature, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.testing import battery
+from logitlab.testing import CheckFailed, battery
 
 
 def _reference_tempered(z, temperature, axis=-1):
@@ -185,7 +186,7 @@ for _t in (0, 0.0, -0.5, -1e-9):
             softmax_with_temperature(np.array([1.0, 2.0]), _t)
     except ValueError:
         continue
-    raise AssertionError(f"temperature {_t}: expected a ValueError")
+    raise CheckFailed(f"temperature {_t}: expected a ValueError")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -226,9 +227,11 @@ print("renormalised probs:", (e / e.sum()).round(3))
 # - raise `ValueError` for `k < 1`;
 # - do not modify the input, and keep float32 input float32.
 #
-# *Hints:* `np.sort(z, axis=-1)[..., -k, None]` is the k-th largest of each row, with a
-# trailing axis of length 1 so that comparing it with `z` works row by row. `np.array(z)`
-# makes a copy; integer logits need a float copy before they can hold `-inf`.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("top_k_filter")
 
 # %% nbgrader={"grade_id": "top_k_filter", "solution": true}
 import numpy as np
@@ -254,17 +257,15 @@ def top_k_filter(logits, k):
 check("top_k_filter", top_k_filter)
 
 # %% nbgrader={"grade_id": "test_top_k_filter", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("top_k_filter", top_k_filter, part="core")
 
 # %% nbgrader={"grade_id": "test_top_k_filter_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (ties, k >= V, k < 1, -inf and +-1000). More are tested when your
 # notebook is graded: 3-D batches, lists, float32, many ties, untouched inputs.
 assert_check("top_k_filter", top_k_filter, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.testing import battery
+from logitlab.testing import CheckFailed, battery
 
 
 def _reference_top_k(logits, k):
@@ -295,7 +296,7 @@ for _k in (0, -2):
         top_k_filter(np.array([1.0, 2.0, 3.0]), _k)
     except ValueError:
         continue
-    raise AssertionError(f"k = {_k}: expected a ValueError")
+    raise CheckFailed(f"k = {_k}: expected a ValueError")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -348,11 +349,11 @@ for name, z in (("peaked", peaked), ("flat", flat)):
 # - `p = 1.0` keeps every token; raise `ValueError` unless `0 < p <= 1`;
 # - batches along the leading axes; do not modify the input; keep float32 float32.
 #
-# *Hints:* sort the logits in descending order (`-np.sort(-z, axis=-1)`), softmax them,
-# `np.cumsum` along the last axis, count the entries whose running sum is below `p` and add
-# one. That count is a per-row k, and the logit at that position is the smallest logit to
-# keep: everything below it becomes `-inf`, exactly as in `top_k_filter`.
-# `np.take_along_axis` picks one entry per row.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("top_p_filter")
 
 # %% nbgrader={"grade_id": "top_p_filter", "solution": true}
 import numpy as np
@@ -382,17 +383,15 @@ def top_p_filter(logits, p):
 check("top_p_filter", top_p_filter)
 
 # %% nbgrader={"grade_id": "test_top_p_filter", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("top_p_filter", top_p_filter, part="core")
 
 # %% nbgrader={"grade_id": "test_top_p_filter_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (ties at the crossing token, +-1000 and -inf, p outside (0, 1]). More
 # are tested when your notebook is graded: 3-D batches, lists, float32, tiny p, p = 1.
 assert_check("top_p_filter", top_p_filter, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.testing import battery
+from logitlab.testing import CheckFailed, battery
 
 
 def _reference_top_p(logits, p):
@@ -427,7 +426,7 @@ for _p in (0, -0.2, 1.01):
         top_p_filter(np.array([1.0, 2.0, 3.0]), _p)
     except ValueError:
         continue
-    raise AssertionError(f"p = {_p}: expected a ValueError")
+    raise CheckFailed(f"p = {_p}: expected a ValueError")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -473,6 +472,12 @@ for attempt in range(2):
 # Build it from your three functions: `softmax_with_temperature(z, 1.0)` is a plain stable
 # softmax. (When your notebook is graded, this function is tested on its own: a mistake in
 # one of the three earlier functions costs points only there.)
+#
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("sample_next_token")
 
 # %% nbgrader={"grade_id": "sample_next_token", "solution": true}
 import numpy as np
@@ -503,17 +508,16 @@ def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, rng=None)
 check("sample_next_token", sample_next_token)
 
 # %% nbgrader={"grade_id": "test_sample_next_token", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("sample_next_token", sample_next_token, part="core")
 
 # %% nbgrader={"grade_id": "test_sample_next_token_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (greedy ties, -inf, negative T, no rng, +-1000, the order of the
 # steps). More are tested when your notebook is graded: every combination of temperature,
 # top-k and top-p against the documented procedure with seeded generators.
 assert_check("sample_next_token", sample_next_token, part="edge")
 ### BEGIN HIDDEN TESTS
+from logitlab.testing import CheckFailed
 # sample_next_token is graded on its own: the three functions it builds on are swapped for
 # trusted versions in the namespace it looks them up in while it is tested, then put back.
 def _ref_tempered(z, temperature, axis=-1):
@@ -603,7 +607,7 @@ try:
     except ValueError:
         pass
     if _failures:
-        raise AssertionError(f"{len(_failures)} hidden case(s) failed:\n- " + "\n- ".join(_failures))
+        raise CheckFailed(f"{len(_failures)} hidden case(s) failed:\n- " + "\n- ".join(_failures))
 finally:
     for _n in _names:
         _scope.pop(_n, None)
@@ -644,11 +648,12 @@ temperature_explorer(softmax_with_temperature, top_k_filter, top_p_filter, sampl
 # %%
 code_vocab = ["range", "enumerate", "zip", "items", "banana"]
 code_logits = np.array([4.0, 2.2, 1.5, 1.0, -1.0])
-for T in (0.2, 1.0, 1.8):
-    rng = np.random.default_rng(3)
-    picks = [sample_next_token(code_logits, temperature=T, rng=rng) for _ in range(1000)]
-    counts = np.bincount(picks, minlength=len(code_vocab))
-    print(f"T = {T}: " + ", ".join(f"{w} {c}" for w, c in zip(code_vocab, counts)))
+with uses_your(sample_next_token):
+    for T in (0.2, 1.0, 1.8):
+        rng = np.random.default_rng(3)
+        picks = [sample_next_token(code_logits, temperature=T, rng=rng) for _ in range(1000)]
+        counts = np.bincount(picks, minlength=len(code_vocab))
+        print(f"T = {T}: " + ", ".join(f"{w} {c}" for w, c in zip(code_vocab, counts)))
 
 # %% [markdown]
 # At T = 0.2 all thousand draws are `range`; at T = 1.8 about 25 of them say `banana`. For
@@ -668,9 +673,10 @@ for T in (0.2, 1.0, 1.8):
 # %%
 digits = ["2", "3", "7", "1"]
 teacher = np.array([9.0, 4.0, 3.0, -2.0])
-for T in (1.0, 4.0):
-    print(f"T = {T}: " + ", ".join(f"{d}: {q:.3f}" for d, q in
-                                   zip(digits, softmax_with_temperature(teacher, T))))
+with uses_your(softmax_with_temperature):
+    for T in (1.0, 4.0):
+        print(f"T = {T}: " + ", ".join(f"{d}: {q:.3f}" for d, q in
+                                       zip(digits, softmax_with_temperature(teacher, T))))
 
 # %% [markdown]
 # At T = 1 the teacher says "2" with 0.991 and the rest is noise; at T = 4 the student can
@@ -692,12 +698,13 @@ for T in (1.0, 4.0):
 # | every draw is the same token | re-seeded inside the function | create the Generator once, outside, and pass it in |
 # | `ZeroDivisionError` or `nan` at temperature 0 | divided by T = 0 | return the argmax before dividing |
 # | `np.int64` where an `int` is expected | returned `np.argmax(...)` (or a draw from `np.arange(V)`) as it is | wrap it in `int(...)` |
+# | the cell stays at `[*]` | a loop in your function never ends (checks and widgets stop it after 5 s and say so; other cells are not stopped) | Kernel → Interrupt Kernel, fix the loop, run the function's cell again |
 
 # %% [markdown]
 # ## 14. Self-check
 
 # %%
-quiz([
+quiz(lesson="04_temperature", questions=[
     ("What does a temperature of 0.5 do to the gap between two logits before the softmax?",
      ["Halves it", "Doubles it", "Leaves it, but halves the probabilities"], 1,
      "z / 0.5 = 2z: every gap doubles, so the distribution gets sharper."),
@@ -716,6 +723,22 @@ quiz([
       "top_p is 1.0"], 0,
      "A seeded Generator only helps if every random number comes from it."),
 ])
+
+# %% [markdown]
+# ### In your own words (2 points, graded by your instructor)
+#
+# In two sentences, why does a temperature below 1 make sampling more predictable and a
+# temperature above 1 make it more varied? Write your answer in the cell below.
+
+# %% [markdown] nbgrader={"grade_id": "explain_temperature", "solution": true, "grade": true, "points": 2}
+# Dividing the logits by T scales every gap between them by 1/T, and softmax turns gaps
+# into probability ratios e^((z_i - z_j) / T). Below 1 the gaps grow, so the top token
+# takes nearly all the probability (argmax as T goes to 0); above 1 they shrink and the
+# distribution flattens towards uniform, so unlikely tokens are drawn more often.
+#
+# **Rubric (2 points):** 1 point for T scaling the gaps between logits (or the ratios
+# e^(gap / T)); 1 point for both directions: T < 1 sharpens towards argmax, T > 1
+# flattens towards uniform.
 
 # %% [markdown]
 # ## Next

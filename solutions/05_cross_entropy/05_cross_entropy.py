@@ -20,6 +20,7 @@
 import numpy as np
 
 from logitlab.checks import assert_check, check
+from logitlab.hints import hints
 from logitlab.quiz import quiz
 from logitlab.widgets.cross_entropy import loss_explorer
 
@@ -142,10 +143,11 @@ print("sum of their -ln p                   :", round(-np.log(token_p).sum(), 1)
 #   must raise an error (`ValueError`), not return a number;
 # - do not modify the inputs.
 #
-# *Hints:* `np.asarray(target)` handles ints, lists and arrays alike.
-# `np.take_along_axis(probs, target[..., None], axis=-1)` picks one entry per row for any
-# leading shape (for a 2-D batch, `probs[np.arange(N), target]` does the same). Wrap
-# `np.log` in `with np.errstate(divide="ignore"):` so a 0 gives `inf` without a warning.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("cross_entropy")
 
 # %% nbgrader={"grade_id": "cross_entropy", "solution": true}
 import numpy as np
@@ -171,17 +173,15 @@ def cross_entropy(probs, target):
 check("cross_entropy", cross_entropy)
 
 # %% nbgrader={"grade_id": "test_cross_entropy", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("cross_entropy", cross_entropy, part="core")
 
 # %% nbgrader={"grade_id": "test_cross_entropy_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (zero probabilities, a bad target, leading batch shapes, float32).
 # More are tested when your notebook is graded: random batches, lists, large vocabularies.
 assert_check("cross_entropy", cross_entropy, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.testing import battery, expect_close
+from logitlab.testing import CheckFailed, battery, expect, expect_close
 
 
 def _reference_ce(probs, target):
@@ -214,16 +214,16 @@ battery(cross_entropy, _reference_ce, [
 ])
 _p32, _t = _random_probs(6, 4).astype(np.float32), _rng.integers(0, 4, size=6)
 _out = cross_entropy(_p32, _t)
-assert isinstance(_out, float), "float32 probabilities: the loss is not a Python float"
+expect(isinstance(_out, float), "float32 probabilities: the loss is not a Python float")
 expect_close(_out, _reference_ce(_p32, _t), "float32 probabilities", rtol=1e-5, atol=1e-6)
-assert isinstance(cross_entropy([[0.5, 0.5]], [1]), float), "the loss is not a Python float"
+expect(isinstance(cross_entropy([[0.5, 0.5]], [1]), float), "the loss is not a Python float")
 for _bad in (2, 7):
     try:
         with np.errstate(all="ignore"):
             cross_entropy(np.array([0.3, 0.7]), _bad)
     except (IndexError, ValueError):
         continue
-    raise AssertionError(f"target {_bad} with 2 classes: expected an error")
+    raise CheckFailed(f"target {_bad} with 2 classes: expected an error")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -276,6 +276,12 @@ print(f"logsumexp route: logsumexp(z) = {lse}, z[target] = {z_far[target]}, loss
 # - Compute log-sum-exp inside the function: with `m` the max of each row (`keepdims=True`),
 #   $\operatorname{logsumexp}(z) = m + \ln \sum_j e^{z_j - m}$.
 # - Return a Python `float`; do not modify the inputs.
+#
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("cross_entropy_from_logits")
 
 # %% nbgrader={"grade_id": "cross_entropy_from_logits", "solution": true}
 import numpy as np
@@ -301,18 +307,16 @@ def cross_entropy_from_logits(logits, target):
 check("cross_entropy_from_logits", cross_entropy_from_logits)
 
 # %% nbgrader={"grade_id": "test_cross_entropy_from_logits", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("cross_entropy_from_logits", cross_entropy_from_logits, part="core")
 
 # %% nbgrader={"grade_id": "test_cross_entropy_from_logits_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (logits of +-1000, -inf logits, a bad target, leading batch shapes,
 # float32). More are tested when your notebook is graded: random batches, lists, integer
 # logits, a vocabulary of 50,000.
 assert_check("cross_entropy_from_logits", cross_entropy_from_logits, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.testing import battery, expect_close
+from logitlab.testing import CheckFailed, battery, expect, expect_close
 
 
 def _reference_cefl(logits, target):
@@ -340,16 +344,16 @@ battery(cross_entropy_from_logits, _reference_cefl, [
 ])
 _z32, _t = _rng.normal(size=(5, 6)).astype(np.float32), _rng.integers(0, 6, size=5)
 _out = cross_entropy_from_logits(_z32, _t)
-assert isinstance(_out, float), "float32 logits: the loss is not a Python float"
+expect(isinstance(_out, float), "float32 logits: the loss is not a Python float")
 expect_close(_out, _reference_cefl(_z32, _t), "float32 logits", rtol=1e-5, atol=1e-6)
-assert isinstance(cross_entropy_from_logits([[2.0, 1.0]], [0]), float), "the loss is not a Python float"
+expect(isinstance(cross_entropy_from_logits([[2.0, 1.0]], [0]), float), "the loss is not a Python float")
 for _bad in (2, 5):
     try:
         with np.errstate(all="ignore"):
             cross_entropy_from_logits(np.array([0.3, 0.7]), _bad)
     except (IndexError, ValueError):
         continue
-    raise AssertionError(f"target {_bad} with 2 classes: expected an error")
+    raise CheckFailed(f"target {_bad} with 2 classes: expected an error")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -395,6 +399,12 @@ print("uniform over 50,257 tokens: loss", round(np.log(50_257), 3), "-> perplexi
 # - for a list or an array of mean losses (say, one per model or per epoch) return an array
 #   of perplexities, element by element, keeping float32 input float32;
 # - an infinite loss gives an infinite perplexity; do not modify the input.
+#
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("perplexity")
 
 # %% nbgrader={"grade_id": "perplexity", "solution": true}
 import numpy as np
@@ -415,17 +425,15 @@ def perplexity(mean_loss):
 check("perplexity", perplexity)
 
 # %% nbgrader={"grade_id": "test_perplexity", "grade": true, "points": 1}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("perplexity", perplexity, part="core")
 
 # %% nbgrader={"grade_id": "test_perplexity_edge", "grade": true, "points": 1}
-# %xmode Minimal
 # Graded: edge cases (lists and arrays, float32, inf). More are tested when your notebook
 # is graded: integers, 2-D arrays, large losses, untouched inputs.
 assert_check("perplexity", perplexity, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.testing import battery
+from logitlab.testing import battery, expect
 
 
 def _reference_perplexity(mean_loss):
@@ -445,7 +453,7 @@ battery(perplexity, _reference_perplexity, [
     ("ln V for V = 128,000", (float(np.log(128_000)),), {}),
 ])
 for _x in (0.5, np.float64(1.5), 3):
-    assert isinstance(perplexity(_x), float), f"perplexity({_x!r}) is not a Python float"
+    expect(isinstance(perplexity(_x), float), f"perplexity({_x!r}) is not a Python float")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -517,12 +525,13 @@ print("size ratio              =", round(np.linalg.norm(grad_ce) / np.linalg.nor
 # | loss changes when all logits shift by $c$ | subtracted the max but did not add it back | `m + log(sum(exp(z - m)))` |
 # | a `(N, N)` block of values instead of one per row | `probs[:, target]` | `probs[np.arange(N), target]` or `np.take_along_axis` |
 # | perplexity of 1.6 for a loss of $\ln 2$ | used `2 ** loss` with a natural-log loss | `np.exp(loss)` |
+# | the cell stays at `[*]` | a loop in your function never ends (checks and widgets stop it after 5 s and say so; other cells are not stopped) | Kernel → Interrupt Kernel, fix the loop, run the function's cell again |
 
 # %% [markdown]
 # ## 13. Self-check
 
 # %%
-quiz([
+quiz(lesson="05_cross_entropy", questions=[
     ("The model gives the correct class probability 0.5. What is the loss?",
      ["0.5", "ln 2, about 0.69", "2"], 1,
      "-ln 0.5 = ln 2 = 0.693; the perplexity of that prediction is e^0.693 = 2."),
@@ -540,6 +549,25 @@ quiz([
      ["20", "ln 20, about 3.0", "1/20"], 0,
      "Perplexity is e^(mean loss): as unsure as a uniform choice among 20 tokens."),
 ])
+
+# %% [markdown]
+# ### In your own words (2 points, graded by your instructor)
+#
+# In two sentences, why do we train classifiers with cross-entropy rather than with the
+# squared error between the probabilities and the one-hot target? Write your answer in
+# the cell below.
+
+# %% [markdown] nbgrader={"grade_id": "explain_cross_entropy", "solution": true, "grade": true, "points": 2}
+# Cross-entropy, -log of the correct class's probability, grows without bound as that
+# probability goes to 0, so a confident mistake costs a lot, while the squared error of
+# probabilities is bounded and barely tells 0.01 from 0.001. Through the softmax its
+# gradient with respect to the logits is simply p - y, which stays large when the model
+# is confidently wrong, whereas the squared error's gradient is multiplied by the
+# softmax's slope and vanishes when the probabilities saturate, so learning stalls.
+#
+# **Rubric (2 points):** 1 point for -log p punishing confident mistakes without bound
+# (squared error is bounded); 1 point for the gradient: p - y stays large, the squared
+# error's gradient vanishes when the softmax saturates.
 
 # %% [markdown]
 # ## Next

@@ -21,7 +21,8 @@
 # %% nbgrader={"grade_id": "setup", "locked": true}
 import numpy as np
 
-from logitlab.checks import assert_check, check
+from logitlab.checks import assert_check, check, uses_your
+from logitlab.hints import hints
 from logitlab.quiz import quiz
 from logitlab.widgets.gradients import descent_explorer, eps_explorer
 
@@ -193,10 +194,11 @@ for row, t in zip(batch, batch_targets):
 # - it must stay finite for logits of ±1000, and a `-inf` logit gets gradient 0;
 # - do not modify the inputs, and keep float32 logits float32.
 #
-# *Hints:* compute `p` with the row max subtracted (03). A one-hot array for any
-# number of rows is `np.arange(V) == np.asarray(target)[..., None]`; convert it with
-# `.astype(p.dtype)` so float32 stays float32. `N` is the number of targets, which is
-# `np.asarray(target).size` (1 for a single int).
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("cross_entropy_grad")
 
 # %% nbgrader={"grade_id": "cross_entropy_grad", "solution": true}
 import numpy as np
@@ -223,12 +225,10 @@ def cross_entropy_grad(logits, target):
 check("cross_entropy_grad", cross_entropy_grad)
 
 # %% nbgrader={"grade_id": "test_cross_entropy_grad", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("cross_entropy_grad", cross_entropy_grad, part="core")
 
 # %% nbgrader={"grade_id": "test_cross_entropy_grad_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (logits of +-1000, -inf logits, a batch of one row). More cases are
 # tested when your notebook is graded: larger batches, lists, float32, untouched inputs.
 assert_check("cross_entropy_grad", cross_entropy_grad, part="edge")
@@ -344,9 +344,11 @@ for step in [1e-5, 1e-9, 1e-13]:
 #   resolve a step of `1e-5` (section 7).
 # - Return float32 for float32 `x` (cast only the result), float64 otherwise.
 #
-# *Hints:* `for idx in np.ndindex(work.shape):` visits every index of an array of any
-# shape, including the single index `()` of a 0-d array. Save `work[idx]` before you
-# perturb it and put the saved value back afterwards.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("numerical_gradient")
 
 # %% nbgrader={"grade_id": "numerical_gradient", "solution": true}
 import numpy as np
@@ -374,12 +376,10 @@ def numerical_gradient(f, x, eps=1e-5):
 check("numerical_gradient", numerical_gradient)
 
 # %% nbgrader={"grade_id": "test_numerical_gradient", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("numerical_gradient", numerical_gradient, part="core")
 
 # %% nbgrader={"grade_id": "test_numerical_gradient_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (float32 accuracy, 0-d and 3-D x). More cases are tested when your
 # notebook is graded: other functions, shapes and steps, lists, untouched inputs.
 assert_check("numerical_gradient", numerical_gradient, part="edge")
@@ -475,22 +475,24 @@ rng = np.random.default_rng(0)
 Z = rng.normal(size=(4, 5))
 T = np.array([0, 3, 1, 4])
 
-analytic = cross_entropy_grad(Z, T)
-numeric = numerical_gradient(lambda logits: mean_loss(logits, T), Z)
-print(f"your gradient vs finite differences: {relative_error(analytic, numeric):.1e}")
+with uses_your(cross_entropy_grad, numerical_gradient):
+    analytic = cross_entropy_grad(Z, T)
+    numeric = numerical_gradient(lambda logits: mean_loss(logits, T), Z)
+    print(f"your gradient vs finite differences: {relative_error(analytic, numeric):.1e}")
 
 # %% [markdown]
 # What the same check says about three classic mistakes:
 
 # %%
 y_batch = np.eye(5)[T]
-mistakes = {
-    "sign flipped (y - p)": -analytic,
-    "forgot the 1/N": analytic * len(T),
-    "returned p, forgot - y": analytic + y_batch / len(T),
-}
-for name, wrong in mistakes.items():
-    print(f"{name:24s} relative error {relative_error(wrong, numeric):.2f}")
+with uses_your(cross_entropy_grad, numerical_gradient):
+    mistakes = {
+        "sign flipped (y - p)": -analytic,
+        "forgot the 1/N": analytic * len(T),
+        "returned p, forgot - y": analytic + y_batch / len(T),
+    }
+    for name, wrong in mistakes.items():
+        print(f"{name:24s} relative error {relative_error(wrong, numeric):.2f}")
 
 # %% [markdown]
 # A flipped sign gives exactly 2 and a missing $1/N$ gives $1 - 1/N = 0.75$: nowhere
@@ -513,12 +515,13 @@ for name, wrong in mistakes.items():
 # | numerical gradient of a matrix has identical values along each row | `x[i]` on a 2-D array is a whole row | loop over `np.ndindex(x.shape)` |
 # | numerical gradient is noisy, or 0, for `eps=1e-12` | round-off dominates | `eps` around `1e-5` in float64 |
 # | gradient check gives ~1e-3 although the code is right | the check ran in float32 | check in float64 |
+# | the cell stays at `[*]` | a loop in your function never ends (checks and widgets stop it after 5 s and say so; other cells are not stopped) | Kernel → Interrupt Kernel, fix the loop, run the function's cell again |
 
 # %% [markdown]
 # ## 12. Self-check
 
 # %%
-quiz([
+quiz(lesson="06_gradients", questions=[
     ("For logits [3, 1, 0] with target reship, which entry of p - y is largest in size?",
      ["refund's, 0.844", "reship's, -0.886", "escalate's, 0.042"], 1,
      "|-0.886| > 0.844: the target's entry is p_t - 1, and p_t = 0.114 is small."),
@@ -536,6 +539,24 @@ quiz([
       "Central differences need eps > 1e-6 by definition"], 1,
      "The round-off error grows like u |f| / eps; at 1e-12 it is about 1e-4."),
 ])
+
+# %% [markdown]
+# ### In your own words (2 points, graded by your instructor)
+#
+# In two sentences, why is the gradient of the cross-entropy loss with respect to the
+# logits p - y, and what does one gradient-descent step do to the logits? Write your
+# answer in the cell below.
+
+# %% [markdown] nbgrader={"grade_id": "explain_gradients", "solution": true, "grade": true, "points": 2}
+# The loss is logsumexp(z) - z_y: the derivative of logsumexp is the softmax p and the
+# derivative of z_y is the one-hot y, so the gradient is p - y. The correct class's
+# entry p_y - 1 is negative and every other entry p_i is positive, so a step against the
+# gradient raises the correct logit and lowers the others, each in proportion to how
+# much probability is misplaced.
+#
+# **Rubric (2 points):** 1 point for the derivation (logsumexp minus the target logit,
+# or the chain rule through softmax, giving p - y); 1 point for the step: the correct
+# logit goes up, the others go down, more when the model is more wrong.
 
 # %% [markdown]
 # ## Next

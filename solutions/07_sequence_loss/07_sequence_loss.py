@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from logitlab.checks import assert_check, check
+from logitlab.hints import hints
 from logitlab.plots import ACCENT, MAIN
 from logitlab.quiz import quiz
 from logitlab.widgets.sequence import sequence_loss_explorer
@@ -60,8 +61,11 @@ for t in range(len(sentence) - 1):
 #   positions;
 # - keep the integer dtype and do not modify `tokens`.
 #
-# *Hint:* `tokens[..., :-1]` slices the last axis whatever the number of leading axes;
-# `tokens[:-1]` on a batch would drop the last *sequence*.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("shift_for_next_token")
 
 # %% nbgrader={"grade_id": "shift_for_next_token", "solution": true}
 import numpy as np
@@ -79,17 +83,15 @@ def shift_for_next_token(tokens):
 check("shift_for_next_token", shift_for_next_token)
 
 # %% nbgrader={"grade_id": "test_shift_for_next_token", "grade": true, "points": 1}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("shift_for_next_token", shift_for_next_token, part="core")
 
 # %% nbgrader={"grade_id": "test_shift_for_next_token_edge", "grade": true, "points": 1}
-# %xmode Minimal
 # Graded: edge cases (a single token per sequence, 3-D tokens). More cases are tested
 # when your notebook is graded: lists, other batch shapes, untouched inputs.
 assert_check("shift_for_next_token", shift_for_next_token, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.testing import battery
+from logitlab.testing import battery, expect
 
 
 def _reference_shift(tokens):
@@ -109,7 +111,7 @@ battery(shift_for_next_token, _reference_shift, [
 ])
 _tokens = np.arange(12).reshape(3, 4)
 _inputs, _targets = shift_for_next_token(_tokens)
-assert np.issubdtype(np.asarray(_targets).dtype, np.integer), "targets must stay integer token ids"
+expect(np.issubdtype(np.asarray(_targets).dtype, np.integer), "targets must stay integer token ids")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -207,13 +209,11 @@ print(f"wrong: mean over all {per_position.size} positions  : {per_position.sum(
 # - stable for logits of ±1000; a `-inf` logit is allowed;
 # - do not modify the inputs; keep float32 logits float32 in the `"none"` output.
 #
-# *Hints:* vectorise the loop above. `keep = targets != ignore_index` marks the
-# supervised positions. Compute every position's log-sum-exp at once, then pick the
-# target logits with `np.take_along_axis(z, idx[..., None], axis=-1)`, where `idx` is the
-# targets with ignored entries replaced by a safe index such as 0 (`np.where`). Zero the
-# ignored losses with `np.where(keep, losses, 0)`, not `losses * keep`: an ignored
-# position may hold an infinite loss, and `inf * 0` is `nan`. For `"mean"` and `"sum"`
-# return a Python float.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("sequence_cross_entropy")
 
 # %% nbgrader={"grade_id": "sequence_cross_entropy", "solution": true}
 import numpy as np
@@ -247,18 +247,16 @@ def sequence_cross_entropy(logits, targets, ignore_index=-100, reduction="mean")
 check("sequence_cross_entropy", sequence_cross_entropy)
 
 # %% nbgrader={"grade_id": "test_sequence_cross_entropy", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("sequence_cross_entropy", sequence_cross_entropy, part="core")
 
 # %% nbgrader={"grade_id": "test_sequence_cross_entropy_edge", "grade": true, "points": 2}
-# %xmode Minimal
 # Graded: edge cases (logits of +-1000, -inf logits, every target ignored, padded rows).
 # More cases are tested when your notebook is graded: random batches, all reductions,
 # other ignore_index values, a large vocabulary, float32, untouched inputs.
 assert_check("sequence_cross_entropy", sequence_cross_entropy, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.testing import battery, expect_close
+from logitlab.testing import CheckFailed, battery, expect_close
 
 
 def _reference_sequence_ce(logits, targets, ignore_index=-100, reduction="mean"):
@@ -311,7 +309,7 @@ try:
 except ValueError:
     pass
 else:
-    raise AssertionError("reduction='avg' should raise ValueError")
+    raise CheckFailed("reduction='avg' should raise ValueError")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -348,9 +346,11 @@ print(f"\nprompt of {P} tokens: mask the first {P - 1} target positions")
 # - a length of 0 masks nothing, a length of `T` or more masks the whole sequence;
 # - keep the integer dtype and do not modify `targets`.
 #
-# *Hints:* `np.array(targets)` makes a copy. Compare the positions
-# `np.arange(T)` with the lengths as a column, `np.asarray(prompt_lengths)[..., None]`,
-# to get a boolean mask of the prompt positions in one step.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("mask_prompt_tokens")
 
 # %% nbgrader={"grade_id": "mask_prompt_tokens", "solution": true}
 import numpy as np
@@ -371,17 +371,15 @@ def mask_prompt_tokens(targets, prompt_lengths, ignore_index=-100):
 check("mask_prompt_tokens", mask_prompt_tokens)
 
 # %% nbgrader={"grade_id": "test_mask_prompt_tokens", "grade": true, "points": 1}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("mask_prompt_tokens", mask_prompt_tokens, part="core")
 
 # %% nbgrader={"grade_id": "test_mask_prompt_tokens_edge", "grade": true, "points": 1}
-# %xmode Minimal
 # Graded: edge cases (prompt length 0, prompts as long as the sequence, one sequence).
 # More cases are tested when your notebook is graded: lists, other lengths and shapes.
 assert_check("mask_prompt_tokens", mask_prompt_tokens, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.testing import battery
+from logitlab.testing import battery, expect
 
 
 def _reference_mask(targets, prompt_lengths, ignore_index=-100):
@@ -404,7 +402,7 @@ battery(mask_prompt_tokens, _reference_mask, [
     ("a batch of one", (np.array([[4, 5, 6]]), [2]), {}),
 ])
 _kept = mask_prompt_tokens(np.array([[1, 2, 3]]), [1])
-assert np.issubdtype(np.asarray(_kept).dtype, np.integer), "masked targets must stay integer token ids"
+expect(np.issubdtype(np.asarray(_kept).dtype, np.integer), "masked targets must stay integer token ids")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -473,8 +471,11 @@ print(f"mean of per-position perplexities = {np.exp(losses_2).mean():.3f}")
 # - return a Python float; `nan` if no token is supervised;
 # - stable for logits of ±1000; do not modify the inputs.
 #
-# *Hint:* you may reuse your `sequence_cross_entropy` or compute the token losses again
-# here; either way, exponentiate once, at the very end.
+# *Stuck?* The cell below reveals hints one at a time: first the idea, then the numpy
+# tool, then the shape of the computation.
+
+# %%
+hints("sequence_perplexity")
 
 # %% nbgrader={"grade_id": "sequence_perplexity", "solution": true}
 import numpy as np
@@ -500,12 +501,10 @@ def sequence_perplexity(logits, targets, ignore_index=-100):
 check("sequence_perplexity", sequence_perplexity)
 
 # %% nbgrader={"grade_id": "test_sequence_perplexity", "grade": true, "points": 1}
-# %xmode Minimal
 # Graded: the checks above.
 assert_check("sequence_perplexity", sequence_perplexity, part="core")
 
 # %% nbgrader={"grade_id": "test_sequence_perplexity_edge", "grade": true, "points": 1}
-# %xmode Minimal
 # Graded: edge cases (logits of +-1000, every token ignored, float32). More cases are
 # tested when your notebook is graded: random batches, other ignore_index values, lists.
 assert_check("sequence_perplexity", sequence_perplexity, part="edge")
@@ -605,12 +604,13 @@ print(f"uniform guess over 128,000 tokens: ln V = {np.log(128000):.2f}")
 # | gradient-accumulated loss differs from the full-batch loss | averaged micro-batch means with different token counts | sum the losses and divide by the total token count |
 # | validation loss rises while training loss falls | overfitting | keep the checkpoint at the validation minimum; more data or regularisation |
 # | the loss sits at about `ln V` and does not move | the model still predicts uniformly: learning rate, or targets misaligned with inputs | check the shift and the optimiser before anything else |
+# | the cell stays at `[*]` | a loop in your function never ends (checks and widgets stop it after 5 s and say so; other cells are not stopped) | Kernel → Interrupt Kernel, fix the loop, run the function's cell again |
 
 # %% [markdown]
 # ## 13. Self-check
 
 # %%
-quiz([
+quiz(lesson="07_sequence_loss", questions=[
     ("tokens = [5, 7, 2, 9]. What are the targets for next-token prediction?",
      ["[5, 7, 2]", "[7, 2, 9]", "[7, 2, 9, 5]"], 1,
      "targets[t] = tokens[t + 1]: drop the first token. [5, 7, 2] are the inputs."),
@@ -630,6 +630,25 @@ quiz([
      ["Healthy training", "Overfitting", "The learning rate is too small"], 1,
      "The model keeps fitting its training data while getting worse on unseen text."),
 ])
+
+# %% [markdown]
+# ### In your own words (2 points, graded by your instructor)
+#
+# In two sentences, why are padding and prompt positions left out of the sequence loss,
+# and why is the loss averaged over the remaining tokens? Write your answer in the cell
+# below.
+
+# %% [markdown] nbgrader={"grade_id": "explain_sequence_loss", "solution": true, "grade": true, "points": 2}
+# Padding positions have no real next token and prompt tokens were given to the model
+# rather than asked of it, so counting them would train it to predict filler or its own
+# input and would dilute the loss of the tokens that matter. Averaging over the
+# supervised tokens only makes the loss, and its perplexity, comparable between
+# sequences and batches of different lengths, and keeps the size of the gradient
+# independent of how much padding a batch happens to hold.
+#
+# **Rubric (2 points):** 1 point for why masked positions are not targets (padding is
+# filler, the prompt was given); 1 point for the mean over supervised tokens (comparable
+# across lengths and batches, not diluted or scaled by padding).
 
 # %% [markdown]
 # ## Next

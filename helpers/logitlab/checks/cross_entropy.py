@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..hints import register as hint_tiers
 from ._core import Miss, NotImplementedMiss, as_array, call, case, close, same_input
+from ._explain import explains, target_index_error
 
 INF = np.inf
 LN10, LN2 = 2.302585092994046, 0.6931471805599453
@@ -25,6 +27,32 @@ LOSS_TABLE = {0.99: 0.010050, 0.90: 0.105361, 0.80: 0.223144, 0.50: 0.693147, 0.
 SEQ_LOGITS = [[3.0, 1.0, 0.0], [0.5, 0.0, 2.0]]  # refund, reship, today
 SEQ_TARGETS = [1, 2]  # reship, today
 SEQ_MEAN = 1.238101  # mean of 2.169846 and 0.306356
+
+hint_tiers(
+    "cross_entropy",
+    "The loss of one row is -ln of the probability the model gave to the CORRECT class (the target), "
+    "not to its favourite; the loss of a batch is the mean over its rows.",
+    "np.take_along_axis(x, idx[..., None], axis=-1) picks one entry per row for any leading shape "
+    "(for a 2-D batch, x[np.arange(N), idx] does the same); np.log is the natural log; float(...) makes "
+    "a Python float.",
+    "np.asarray handles an int, a list and an array of targets alike; a single row is a 1-D array with "
+    "one int target. Pick, take -ln, average. Inside np.errstate(divide='ignore') a 0 gives inf quietly.")
+hint_tiers(
+    "cross_entropy_from_logits",
+    "Never compute the probabilities first: -ln softmax(z)[t] = logsumexp(z) - z[t], and the stable "
+    "log-sum-exp of 03 works for logits of any size.",
+    "Per row: the max with keepdims=True, the log of the sum of the shifted exps, the max added back; "
+    "the target's logit picked with np.take_along_axis, as in cross_entropy.",
+    "For a (2, 3) batch the log-sum-exps and the picked logits are both (2, 1); their difference is "
+    "the loss of each row, and the result is its mean as a Python float.")
+hint_tiers(
+    "perplexity",
+    "Perplexity undoes the log of the mean loss: it is e raised to the loss (the loss is in nats).",
+    "np.exp works on a number, a list and an array alike (math.exp takes one number only), and it "
+    "keeps float32 as float32.",
+    "One number in, one Python float out (float(...)); an array in, an array of the same shape out.")
+
+explains("cross_entropy", "cross_entropy_from_logits")(target_index_error)
 
 
 def _loss(fn, what: str, *args) -> float:
@@ -57,6 +85,16 @@ def _diagnose(value: float, expected: float, mistakes: dict[str, float | None], 
                "of its target), averaged over the rows")
 
 
+def _blame_float32(fn, ex: str, rows, targets, expected: float, what: str) -> None:
+    """The float32 loss is wrong: blame float32 only if the float64 one is right."""
+    value = _loss(fn, f"{ex}(float64 {what}, targets)", np.array(rows), np.array(targets))
+    if not close(value, expected, rtol=1e-6, atol=1e-5):
+        raise Miss("the loss of this batch is wrong in float64 too, so float32 is not the cause: fix the "
+                   "batch checks first")
+    raise Miss(f"float32 {what} gave a different loss than float64: index and take the log the same way "
+               "for both (no float32-only path)")
+
+
 def _raises_for_bad_target(fn, *args) -> bool:
     try:
         with np.errstate(all="ignore"):
@@ -72,7 +110,7 @@ def _raises_for_bad_target(fn, *args) -> bool:
 def _register_common(ex: str, rows, row_targets, expected: float, per_row: list[float]) -> None:
     """Cases that apply to both losses: the batch mean, targets as lists/arrays, inputs untouched."""
 
-    @case(ex, "averages over the rows of a batch")
+    @case(ex, "averages over the rows of a batch", basic=True)
     def _batch(fn):
         value = _loss(fn, f"{ex}(batch of 2 rows)", [list(r) for r in rows], list(row_targets))
         _diagnose(value, expected, {
@@ -83,6 +121,9 @@ def _register_common(ex: str, rows, row_targets, expected: float, per_row: list[
             "probs[:, target] picks an N x N block, not one entry per row: use "
             "probs[np.arange(N), target] (or np.take_along_axis)":
                 None if ex != "cross_entropy" else 1.044252,
+            "probs[target] picks whole ROWS by number and averaged all their entries: pick one entry "
+            "per row with probs[np.arange(N), target] (or np.take_along_axis)":
+                None if ex != "cross_entropy" else float(np.mean(-np.log(rows))),
         }, f"{ex}(batch)")
 
     @case(ex, "accepts the targets as a list, a tuple or an int array")
@@ -191,7 +232,7 @@ def _ce_float32(fn):
     value = _loss(fn, "cross_entropy(float32 probs, targets)", np.array(BATCH_PROBS, dtype=np.float32),
                   np.array(BATCH_TARGETS))
     if not close(value, BATCH_MEAN, rtol=1e-4, atol=1e-5):
-        raise Miss("float32 probabilities gave a different loss: index and take the log as for float64")
+        _blame_float32(fn, "cross_entropy", BATCH_PROBS, BATCH_TARGETS, BATCH_MEAN, "probabilities")
 
 
 # ---- cross_entropy_from_logits -------------------------------------------------
@@ -274,7 +315,7 @@ def _cefl_float32(fn):
     value = _loss(fn, "cross_entropy_from_logits(float32 logits, targets)",
                   np.array(SEQ_LOGITS, dtype=np.float32), np.array(SEQ_TARGETS))
     if not close(value, SEQ_MEAN, rtol=1e-4, atol=1e-5):
-        raise Miss("float32 logits gave a different loss: the same formula must work for float32")
+        _blame_float32(fn, "cross_entropy_from_logits", SEQ_LOGITS, SEQ_TARGETS, SEQ_MEAN, "logits")
 
 
 # ---- perplexity ----------------------------------------------------------------
@@ -322,8 +363,7 @@ def _ppl_array(fn):
     except NotImplementedMiss:
         raise
     except Miss as miss:
-        raise Miss(f"{miss}: a list of losses must work too; np.exp works element-wise, math.exp "
-                   "takes a single number") from None
+        raise Miss(f"a list of losses must work too ({miss})") from None
     value = as_array(out, "perplexity([0, ln 2, ln 4])")
     if value.shape != (3,):
         raise Miss(f"perplexity of 3 losses returned shape {value.shape}: apply exp to each one "

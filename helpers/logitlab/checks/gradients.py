@@ -11,12 +11,33 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..hints import register as hint_tiers
 from ._core import Miss, as_array, call, case, close, same_input
+from ._explain import explains, target_index_error
 
 RESHIP = [3.0, 1.0, 0.0]           # refund, reship, escalate
 RESHIP_GRAD = [0.844, -0.886, 0.042]  # p - y with reship correct, to 3 decimals
 BATCH = [[3.0, 1.0, 0.0], [2.0, 1.0, 0.1], [0.5, -1.0, 1.5], [0.0, 0.0, 0.0]]
 BATCH_TARGETS = [1, 0, 2, 1]       # N = 4 rows, V = 3 classes: 1/N and 1/V differ
+
+hint_tiers(
+    "cross_entropy_grad",
+    "For one row, the gradient of the loss with respect to the logits is p - y: the softmax "
+    "probabilities minus the one-hot target. The loss of a batch is a MEAN, so each row is divided by N.",
+    "A stable softmax along the last axis, as in 03; comparing np.arange(V) with the targets as a column "
+    "gives a one-hot for any number of rows; .astype with the probabilities' dtype keeps float32.",
+    "For logits (N, V) the probabilities, the one-hot and the gradient are all (N, V), divided by N, the "
+    "number of targets (1 for a single int). Build new arrays; never subtract inside the caller's logits.")
+hint_tiers(
+    "numerical_gradient",
+    "Move ONE entry at a time, by +eps and by -eps, leaving the others alone; that entry's slope is the "
+    "difference of the two values of f divided by the distance between the two points, 2 * eps.",
+    "np.ndindex(shape) visits every index of an array of any shape (even the single index () of a 0-d "
+    "array); a float64 copy of x can be perturbed while x itself stays untouched.",
+    "The result has x's shape: fill an array of zeros entry by entry. Save each entry before changing it "
+    "and put the saved value back (adding eps back is not exact); cast the result to x's float dtype.")
+
+explains("cross_entropy_grad")(target_index_error)
 
 
 # ---- cross_entropy_grad ------------------------------------------------------
@@ -73,7 +94,7 @@ def _identity(fn):
                    "log(p_i / p_j) = z_i - z_j; check the exp and the normalisation")
 
 
-@case("cross_entropy_grad", "a batch of N rows: each row is (p - y) / N")
+@case("cross_entropy_grad", "a batch of N rows: each row is (p - y) / N", basic=True)
 def _batch(fn):
     z, n = np.array(BATCH), len(BATCH)
     y = _onehot(BATCH_TARGETS, z.shape[-1])
@@ -86,6 +107,11 @@ def _batch(fn):
     if _is_softmax(g + y, z):
         raise Miss("forgot the 1/N of the mean: the loss is the MEAN over N rows, so each "
                    "row's gradient is (p - y) / N")
+    rows = np.zeros_like(z)
+    rows[np.asarray(BATCH_TARGETS)] = 1.0  # what g[target] -= 1 touches: whole rows
+    if _is_softmax(g * n + rows, z):
+        raise Miss("subtracted 1 from whole ROWS: g[target] -= 1 picks rows by number; subtract it at "
+                   "one entry per row, g[np.arange(N), target] -= 1")
     if _is_softmax(g * z.shape[-1] + y, z):
         raise Miss("divided by the number of classes; the mean runs over the N rows, so "
                    "divide by N = len(target)")

@@ -3,11 +3,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..hints import register as hint_tiers
 from ._core import Miss, call, case, same_input
 
 RAW_SCORES = [3.0, 1.0, 0.0]  # the ticket router's logits: they sum to 4
 TICKET = ["refund", "reship", "escalate"]
 PETS = ["cat", "dog", "bird"]
+
+hint_tiers(
+    "is_distribution",
+    "Three things make a distribution: every entry is a finite number, no entry is negative, and each "
+    "slice along `axis` adds up to 1. Floats rarely add up to exactly 1, so 'adds up to 1' means "
+    "'within atol of 1'.",
+    "np.isfinite and >= 0 test every entry at once; a sum along `axis` gives one total per slice; .all() "
+    "turns many True/False values into one answer and bool(...) makes it a Python bool. Careful: every "
+    "comparison with nan is False, so a test that only looks for bad values lets nan through.",
+    "Convert p to a float array. Any entry that is not finite or is negative: the answer is False. "
+    "Otherwise compare the distance of each slice's total from 1 with atol, and combine the per-slice "
+    "verdicts into one.")
+hint_tiers(
+    "predicted_label",
+    "The prediction is the class with the highest score: find the POSITION of the largest logit, then "
+    "look up the label at that position.",
+    "np.argmax gives the position of the largest entry (the first one on ties) for a list or an array; "
+    "labels[i] works for a list and for a numpy array of labels.",
+    "One position, one lookup: no loop, no sorting, no dictionary (a dict keyed by logit keeps the last "
+    "of two tied logits, and sorting reorders them).")
 
 
 # ---- is_distribution ----------------------------------------------------------
@@ -38,6 +59,7 @@ def _accepts(fn):
         "[0.844, 0.114, 0.042]": [0.844, 0.114, 0.042],
         "[0.25, 0.25, 0.25, 0.25]": [0.25] * 4,
         "[1.0]": [1.0],
+        "[0.7, 0.2, 0.1] (its float sum is 0.9999999999999999)": [0.7, 0.2, 0.1],
         "ten float32 entries of 0.1": np.full(10, 0.1, dtype=np.float32),
     }
     for name, p in examples.items():
@@ -54,7 +76,7 @@ def _negative(fn):
                    "a probability is never below 0, so check every entry too")
 
 
-@case("is_distribution", "checks every row of a batch on its own")
+@case("is_distribution", "checks every row of a batch on its own", basic=True)
 def _batch(fn):
     if _verdict(fn, [[0.25, 0.25], [0.25, 0.25]], "is_distribution(two rows summing to 0.5)"):
         raise Miss("each row sums to 0.5 (the whole array sums to 1) and it was accepted: sum along "
@@ -122,8 +144,8 @@ def _atol(fn):
                    "abs(sum - 1) <= atol; np.isclose / np.allclose add a relative tolerance "
                    "(rtol=1e-05) unless you pass rtol=0")
     if not _verdict(fn, off, "is_distribution(p summing to 1.000005, atol=1e-5)", atol=1e-5):
-        raise Miss("a sum of 1.000005 was rejected with atol=1e-5: use the `atol` argument "
-                   "rather than a fixed tolerance")
+        raise Miss("a sum of 1.000005 was rejected with atol=1e-5: use the `atol` argument, "
+                   "abs(sum - 1) <= atol, rather than a fixed tolerance or an exact == 1")
     if not _verdict(fn, [0.5, 0.55], "is_distribution(p summing to 1.05, atol=0.1)", atol=0.1):
         raise Miss("a sum of 1.05 was rejected with atol=0.1: use the `atol` argument rather "
                    "than a fixed tolerance or rounding")
@@ -165,7 +187,10 @@ def _largest(fn):
 
 @case("predicted_label", "works when every logit is negative")
 def _all_negative(fn):
-    _expect(fn, [-3.0, -0.5, -2.0], PETS, 1, "predicted_label([-3.0, -0.5, -2.0], ...)",
+    if _label(fn, [-2.0, -0.5, -3.0], list(PETS), "predicted_label([-2.0, -0.5, -3.0], ...)") == "bird":
+        raise Miss("predicted_label([-2.0, -0.5, -3.0], ...) returned the label of -3.0, the logit "
+                   "largest in size: compare the logits themselves, not abs(logits)")
+    _expect(fn, [-2.0, -0.5, -3.0], PETS, 1, "predicted_label([-2.0, -0.5, -3.0], ...)",
             "with every logit below 0 the largest is still the winner: do not start a running "
             "maximum at 0, start from the first logit (or use np.argmax)")
 

@@ -14,7 +14,9 @@ import math
 
 import numpy as np
 
+from ..hints import register as hint_tiers
 from ._core import Miss, NotImplementedMiss, as_array, call, case, close, same_input
+from ._explain import explains, target_index_error
 
 VOCAB = ("refund", "reship", "today")
 ROWS = {  # logits row and its log-sum-exp
@@ -27,6 +29,51 @@ TWO_LOSSES = [2.170, 0.306]           # per position, to 3 decimals
 TWO_MEAN = 1.238
 BATCH_KEYS = [["A", "B", "U"], ["B", "U", "A"]]  # (B, T) = (2, 3), V = 3
 IGNORE = -100
+
+hint_tiers(
+    "shift_for_next_token",
+    "Position t is paired with the token that comes after it: the inputs are the sequence without its "
+    "last token, the targets the sequence without its first.",
+    "An Ellipsis slice, x[..., a:b], slices the LAST axis whatever the number of leading axes; x[a:b] "
+    "slices the first axis, which in a batch is the sequences.",
+    "A (B, T) batch gives two (B, T - 1) arrays, returned as a pair (inputs, targets); slicing keeps "
+    "the integer dtype.")
+hint_tiers(
+    "sequence_cross_entropy",
+    "Each position is one classification with loss logsumexp(row) - row[target]. Positions whose target "
+    "is ignore_index are left out of the sum AND of the count.",
+    "A comparison with ignore_index marks the supervised positions; np.where can swap ignored targets "
+    "for a safe index such as 0 before np.take_along_axis picks the target logits, and zero their losses "
+    "afterwards (multiplying by the mask turns an inf into nan).",
+    "Logits (B, T, V) and targets (B, T) give per-position losses (B, T): 'none' returns them, 'sum' "
+    "their total, 'mean' the total over the number of supervised positions (nan when there is none); "
+    "any other reduction raises ValueError.")
+hint_tiers(
+    "mask_prompt_tokens",
+    "Row b keeps its targets except the first prompt_lengths[b] positions, which become ignore_index: a "
+    "length of 0 masks nothing, a length of T or more masks the whole row.",
+    "np.array makes a copy; comparing the positions np.arange(T) with the lengths as a column gives a "
+    "boolean mask of prompt positions, one row per sequence; np.broadcast_to turns a single int into "
+    "one length per row.",
+    "For targets (B, T) and lengths (B,) the mask is (B, T); write ignore_index into the copy where it "
+    "is True and return the copy, still integers.")
+hint_tiers(
+    "sequence_perplexity",
+    "The perplexity of a set of sequences is exp of the mean loss over ALL their supervised tokens "
+    "pooled together, not a mean of per-sequence perplexities.",
+    "Your sequence_cross_entropy with its default reduction already pools the tokens; or compute the "
+    "token losses again and keep only the supervised ones.",
+    "Exponentiate once, at the very end; with no supervised token at all the answer is nan.")
+
+explains("sequence_cross_entropy", "sequence_perplexity")(target_index_error)
+
+
+@explains("mask_prompt_tokens")
+def _past_the_end(exc: BaseException) -> str | None:
+    if isinstance(exc, IndexError) and "out of bounds" in str(exc):
+        return ("a prompt length can be T or more: a loop up to prompt_lengths[b] runs past the end of "
+                "the row, while slicing [:n] stops at the end by itself")
+    return None
 
 
 def _logits(keys) -> np.ndarray:
@@ -54,6 +101,8 @@ def _catch_index_errors(fn):
         try:
             return fn(*args, **kwargs)
         except IndexError as exc:
+            if str(IGNORE) not in str(exc):
+                raise  # not an ignored target: explained like any other error
             raise Miss(f"raised IndexError ({exc}): an ignored target such as -100 is not a "
                        "vocabulary index; pick the target logits with a safe index (e.g. 0) at "
                        "ignored positions, then drop those losses") from None
@@ -93,7 +142,7 @@ def _next(fn):
         raise Miss("inputs should be every token but the last, targets every token but the first")
 
 
-@case("shift_for_next_token", "a (B, T) batch is shifted along time, not along the batch")
+@case("shift_for_next_token", "a (B, T) batch is shifted along time, not along the batch", basic=True)
 def _batch_shift(fn):
     tokens = np.array([[1, 2, 3, 4], [5, 6, 7, 8]])
     inputs, targets = _pair(fn, tokens, "shift_for_next_token(2 x 4 batch)")
@@ -162,7 +211,7 @@ def _two_positions(fn):
         raise Miss("the default reduction should be the mean of the per-position losses")
 
 
-@case("sequence_cross_entropy", "a (B, T, V) batch: 'none' is (B, T), 'sum' and 'mean' agree")
+@case("sequence_cross_entropy", "a (B, T, V) batch: 'none' is (B, T), 'sum' and 'mean' agree", basic=True)
 def _batch_loss(fn):
     targets = [[1, 2, 0], [0, 2, 2]]
     expected = _known_losses(BATCH_KEYS, targets)

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..hints import register as hint_tiers
 from ._core import Miss, as_array, call, case, close, same_input
 
 CAT_DOG_BIRD = [2.0, 1.0, 0.1]
 WORKED = [0.659, 0.242, 0.099]  # from the notebook's worked example, to 3 decimals
 BATCH = [[2.0, 1.0, 0.1], [3.0, 1.0, 0.0]]
+
+hint_tiers(
+    "softmax",
+    "Two steps: make every logit positive while keeping its order (the exponential does both), then "
+    "divide each one by the total of its slice, so that every slice along `axis` sums to 1.",
+    "np.exp works entry by entry; np.sum(..., axis=axis, keepdims=True) gives one total per slice and "
+    "keeps that axis with length 1, so the division lines up slice by slice. np.asarray accepts lists "
+    "and keeps an array's dtype; integer logits need converting to float.",
+    "For a (2, 3) batch and axis=-1: the exps are (2, 3), the totals (2, 1), the result (2, 3). Build new "
+    "arrays: nothing is written into z.")
 
 
 def _sums(p: np.ndarray, axis: int) -> str:
@@ -49,9 +60,12 @@ def register_softmax_cases(ex: str) -> None:
             raise Miss("log(p_i / p_j) should equal z_i - z_j exactly: use exp(z), not another "
                        "positive function such as z**2 or abs(z)")
 
-    @case(ex, "normalises each row of a batch along axis=-1")
+    @case(ex, "normalises each row of a batch along axis=-1", basic=True)
     def _batch(fn):
         p = _as_probs(fn, [row[:] for row in BATCH], f"{ex}(batch of 2 rows)")
+        if close(p.sum(axis=0), [1.0] * 3, rtol=0, atol=1e-6):
+            raise Miss(f"the columns sum to 1 and the rows to {_sums(p, -1)}: you normalised along axis 0; "
+                       "each row is one distribution, so sum along `axis` (default -1) with keepdims=True")
         if not close(p.sum(axis=-1), [1.0, 1.0], rtol=0, atol=1e-6):
             raise Miss(f"the rows sum to {_sums(p, -1)}: sum along axis=-1 with keepdims=True, "
                        "not over the whole array")
@@ -62,9 +76,11 @@ def register_softmax_cases(ex: str) -> None:
     def _axis(fn):
         z = np.array(BATCH).T  # classes along axis 0
         p = _as_probs(fn, z.copy(), f"{ex}(z, axis=0)", axis=0)
+        if close(p.sum(axis=-1), [1.0] * 3, rtol=0, atol=1e-6):
+            raise Miss(f"with axis=0 the rows sum to 1 and the columns to {_sums(p, 0)}: pass `axis` on to "
+                       "every reduction (the sum, and the max if you subtract one) instead of hard-coding -1")
         if not close(p.sum(axis=0), [1.0, 1.0], rtol=0, atol=1e-6):
-            raise Miss(f"with axis=0 the columns sum to {_sums(p, 0)}: pass `axis` to both the max/sum "
-                       "calls instead of hard-coding -1")
+            raise Miss(f"with axis=0 the columns sum to {_sums(p, 0)}, not 1: normalise along `axis`")
 
     @case(ex, "adding a constant to every logit changes nothing")
     def _shift(fn):
@@ -99,15 +115,21 @@ def register_edge_cases(ex: str) -> None:
         if np.isnan(p).any():
             raise Miss("nan for a -inf logit: exp(-inf) is 0, so keep it; do not replace -inf "
                        "or subtract it from itself")
-        if p[1] != 0.0 or not close(p.sum(), 1.0, rtol=0, atol=1e-9):
-            raise Miss("a -inf logit must get probability 0 and the rest must still sum to 1")
+        if p[1] != 0.0:
+            raise Miss(f"a -inf logit got probability {p[1]:.2g}: exp(-inf) is exactly 0, so keep -inf as "
+                       "it is (clipping or replacing it gives the ruled-out class some mass)")
+        if not close(p.sum(), 1.0, rtol=0, atol=1e-9):
+            raise Miss("a -inf logit gets probability 0 and the others must still sum to 1")
 
     @case(ex, "handles a logit of -1000 beside moderate ones", edge=True)
     def _very_negative(fn):
         p = _as_probs(fn, np.array([[0.0, -1000.0], [-1000.0, 2.0]]), f"{ex}(rows with -1000)")
-        if np.isnan(p).any() or not close(p, [[1.0, 0.0], [0.0, 1.0]], rtol=0, atol=1e-12):
-            raise Miss("exp(-1000) underflows to 0, which is fine: the other entry of each row "
-                       "should get probability 1 (no nan)")
+        if np.isnan(p).any():
+            raise Miss("nan for a logit of -1000: exp(-1000) underflows to 0, which is fine; nan comes "
+                       "from 0 / 0 or from replacing or clipping such logits")
+        if not close(p, [[1.0, 0.0], [0.0, 1.0]], rtol=0, atol=1e-12):
+            raise Miss("in rows [0, -1000] and [-1000, 2] the -1000 entry gets probability 0 and the other "
+                       "entry probability 1 (exp(-1000) underflows to 0, which is fine)")
 
 
 register_softmax_cases("softmax")

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..hints import register as hint_tiers
 from ._core import Miss, as_array, call, case, close, same_input
 from .softmax import register_edge_cases, register_softmax_cases
 
@@ -20,6 +21,31 @@ LSE_ZERO_MINUS_ONE = math.log1p(math.exp(-1.0))  # 0.31326: rows [m, m - 1] have
 TICKET_PROBS = [0.844, 0.114, 0.042]
 SCALES = [[1000.0, 999.0], [0.0, -1.0], [-1000.0, -1001.0]]  # one batch, three very different scales
 BATCH = [[2.0, 1.0, 0.1], [3.0, 1.0, 0.0]]
+
+hint_tiers(
+    "logsumexp",
+    "log(sum(exp(z))) overflows for large z. Factor out the largest entry m of each slice: the "
+    "log-sum-exp is m + log(sum(exp(z - m))), and no exp is then larger than 1.",
+    "np.max with axis=axis and keepdims=True keeps the axis so that z - m lines up; np.where can swap "
+    "the -inf max of an all -inf slice for 0 (-inf - (-inf) is nan); np.squeeze removes a kept axis.",
+    "For a (2, 3) batch and axis=-1: the maxima are (2, 1), the sums of the shifted exps (2,), the "
+    "result (2,): one number per slice, the summed axis gone.")
+hint_tiers(
+    "stable_softmax",
+    "Softmax does not change when the same number is subtracted from every logit of a slice. Choose "
+    "the number that makes the slice's largest logit 0, and no exp can overflow.",
+    "np.max with axis=axis and keepdims=True gives each slice's max with the axis kept, so it lines up "
+    "with z; then carry on as in your softmax. Write z - m, never z -= m (the caller's array would change).",
+    "The same shapes as softmax: maxima and totals of a (2, 3) batch are (2, 1). A -inf logit stays -inf "
+    "after the shift, and its exp is exactly 0.")
+hint_tiers(
+    "log_softmax",
+    "log(softmax(z)) = z - logsumexp(z): one number per slice is subtracted. Never take the log of the "
+    "probabilities themselves: a tiny one underflows to 0, and log(0) = -inf.",
+    "Shift by the max of each slice (keepdims=True); then the log of the sum of the shifted exps, also "
+    "with keepdims=True, comes off the shifted logits. np.expand_dims puts a reduced axis back if you "
+    "reuse your logsumexp.",
+    "For a (2, 3) batch: the max and the log-sum are (2, 1), the result (2, 3), and no entry is above 0.")
 
 OVERFLOW = ("exp(1000) overflows to inf (inf / inf and inf - inf are nan): subtract the max of "
             "each slice before exponentiating")
@@ -85,7 +111,7 @@ def _lse_bounds(fn):
         raise Miss("logsumexp(z + 7) should be logsumexp(z) + 7: adding c to every logit adds c")
 
 
-@case("logsumexp", "reduces each row of a batch along axis=-1")
+@case("logsumexp", "reduces each row of a batch along axis=-1", basic=True)
 def _lse_batch(fn):
     out = _reduced(fn, [row[:] for row in BATCH], "logsumexp(batch of 2 rows)")
     first = _reduced(fn, list(BATCH[0]), "logsumexp(first row)")
@@ -158,7 +184,6 @@ def _lse_mixed(fn):
 # ---- stable_softmax -----------------------------------------------------------------
 
 register_softmax_cases("stable_softmax")
-register_edge_cases("stable_softmax")
 
 
 def _probs(fn, z, what: str) -> np.ndarray:
@@ -222,6 +247,10 @@ def _ss_finite(fn):
             raise Miss("the rows do not sum to 1 for large logits: normalise after the shift")
 
 
+# After its own cases, so that a wrong shift is reported by the case that names it.
+register_edge_cases("stable_softmax")
+
+
 # ---- log_softmax --------------------------------------------------------------------
 
 def _logp(fn, z, what: str, **kw) -> np.ndarray:
@@ -242,6 +271,9 @@ def _ls_worked(fn):
         return
     if close(out, TICKET_PROBS, rtol=0, atol=5e-4):
         raise Miss("these are probabilities, not their logs: log_softmax(z) = z - logsumexp(z)")
+    if close(out, [z + LSE_TICKET for z in TICKET], rtol=0, atol=1e-6):
+        raise Miss("you added the log-sum-exp: subtract it, log_softmax(z) = z - logsumexp(z) "
+                   "(a log-probability is never above 0)")
     if close(out, [z - (LSE_TICKET - 3.0) for z in TICKET], rtol=0, atol=1e-6):
         raise Miss("you subtracted log(sum(exp(z - m))) from z itself: either subtract it from "
                    "z - m, or add m back to it")
@@ -262,7 +294,7 @@ def _ls_properties(fn):
                    "entry: subtract one value per slice")
 
 
-@case("log_softmax", "handles each row of a batch along axis=-1")
+@case("log_softmax", "handles each row of a batch along axis=-1", basic=True)
 def _ls_batch(fn):
     out = _logp(fn, [row[:] for row in BATCH], "log_softmax(batch of 2 rows)")
     sums = np.exp(out).sum(axis=-1)

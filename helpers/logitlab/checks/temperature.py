@@ -11,12 +11,50 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..hints import register as hint_tiers
 from ._core import Miss, NotImplementedMiss, as_array, call, case, close, run, same_input
 
 INF = np.inf
 TICKET = [3.0, 1.0, 0.0]  # refund, reship, escalate
 # softmax([3, 1, 0] / T) for T = 0.5, 1, 2: the table of the notebook.
 TABLE = {0.5: [0.9796, 0.0179, 0.0024], 1.0: [0.8438, 0.1142, 0.0420], 2.0: [0.6285, 0.2312, 0.1402]}
+
+hint_tiers(
+    "softmax_with_temperature",
+    "Temperature divides the LOGITS before the softmax: a large T shrinks the gaps (flatter), a small T "
+    "stretches them (sharper). A temperature must be above 0, so check it before anything else.",
+    "raise ValueError(...) for a bad temperature; then the stable softmax of 03 applied to the divided "
+    "logits, with the max of each slice taken after the division. Dividing a float32 array by a Python "
+    "float keeps float32.",
+    "In order: check T, make a float array, divide, shift by each slice's max, exponentiate, normalise. "
+    "The shapes are those of softmax.")
+hint_tiers(
+    "top_k_filter",
+    "Find the k-th largest logit of each row. Every logit strictly below it becomes -inf; every other "
+    "one keeps its value (logits tied with the k-th largest stay).",
+    "np.sort sorts in ASCENDING order along the last axis, so the k-th largest is k places from the "
+    "end; index it so the row axis is kept (length 1) for the comparison. np.array makes a copy, and "
+    "only a float array can hold -np.inf.",
+    "Check k first (at least 1; k at or above the vocabulary size keeps everything). For a (2, 5) batch "
+    "the thresholds are (2, 1); a boolean mask of the entries below them says what becomes -inf in the copy.")
+hint_tiers(
+    "top_p_filter",
+    "Rank the tokens from most to least likely and add up their probabilities: keep tokens until the "
+    "running sum REACHES p (the token that crosses p is kept), and always keep at least one.",
+    "A descending sort is minus the ascending sort of minus the logits; softmax the sorted logits "
+    "(stably) and np.cumsum along the last axis gives the running sums; np.take_along_axis picks one "
+    "entry per row.",
+    "The count of tokens to keep is a per-row k, and the sorted logit at that position is the smallest "
+    "one kept. As in top_k_filter, everything below it becomes -inf in a copy, which also keeps ties.")
+hint_tiers(
+    "sample_next_token",
+    "Temperature 0 means greedy: the argmax, no randomness. Otherwise divide the logits by T, apply top-k "
+    "then top-p if asked, turn what is left into probabilities, and draw ONE token from them.",
+    "Reuse your own top_k_filter, top_p_filter and softmax_with_temperature (with T = 1 once the logits "
+    "are divided). np.random.default_rng accepts None, a seed or a Generator; a Generator's choice "
+    "method draws one index with given probabilities (p=...).",
+    "Check the arguments first (one vector of logits, a temperature >= 0), and return the token id "
+    "wrapped in int(...): callers expect a Python int, not a numpy integer.")
 
 
 def _raises_value_error(fn, *args, **kwargs) -> str | None:
@@ -81,7 +119,7 @@ def _swt_limits(fn):
                    "shrinks every gap towards 0")
 
 
-@case("softmax_with_temperature", "normalises each row of a batch along axis=-1")
+@case("softmax_with_temperature", "normalises each row of a batch along axis=-1", basic=True)
 def _swt_batch(fn):
     p = _tempered(fn, [[3.0, 1.0, 0.0], [0.0, 1.0, 3.0]], 2.0, "softmax_with_temperature(batch, 2)")
     if not close(p.sum(axis=-1), [1.0, 1.0], rtol=0, atol=1e-6):
@@ -171,6 +209,9 @@ def _tk_basic(fn):
     if kept == 1:
         raise Miss("k = 2 kept a single logit: the k-th largest itself stays; remove only what is strictly "
                    "below it (keep logits >= the k-th largest)")
+    if kept == len(z) - 1:
+        raise Miss("k = 2 kept 4 of 5 logits: np.sort is ascending, so np.sort(z)[..., k - 1] is the k-th "
+                   "SMALLEST; the k-th largest is np.sort(z)[..., -k], counted from the end")
     if set(np.flatnonzero(out != -INF).tolist()) == {2, 4}:
         raise Miss("you kept the smallest logits: the k-th largest is np.sort(z)[..., -k], counted from the end")
     if not close(out, [-INF, 3.0, -INF, 2.0, -INF], rtol=0, atol=0):
@@ -184,7 +225,7 @@ def _tk_one(fn):
         raise Miss("with k = 1 only the largest logit should survive")
 
 
-@case("top_k_filter", "filters each row of a batch on its own")
+@case("top_k_filter", "filters each row of a batch on its own", basic=True)
 def _tk_batch(fn):
     z = np.array([[1.0, 3.0, 2.0], [6.0, 4.0, 5.0]])
     out = _filtered(fn, z.copy(), 2, "top_k_filter(batch, 2)")
@@ -236,7 +277,7 @@ def _tk_large_k(fn):
         except NotImplementedMiss:
             raise
         except Miss as miss:
-            raise Miss(f"{miss}: {hint}") from None
+            raise Miss(f"{hint} ({miss})") from None
         if not close(out, z, rtol=0, atol=0):
             raise Miss(hint)
 
@@ -315,7 +356,7 @@ def _tp_one(fn):
         raise Miss("p = 1.0 asks for all of the probability mass: nothing should be removed")
 
 
-@case("top_p_filter", "filters each row of a batch on its own")
+@case("top_p_filter", "filters each row of a batch on its own", basic=True)
 def _tp_batch(fn):
     out = _filtered(fn, [[3.0, 1.0, 0.0], [0.0, 1.0, 3.0]], 0.9, "top_p_filter(batch, 0.9)")
     if not close(out, [[3.0, 1.0, -INF], [-INF, 1.0, 3.0]], rtol=0, atol=0):
@@ -421,7 +462,7 @@ def _st_greedy(fn):
         except NotImplementedMiss:
             raise
         except Miss as miss:
-            raise Miss(f"{miss}. With temperature=0 there is nothing to sample: {hint}") from None
+            raise Miss(f"with temperature=0 there is nothing to sample: {hint} ({miss})") from None
         if out != 1:
             raise Miss(f"with temperature=0 the token must be the argmax every time: {hint}")
         if not isinstance(out, int):

@@ -1,16 +1,18 @@
 """What every widget shares: staying light while nbgrader executes a notebook, calling
-the learner's function without ever letting it break the widget, and the few pieces
-of HTML and controls that several widgets draw the same way."""
+the learner's function without ever letting it break (or freeze) the widget, and the
+few pieces of HTML and controls that several widgets draw the same way."""
 from __future__ import annotations
 
 import html
-import os
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 
 import ipywidgets as w
 import numpy as np
 
+from ..checks._core import under_grading
+from ..checks._limits import TIME_LIMIT, TimeLimit, Watched, time_limit, timeout_message
 from ..errors import LogitlabInputError, as_vector
 from ..plots import WARN
 
@@ -20,9 +22,7 @@ NUM = ' style="text-align:right"'  # numbers in a table cell line up on the deci
 SLIDER_RANGE = 10.0  # logit sliders reach at least -10..10, wider if a start value needs it
 
 
-def under_grading() -> bool:
-    """True while nbgrader validates or autogrades (it sets NBGRADER_EXECUTION)."""
-    return bool(os.environ.get("NBGRADER_EXECUTION"))
+__all__ = ["under_grading"]  # re-exported: widgets and the quiz import it from here
 
 
 def placeholder(name: str):
@@ -47,21 +47,46 @@ def call_learner(fn: Callable, *args, shape: tuple[int, ...] | None = None, **kw
     Widgets show the learner's own results, so anything the function does wrong must
     become a short message instead of a traceback in the middle of a slider drag.
     Arrays and lists are passed as copies. Floating-point warnings are silenced: the
-    widgets explain overflow themselves.
+    widgets explain overflow themselves. A call that does not return within the time
+    limit becomes a message too, and that function is not called again by any widget,
+    so a slider never freezes twice (re-running its cell defines a new function).
 
     `shape` (this helper's own keyword, never passed on) asks for numbers: the answer
     comes back as a float64 array of that shape, or as a float when `shape` is ().
     Without it the answer is returned as it is (a label, a flag, a token id).
     """
+    if _timed_out(fn):
+        return None, f"{fn_name(fn)} did not return within {TIME_LIMIT:g} s on an earlier call"
     try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
+        with np.errstate(all="ignore"), warnings.catch_warnings(), time_limit(TIME_LIMIT):
             warnings.simplefilter("ignore")
-            out = fn(*map(_own_copy, args), **{k: _own_copy(v) for k, v in kwargs.items()})
+            out = Watched(fn)(*map(_own_copy, args), **{k: _own_copy(v) for k, v in kwargs.items()})
     except NotImplementedError:
         return None, f"{fn_name(fn)} {NOT_IMPLEMENTED}"
+    except TimeLimit as stop:
+        _remember_timeout(fn)
+        return None, timeout_message(stop, fn_name(fn))
     except Exception as exc:  # any learner bug: report it, keep the widget alive
         return None, f"{fn_name(fn)} raised {type(exc).__name__}: {exc}"
     return (out, None) if shape is None else _as_numbers(fn, out, tuple(shape))
+
+
+_TIMED_OUT: weakref.WeakSet = weakref.WeakSet()
+_TIMED_OUT_IDS: set[int] = set()  # for callables that cannot be weakly referenced
+
+
+def _remember_timeout(fn: Callable) -> None:
+    try:
+        _TIMED_OUT.add(fn)
+    except TypeError:
+        _TIMED_OUT_IDS.add(id(fn))
+
+
+def _timed_out(fn: Callable) -> bool:
+    try:
+        return fn in _TIMED_OUT
+    except TypeError:
+        return id(fn) in _TIMED_OUT_IDS
 
 
 def _as_numbers(fn: Callable, out: object, shape: tuple[int, ...]):

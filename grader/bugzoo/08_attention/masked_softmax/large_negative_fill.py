@@ -1,0 +1,11 @@
+# Fills masked scores with -1e9 instead of -inf: a fully masked row comes out uniform, not zeros.
+import numpy as np
+
+
+def masked_softmax(scores, mask, axis=-1):
+    scores = np.asarray(scores)
+    if not np.issubdtype(scores.dtype, np.floating):
+        scores = scores.astype(np.float64)
+    filled = np.where(np.asarray(mask, dtype=bool), scores, -1e9)
+    exps = np.exp(filled - np.max(filled, axis=axis, keepdims=True))
+    return exps / np.sum(exps, axis=axis, keepdims=True)

@@ -1,0 +1,15 @@
+# Passes (B, T, V) logits as they are: F.cross_entropy reads dim 1 (T) as the classes.
+import numpy as np
+
+
+def torch_cross_entropy(logits, targets, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """F.cross_entropy on numpy data, classes on the last axis: a float, or losses per position."""
+    import torch
+    import torch.nn.functional as F
+    scores = np.array(logits)
+    if not np.issubdtype(scores.dtype, np.floating):
+        scores = scores.astype(np.float64)
+    labels = np.asarray(targets)
+    out = F.cross_entropy(torch.from_numpy(scores), torch.as_tensor(labels, dtype=torch.long),
+                          ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
+    return out.numpy() if reduction == "none" else out.item()

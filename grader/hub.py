@@ -1,0 +1,240 @@
+"""`make hub`: the course on a local JupyterHub, with real Unix accounts (run as root).
+
+    python -m grader.hub [--port 8000] [--state build/hub] [--assignments 02_softmax ...]
+
+It creates one instructor and a few student accounts (separate Unix users with their
+own homes, marked as this course's in their GECOS field), gives the instructor a copy
+of this repository in ~/logits-to-loss with every assignment registered in its
+gradebook, writes the hub's shared Jupyter config (the course's nbgrader_config.py,
+as /etc/jupyter would hold it) and an exchange folder every account can write, then
+runs JupyterHub (hub/jupyterhub_config.py) in the foreground until Ctrl-C.
+
+The single-user servers run from .venv/singleuser, the course environment installed
+(not editable) for a Python every account may run: the hub's image. Homes are private
+(mode 700), but this checkout stays readable by every account, as it was: fine for
+trying the loop on your own machine; a real hub keeps the course repository in the
+instructor's home only (README, "Run it on a JupyterHub").
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from .course import ROOT, tool_env
+
+INSTRUCTOR = "ltl-instructor"
+STUDENTS = ("ltl-alice", "ltl-bob", "ltl-carol")
+MARK = "Logits to Loss hub account"  # GECOS of the accounts this module created
+COURSE_DIR = "logits-to-loss"         # the instructor's course repository, in their home
+BIN = Path(sys.executable).parent  # the hub itself runs from the course's .venv
+SINGLEUSER = ROOT / ".venv" / "singleuser" / "bin"  # the users' servers: `make hub-deps` builds it
+PROXY = ROOT / ".venv" / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
+NOT_COPIED = {".git", ".venv", "build", "classroom", "test-artifacts", ".pytest_cache", ".ruff_cache",
+              "__pycache__", "node_modules", ".ipynb_checkpoints"}
+
+
+class HubError(Exception):
+    """Something that stops the hub from starting, said in one line."""
+
+
+@dataclass
+class Hub:
+    state: Path
+    port: int = 8000
+    instructor: str = INSTRUCTOR
+    students: tuple[str, ...] = STUDENTS
+    test_token: str = field(default="", repr=False)  # the browser test's API token (see hub config)
+    password: str = field(default="", repr=False)
+
+    @property
+    def exchange(self) -> Path:
+        return self.state / "exchange"
+
+    def url(self, user: str | None = None) -> str:
+        """The hub's address, or a user's own origin and server path."""
+        if user is None:
+            return f"http://localhost:{self.port}"
+        return f"http://{user}.localhost:{self.port}/user/{user}"
+
+    def env(self) -> dict[str, str]:
+        """The environment of the hub process (read by hub/jupyterhub_config.py)."""
+        env = tool_env()
+        env.update(LOGITLAB_HUB_STATE=str(self.state), LOGITLAB_HUB_PORT=str(self.port),
+                   LOGITLAB_HUB_INSTRUCTOR=self.instructor, LOGITLAB_HUB_STUDENTS=",".join(self.students),
+                   LOGITLAB_HUB_BIN=str(SINGLEUSER), LOGITLAB_HUB_REPO=str(ROOT),
+                   LOGITLAB_HUB_PROXY=str(proxy()))
+        if self.test_token:
+            env["LOGITLAB_HUB_TEST_TOKEN"] = self.test_token
+        return env
+
+
+def proxy() -> Path:
+    """configurable-http-proxy, as `make hub-deps` installs it from npm."""
+    found = PROXY if PROXY.exists() else shutil.which("configurable-http-proxy")
+    if not found:
+        raise HubError(f"configurable-http-proxy not found ({PROXY}): run `make hub-deps`")
+    return Path(found)
+
+
+# --- accounts -------------------------------------------------------------------------
+def account(name: str) -> pwd.struct_passwd:
+    """The Unix account `name`, created (with a private home) if it does not exist."""
+    try:
+        user = pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", "--comment", MARK, name],
+                       check=True, capture_output=True)
+        user = pwd.getpwnam(name)
+    if user.pw_gecos.split(",")[0] == MARK:
+        Path(user.pw_dir).chmod(0o700)  # no one reads another's work (or the instructor's course)
+    return user
+
+
+def reset_home(user: pwd.struct_passwd) -> None:
+    """Empty the home of an account this module created (never anyone else's)."""
+    if user.pw_gecos.split(",")[0] != MARK:
+        raise HubError(f"refusing to reset {user.pw_dir}: {user.pw_name} is not a {MARK}")
+    for child in Path(user.pw_dir).iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def as_user(user: pwd.struct_passwd, cmd: list[str], hub: Hub, cwd: Path | None = None,
+            timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run `cmd` as `user` (from root), in their home or `cwd`, as their server would."""
+    env = {"HOME": user.pw_dir, "USER": user.pw_name, "LOGNAME": user.pw_name, "SHELL": "/bin/bash",
+           "PATH": f"{SINGLEUSER}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin",
+           "LOGITLAB_EXCHANGE": str(hub.exchange), "LANG": "C.UTF-8",
+           "JUPYTER_CONFIG_PATH": str(hub.state / "etc" / "jupyter")}
+    return subprocess.run(cmd, cwd=cwd or user.pw_dir, env=env, user=user.pw_uid, group=user.pw_gid,
+                          extra_groups=[], capture_output=True, text=True, timeout=timeout)
+
+
+def _chown_tree(path: Path, user: pwd.struct_passwd) -> None:
+    for p in [path, *path.rglob("*")]:
+        os.lchown(p, user.pw_uid, user.pw_gid)
+
+
+def install_course(hub: Hub, assignments: list[str] | None = None) -> Path:
+    """Give the instructor a copy of this repository with the assignments registered in
+    its gradebook, and the ~/.jupyter/nbgrader_config.py that points nbgrader at it.
+    An existing copy is kept as it is (it holds the instructor's gradebook)."""
+    user = pwd.getpwnam(hub.instructor)
+    home = Path(user.pw_dir)
+    course = home / COURSE_DIR
+    if not course.exists():
+        shutil.copytree(ROOT, course, ignore=lambda _d, names: [n for n in names if n in NOT_COPIED])
+        _chown_tree(course, user)
+    jupyter = home / ".jupyter"
+    jupyter.mkdir(exist_ok=True)
+    (jupyter / "nbgrader_config.py").write_text(
+        "# Written by `make hub`: this instructor's course (README, \"Run it on a JupyterHub\").\n"
+        f"c = get_config()  # noqa: F821\nload_subconfig({str(course / 'nbgrader_config.py')!r})  # noqa: F821\n")
+    _chown_tree(jupyter, user)
+    run = as_user(user, [str(SINGLEUSER / "python"), "-m", "grader", "register", *(assignments or [])], hub, course)
+    if run.returncode != 0:
+        raise HubError(f"registering the assignments failed: {(run.stderr or run.stdout).strip()[-500:]}")
+    return course
+
+
+# --- the hub --------------------------------------------------------------------------
+def prepare(hub: Hub, assignments: list[str] | None = None, fresh: bool = False) -> Hub:
+    """Accounts, state folder, shared config, exchange and the instructor's course."""
+    if os.geteuid() != 0:
+        raise HubError("make hub creates Unix accounts and starts servers as them: run it as root "
+                       "(sudo make hub)")
+    proxy()
+    if not (SINGLEUSER / "jupyterhub-singleuser").exists():
+        raise HubError(f"the single-user environment is missing ({SINGLEUSER.parent}): run `make hub-deps`")
+    users = [account(name) for name in (hub.instructor, *hub.students)]
+    if fresh:
+        for user in users:
+            reset_home(user)
+        shutil.rmtree(hub.state, ignore_errors=True)
+    hub.state.mkdir(parents=True, exist_ok=True)
+    hub.state.chmod(0o755)
+    for folder in (hub.state, *hub.state.parents):  # every account reaches the exchange
+        if folder == Path("/"):
+            break
+        folder.chmod(folder.stat().st_mode | 0o005)
+    hub.exchange.mkdir(exist_ok=True)
+    hub.exchange.chmod(0o1777)  # everyone writes, nobody removes another's files
+    etc = hub.state / "etc" / "jupyter"
+    etc.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / "nbgrader_config.py", etc / "nbgrader_config.py")  # the hub's /etc/jupyter
+    password = hub.state / "password"
+    if not password.exists():
+        password.write_text(secrets.token_urlsafe(12) + "\n")
+        password.chmod(0o600)
+    hub.password = password.read_text().strip()
+    install_course(hub, assignments)
+    return hub
+
+
+def command() -> list[str]:
+    return [str(BIN / "jupyterhub"), "-f", str(ROOT / "hub" / "jupyterhub_config.py")]
+
+
+def start(hub: Hub, log: Path) -> subprocess.Popen:
+    """JupyterHub in the background, in a session of its own (stop it with `stop`)."""
+    with open(log, "wb") as out:
+        return subprocess.Popen(command(), cwd=hub.state, env=hub.env(), stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(proc: subprocess.Popen, hub: Hub) -> None:
+    """Stop the hub, the proxy and every single-user server it started."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+    for p in psutil.process_iter(["environ"]):  # a server or kernel left behind: this hub's only
+        if (p.info.get("environ") or {}).get("LOGITLAB_EXCHANGE") == str(hub.exchange):
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=10)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make hub", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--state", type=Path, default=ROOT / "build" / "hub")
+    parser.add_argument("--assignments", nargs="*", help="assignments to register (default: all)")
+    args = parser.parse_args(argv)
+    hub = Hub(args.state.resolve(), args.port)
+    try:
+        prepare(hub, args.assignments)
+    except HubError as exc:
+        print(f"make hub: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"JupyterHub on {hub.url()} (this machine only). Log in as\n"
+          f"  {hub.instructor} (instructor: formgrader, course in ~/{COURSE_DIR})\n"
+          f"  {', '.join(hub.students)} (students: Assignments tab)\n"
+          f"with the password {hub.password} (in {hub.state / 'password'}). Ctrl-C stops it.", flush=True)
+    os.chdir(hub.state)
+    os.execve(command()[0], command(), hub.env())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""A learner's JupyterLab, end to end in a real browser (the lab of `make lab`, with
+lab/jupyter on JUPYTER_CONFIG_PATH, serving untouched student notebooks):
+
+- Run All on an untouched notebook reaches its last cell;
+- opening a notebook does not mark it modified;
+- nbgrader's Assignments list and Validate are there, Create Assignment and formgrader not;
+- a check of a function that never returns comes back with its message, and the kernel
+  stays usable;
+- the hints cell reveals one tier at a time.
+Screenshots land in test-artifacts/browser/.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import urllib.error
+import urllib.request
+
+import pytest
+from browser_support import (
+    ROOT,
+    chromium,
+    jupyter_lab,
+    open_notebook,
+    require_chromium,
+    run_all_cells,
+    screenshot,
+    wait_kernel_idle,
+)
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+SERVED = ("00_welcome", "02_softmax", "05_cross_entropy", "07_sequence_loss")
+_CURRENT = "window.jupyterapp.shell.currentWidget"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """One learner's JupyterLab (lab/jupyter config) and one Chromium for this module."""
+    require_chromium()
+    root = tmp_path_factory.mktemp("learner")
+    for name in SERVED:
+        shutil.copy(ROOT / "notebooks" / name / f"{name}.ipynb", root)
+    saved = os.environ.get("JUPYTER_CONFIG_PATH")
+    os.environ["JUPYTER_CONFIG_PATH"] = str(ROOT / "lab" / "jupyter")  # what `make lab` sets
+    try:
+        with jupyter_lab(root, tmp_path_factory.mktemp("state")) as url, chromium() as browser:
+            yield url, browser, root
+    finally:
+        if saved is None:
+            os.environ.pop("JUPYTER_CONFIG_PATH", None)
+        else:
+            os.environ["JUPYTER_CONFIG_PATH"] = saved
+
+
+@pytest.fixture
+def page(lab, request):
+    context = lab[1].new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    failed_before = request.session.testsfailed
+    yield pg
+    if request.session.testsfailed > failed_before:
+        screenshot(pg, f"{request.node.name}-failure.png")
+    context.close()
+
+
+def cell_index(page, needle: str) -> int:
+    """Index of the first cell whose source contains `needle`."""
+    return page.evaluate(f"(n) => {CURRENT_CELLS}.findIndex(c => c.model.sharedModel.getSource().includes(n))",
+                         needle)
+
+
+CURRENT_CELLS = f"{_CURRENT}.content.widgets"
+
+
+def set_source(page, index: int, source: str) -> None:
+    page.evaluate(f"([i, s]) => {CURRENT_CELLS}[i].model.sharedModel.setSource(s)", [index, source])
+
+
+def run_cell(page, index: int) -> None:
+    """Select cell `index` and run it with Shift+Enter, as a learner does."""
+    page.evaluate(f"(i) => {{ {_CURRENT}.content.activeCellIndex = i; {_CURRENT}.content.mode = 'command'; }}",
+                  index)
+    page.locator(".jp-Notebook").first.focus()
+    page.keyboard.press("Shift+Enter")
+
+
+# The text of a cell's outputs, from the model (cells out of view are not rendered).
+OUTPUTS = """(c) => c.model.outputs.toJSON().map(o => [o.text, (o.data || {})['text/plain'],
+                                                   o.ename, (o.traceback || []).join('\\n')].join(' ')).join('\\n')"""
+
+
+def output_text(page, index: int) -> str:
+    return page.evaluate(f"(i) => ({OUTPUTS})({CURRENT_CELLS}[i])", index)
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("name", ["02_softmax", "05_cross_entropy", "07_sequence_loss"])
+def test_run_all_on_an_untouched_notebook_reaches_its_last_cell(page, lab, name):
+    open_notebook(page, lab[0], f"{name}.ipynb")
+    run_all_cells(page, timeout_ms=180_000)  # waits for every code cell to have run
+    last = page.evaluate(f"() => {CURRENT_CELLS}.filter(c => c.model.type === 'code').pop().model.executionCount")
+    assert last is not None
+    kinds = page.evaluate(f"() => {CURRENT_CELLS}.flatMap(c => c.model.type === 'code' ? "
+                          "c.model.outputs.toJSON().map(o => o.output_type + ':' + (o.name || '')) : [])")
+    assert "error:" not in kinds and "stream:stderr" not in kinds
+    tests = page.evaluate(f"""() => {CURRENT_CELLS}.filter(c => c.model.sharedModel.getSource()
+                              .startsWith('# Graded')).map({OUTPUTS})""")
+    assert tests and all("FAIL: this graded cell scores 0" in t for t in tests)
+    assert all("Traceback" not in t and "AssertionError" not in t for t in tests)
+    screenshot(page, f"learner-{name}-run-all.png")
+
+
+@pytest.mark.timeout(120)
+def test_opening_a_notebook_does_not_mark_it_modified(page, lab):
+    open_notebook(page, lab[0], "05_cross_entropy.ipynb")
+    page.wait_for_timeout(1500)  # kernel info has arrived: JupyterLab would have written language_info
+    assert page.evaluate(f"() => {_CURRENT}.context.model.dirty") is False
+    tab = page.locator(".lm-TabBar-tab[data-type='document-title'].lm-mod-current")
+    assert "jp-mod-dirty" not in (tab.get_attribute("class") or "")
+
+
+@pytest.mark.timeout(120)
+def test_the_learner_sees_assignments_and_validate_but_no_instructor_tools(page, lab):
+    open_notebook(page, lab[0], "02_softmax.ipynb")
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
+    items = page.locator(".lm-Menu-item:not(.lm-mod-hidden) .lm-Menu-itemLabel").all_inner_texts()
+    page.keyboard.press("Escape")
+    assert items == ["Assignment List"]
+    assert page.locator("#nbgrader-create_assignemnt").count() == 0  # (sic: nbgrader's own id)
+    assert page.get_by_title(re.compile("Create Assignment")).count() == 0
+    expect(page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate")).to_be_visible()
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        urllib.request.urlopen(f"{lab[0]}/formgrader", timeout=10)
+    screenshot(page, "learner-lab-nbgrader-menu.png")
+
+
+@pytest.mark.timeout(180)
+def test_a_stuck_check_comes_back_with_its_message_and_the_kernel_goes_on(page, lab):
+    open_notebook(page, lab[0], "02_softmax.ipynb")
+    run_all_cells(page, timeout_ms=120_000)
+    solution = cell_index(page, "def softmax(z, axis=-1):")
+    set_source(page, solution, "def softmax(z, axis=-1):\n    total = 0\n    i = 0\n"
+                               "    while i < len(z):\n        total += np.exp(z[i])\n    return total\n")
+    run_cell(page, solution)
+    check = cell_index(page, 'check("softmax", softmax)')
+    run_cell(page, check)
+    expect(page.locator(".jp-Notebook .jp-Cell").nth(check).locator(".jp-OutputArea")).to_contain_text(
+        "softmax did not return within 5 s on a 3-element input: look for a loop that never ends",
+        timeout=30_000)
+    wait_kernel_idle(page, 30_000)
+    quiz = cell_index(page, "quiz(lesson=")
+    run_cell(page, quiz)  # the kernel still answers
+    expect(page.locator(".jp-Notebook .jp-Cell").nth(quiz)).to_contain_text("Score: 0 of 3", timeout=30_000)
+    page.locator(".jp-Notebook .jp-Cell").nth(check).scroll_into_view_if_needed()
+    screenshot(page, "learner-02-stuck-check.png")
+
+
+@pytest.mark.timeout(120)
+def test_hints_open_one_tier_at_a_time(page, lab):
+    open_notebook(page, lab[0], "02_softmax.ipynb")
+    run_all_cells(page, timeout_ms=120_000)
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(cell_index(page, 'hints("softmax")'))
+    button = cell.get_by_role("button", name=re.compile("Show hint 1 of 3"))
+    button.scroll_into_view_if_needed()
+    button.click()
+    expect(cell).to_contain_text("Hint 1 of 3 (the idea).", timeout=15_000)
+    assert "Hint 2 of 3" not in cell.locator(".jp-OutputArea").inner_text()
+    cell.get_by_role("button", name=re.compile("Show hint 2 of 3")).click()
+    expect(cell).to_contain_text("Hint 2 of 3 (the numpy tool).", timeout=15_000)
+    screenshot(page, "learner-02-hints.png")
