@@ -51,11 +51,7 @@ def _execute(nb: nbformat.NotebookNode, cwd: Path) -> None:
 
 def solution_namespace(name: str, source_dir: Path) -> dict:
     """The graded functions of one solution notebook, defined in a fresh namespace."""
-    nb = nbformat.read(source_dir / name / f"{name}.ipynb", as_version=4)
-    ns: dict = {}
-    for cell in cells.of_kind(nb, cells.SOLUTION):
-        exec(compile(cell.source, f"<{name}:{cell.id}>", "exec"), ns)
-    return ns
+    return build.solution_functions(name)
 
 
 def bench_notebooks(source_dir: Path, work: Path) -> list[Row]:

@@ -56,6 +56,15 @@ def source_notebook(assignment: str) -> nbformat.NotebookNode:
     return nb
 
 
+def solution_functions(*names: str) -> dict:
+    """The graded functions of the solutions of `names`, defined in one fresh namespace."""
+    ns: dict = {}
+    for name in names:
+        for cell in cells.of_kind(source_notebook(name), cells.SOLUTION):
+            exec(compile(cell.source, f"<{name}:{cells.grade_id(cell)}>", "exec"), ns)
+    return ns
+
+
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 

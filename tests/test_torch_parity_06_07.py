@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import math
 
-import nbformat
 import numpy as np
 import pytest
 from support import skip_unless_ci
 
-from grader.build import build_sources
+from grader.build import solution_functions
 
 try:
     import torch
@@ -26,18 +25,9 @@ TOL = dict(rtol=1e-6, atol=1e-9)
 
 
 @pytest.fixture(scope="module")
-def solutions(tmp_path_factory) -> dict:
+def solutions() -> dict:
     """Every function defined by a solution cell of the two source notebooks."""
-    root = tmp_path_factory.mktemp("source")
-    names = ["06_gradients", "07_sequence_loss"]
-    build_sources(names, root)
-    namespace: dict = {}
-    for name in names:
-        nb = nbformat.read(str(root / name / f"{name}.ipynb"), as_version=4)
-        for cell in nb.cells:
-            if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-                exec(compile(cell.source, f"{name}:{cell.id}", "exec"), namespace)
-    return namespace
+    return solution_functions("06_gradients", "07_sequence_loss")
 
 
 def _t(a) -> torch.Tensor:

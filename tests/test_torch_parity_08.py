@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 
-import nbformat
 import numpy as np
 import pytest
 from support import skip_unless_ci
 
-from grader.build import build_sources
+from grader.build import solution_functions
 
 try:
     import torch
@@ -27,17 +26,10 @@ TOL = dict(rtol=1e-6, atol=1e-9)
 
 
 @pytest.fixture(scope="module")
-def solutions(tmp_path_factory) -> dict:
+def solutions() -> dict:
     """Every function defined by a solution cell of the source notebook, in one namespace
     (attention calls the mask and the masked softmax)."""
-    root = tmp_path_factory.mktemp("source")
-    build_sources(["08_attention"], root)
-    nb = nbformat.read(str(root / "08_attention" / "08_attention.ipynb"), as_version=4)
-    namespace: dict = {}
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-            exec(compile(cell.source, f"08_attention:{cell.id}", "exec"), namespace)
-    return namespace
+    return solution_functions("08_attention")
 
 
 def _t(a) -> torch.Tensor:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 
-import nbformat
 import numpy as np
 import pytest
 from support import skip_unless_ci
 
-from grader.build import build_sources
+from grader.build import solution_functions
 
 try:
     import torch
@@ -28,17 +27,9 @@ NAMES = ["05_cross_entropy", "06_gradients", "07_sequence_loss", "10_pytorch"]
 
 
 @pytest.fixture(scope="module")
-def solutions(tmp_path_factory) -> dict:
+def solutions() -> dict:
     """Every function defined by a solution cell of the four source notebooks."""
-    root = tmp_path_factory.mktemp("source")
-    build_sources(NAMES, root)
-    namespace: dict = {}
-    for name in NAMES:
-        nb = nbformat.read(str(root / name / f"{name}.ipynb"), as_version=4)
-        for cell in nb.cells:
-            if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-                exec(compile(cell.source, f"{name}:{cell.id}", "exec"), namespace)
-    return namespace
+    return solution_functions(*NAMES)
 
 
 _rng = np.random.default_rng(1010)

@@ -8,17 +8,13 @@ import re
 import ipywidgets as w
 import numpy as np
 import pytest
-
-from grader.build import source_notebook
 from logitlab.widgets.attention import D_K, LINKS, SENTENCE, attention_explorer, demo_queries_keys
+
+from grader.build import solution_functions
 
 
 def _solutions() -> dict:
-    namespace: dict = {}
-    for cell in source_notebook("08_attention").cells:
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-            exec(cell.source, namespace)
-    return namespace
+    return solution_functions("08_attention")
 
 
 SOLUTIONS = _solutions()

@@ -5,10 +5,8 @@ import warnings
 
 import numpy as np
 import pytest
-
 from logitlab.errors import LogitlabInputError
-from logitlab.widgets._base import (call_learner, distribution_problem, finite_logits, logit_sliders,
-                                    problem_html)
+from logitlab.widgets._base import call_learner, distribution_problem, finite_logits, logit_sliders, problem_html
 
 
 def unfinished(*args, **kwargs):

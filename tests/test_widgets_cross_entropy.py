@@ -5,17 +5,15 @@ import re
 
 import numpy as np
 import pytest
-
 from logitlab.errors import LogitlabInputError
 from logitlab.widgets.cross_entropy import GRID, LossExplorer, loss_explorer
+
+from grader.build import solution_functions
 
 
 @pytest.fixture(scope="module")
 def fns(course):
-    ns = {}
-    for cell in course.source("05_cross_entropy").cells:
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-            exec(cell.source, ns)
+    ns = solution_functions("05_cross_entropy")
     return ns["cross_entropy"], ns["perplexity"]
 
 

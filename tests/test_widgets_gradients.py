@@ -7,18 +7,14 @@ import re
 import ipywidgets as w
 import numpy as np
 import pytest
-
-from grader.build import source_notebook
 from logitlab.errors import LogitlabInputError
 from logitlab.widgets.gradients import EPS_GRID, descent_explorer, eps_explorer
 
+from grader.build import solution_functions
+
 
 def _solutions() -> dict:
-    namespace: dict = {}
-    for cell in source_notebook("06_gradients").cells:
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-            exec(cell.source, namespace)
-    return namespace
+    return solution_functions("06_gradients")
 
 
 SOLUTIONS = _solutions()

@@ -7,18 +7,14 @@ import re
 import ipywidgets as w
 import numpy as np
 import pytest
-
-from grader.build import source_notebook
 from logitlab.errors import LogitlabInputError
 from logitlab.widgets.llm_scale import SMALL, human, loss_memory, memory_calculator
 
+from grader.build import solution_functions
+
 
 def _solutions() -> dict:
-    namespace: dict = {}
-    for cell in source_notebook("11_llm_scale").cells:
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            exec(cell.source, namespace)
-    return namespace
+    return solution_functions("11_llm_scale")
 
 
 CHUNKED = _solutions()["chunked_cross_entropy"]

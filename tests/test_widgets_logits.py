@@ -6,7 +6,6 @@ import re
 import ipywidgets as w
 import numpy as np
 import pytest
-
 from logitlab.errors import LogitlabInputError
 from logitlab.widgets.logits import logit_explorer
 

@@ -9,12 +9,12 @@ import sys
 import ipywidgets as w
 import numpy as np
 import pytest
-from support import skip_unless_ci
-
-from grader.build import source_notebook
 from logitlab.checks.pytorch import torch_problem
 from logitlab.errors import LogitlabInputError
 from logitlab.widgets.pytorch import SWEEP, probability_bug_explorer
+from support import skip_unless_ci
+
+from grader.build import solution_functions
 
 if torch_problem() is not None:
     skip_unless_ci(f"PyTorch cannot be imported ({torch_problem()}); the widget's numbers need it",
@@ -22,11 +22,7 @@ if torch_problem() is not None:
 
 
 def _solutions() -> dict:
-    namespace: dict = {}
-    for cell in source_notebook("10_pytorch").cells:
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-            exec(cell.source, namespace)
-    return namespace
+    return solution_functions("10_pytorch")
 
 
 SOLUTIONS = _solutions()

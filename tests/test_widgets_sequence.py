@@ -8,17 +8,13 @@ import re
 import ipywidgets as w
 import numpy as np
 import pytest
-
-from grader.build import source_notebook
 from logitlab.widgets.sequence import IGNORE, PAD, VOCAB, demo_batch, sequence_loss_explorer
+
+from grader.build import solution_functions
 
 
 def _solutions() -> dict:
-    namespace: dict = {}
-    for cell in source_notebook("07_sequence_loss").cells:
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-            exec(cell.source, namespace)
-    return namespace
+    return solution_functions("07_sequence_loss")
 
 
 SOLUTIONS = _solutions()

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from logitlab.errors import LogitlabInputError
 from logitlab.widgets.temperature import TemperatureExplorer, temperature_explorer
+
+from grader.build import solution_functions
 
 NAMES = ("softmax_with_temperature", "top_k_filter", "top_p_filter", "sample_next_token")
 
@@ -13,10 +14,7 @@ NAMES = ("softmax_with_temperature", "top_k_filter", "top_p_filter", "sample_nex
 @pytest.fixture(scope="module")
 def fns(course):
     """The notebook's solutions, as a learner who finished would have them."""
-    ns = {}
-    for cell in course.source("04_temperature").cells:
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-            exec(cell.source, ns)
+    ns = solution_functions("04_temperature")
     return tuple(ns[n] for n in NAMES)
 
 
