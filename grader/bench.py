@@ -28,7 +28,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from . import build, cells
+from . import build
 from .course import CONFIG, ROOT, assignments, tool_env
 
 Row = tuple[str, str, float, str, float]  # section, item, value, unit, ratio to baseline
