@@ -8,11 +8,11 @@ import warnings
 
 import numpy as np
 import pytest
+from logitlab.checks import cases, run
+from logitlab.hints import tiers
 from support import skip_unless_ci
 
 from grader.build import learner_source
-from logitlab.checks import cases, run
-from logitlab.hints import tiers
 
 ASSIGNMENT = "09_training"
 FUNCTIONS = ("train_step", "fit")

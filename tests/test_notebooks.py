@@ -99,6 +99,12 @@ FIGURES = {
                      "loss: 2.17 -> 1.469", "[0.9993, -0.9997, 0.0003]",
                      "[0.001, -0.0007, -0.0003]"],
     "07_sequence_loss": ["per-position losses: 2.170, 0.306", "mean loss : 1.238"],
+    "08_attention": ["weights = [0.09 0.665 0.245]", "output = [0.824 1.575]", "[0.525 0.246 0.197 0. ]",
+                     "variance of q.k: 63.7"],
+    "09_training": ["loss (target reship): 2.170", "p(reship): 0.114 -> 0.23", "loss: 2.17 -> 1.469",
+                    "log(3) : 1.0986"],
+    "10_pytorch": ["2.17", "1.387", "-0.886", "-0.127"],
+    "11_llm_scale": ["4.2 GB", "3.00 x the logits", "= 3 + log(1.185) = 3.170", "mean loss (naive) = 1.238"],
 }
 
 

@@ -8,21 +8,12 @@ import re
 import ipywidgets as w
 import numpy as np
 import pytest
-
-from grader.build import source_notebook
 from logitlab import datasets
 from logitlab.widgets.training import TASKS, svg_curves, task, training_lab
 
+from grader.build import solution_functions
 
-def _solutions() -> dict:
-    namespace: dict = {}
-    for cell in source_notebook("09_training").cells:
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-            exec(cell.source, namespace)
-    return namespace
-
-
-STEP = _solutions()["train_step"]
+STEP = solution_functions("09_training")["train_step"]
 ROUTER, FEW, NEXT_WORD = TASKS
 
 

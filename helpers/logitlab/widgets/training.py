@@ -84,7 +84,7 @@ def svg_curves(train: list[float], val: list[float], steps: int, top: float, gue
 
     Values above `top` are drawn at the top edge; `guess` (log C) is a dashed line.
     """
-    width, height, left, bottom, pad = 560, 230, 46, 30, 10
+    width, height, left, bottom, pad = 560, 236, 46, 36, 10
     plot_w, plot_h = width - left - pad, height - bottom - pad
 
     def xy(k: int, v: float) -> str:
@@ -99,7 +99,7 @@ def svg_curves(train: list[float], val: list[float], steps: int, top: float, gue
         return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{colour}">{html.escape(s)}</text>'
 
     ticks = [text(left - 6, pad + plot_h * (1 - f) + 4, f"{top * f:.2g}", "end") for f in (0, 0.5, 1)]
-    ticks += [text(left + plot_w * f, height - 12, f"{round(steps * f)}") for f in (0, 0.5, 1)]
+    ticks += [text(left + plot_w * f, height - 20, f"{round(steps * f)}") for f in (0, 0.5, 1)]
     g = pad + plot_h * (1 - guess / top)
     def rule(x1: float, y1: float, x2: float, y2: float, extra: str = 'stroke="currentColor"') -> str:
         return f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" {extra}/>'
@@ -109,7 +109,7 @@ def svg_curves(train: list[float], val: list[float], steps: int, top: float, gue
         rule(left, g, left + plot_w, g, 'stroke="gray" stroke-dasharray="4 3"'),
         text(left + plot_w - 2, g - 4, f"log C = {guess:.2f} (uniform guess)", "end", "gray"),
         line(train, MAIN), line(val, ACCENT), *ticks,
-        text(left + plot_w / 2, height, "step"),
+        text(left + plot_w / 2, height - 4, "step"),
         text(left + 8, pad + 12, "training loss", "start", MAIN),
         text(left + 110, pad + 12, "validation loss", "start", ACCENT),
     ]
