@@ -80,11 +80,11 @@ bench: setup
 	$(BIN)/python -m grader bench
 
 grade: setup
-	$(BIN)/python -m grader grade $(SUBMISSIONS) --output $(OUT) $(if $(JOBS),--jobs $(JOBS))
+	$(BIN)/python -m grader grade $(abspath $(SUBMISSIONS)) --output $(abspath $(OUT)) $(if $(JOBS),--jobs $(JOBS))
 
 # Feedback pages for every graded submission, released to the students through the exchange.
 feedback: setup
-	$(BIN)/python -m grader release-feedback $(OUT) --submissions $(SUBMISSIONS)
+	$(BIN)/python -m grader release-feedback $(abspath $(OUT)) --submissions $(abspath $(SUBMISSIONS))
 
 clean:
 	rm -rf build test-artifacts .pytest_cache

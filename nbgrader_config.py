@@ -15,6 +15,7 @@ The course is set in one place, the two names below: COURSE_ID and the exchange.
 The grading settings below are the hardened ones `python -m grader` uses too; plain
 `nbgrader autograde` with this file grades the same way.
 """
+
 import os
 import sys
 from pathlib import Path
@@ -56,8 +57,15 @@ if IN_REPOSITORY:
     # A submitted numpy.py (or compiled module, or .pth file) beside the notebook would be
     # copied into the grading folder and shadow the real package: never copy them.
     c.CourseDirectory.ignore = [
-        ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
-        "*.py", "*.so", "*.pyd", "*.pth", "*.dylib",
+        ".ipynb_checkpoints",
+        "*.pyc",
+        "__pycache__",
+        "feedback",
+        "*.py",
+        "*.so",
+        "*.pyd",
+        "*.pth",
+        "*.dylib",
     ]
     c.CourseDirectory.max_file_size = 2000  # kB per copied file
 

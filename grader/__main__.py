@@ -36,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--force", action="store_true", help="regrade what is already graded")
     g.add_argument("--timeout", default=str(DEFAULT_TIMEOUT),
                    help="wall-clock seconds per notebook (default: %(default)s)")
+    book = g.add_mutually_exclusive_group()
+    book.add_argument("--gradebook", metavar="URL",
+                      help="the course gradebook to put the scores in (default: the course "
+                           "configuration's CourseDirectory.db_url, if that gradebook exists)")
+    book.add_argument("--no-gradebook", action="store_true",
+                      help="write only the CSV files and graded notebooks")
     add_commands(sub)  # register, publish, feedback, release-feedback (grader/coursecli.py)
     return parser
 
@@ -43,15 +49,17 @@ def _parser() -> argparse.ArgumentParser:
 def _grade(args: argparse.Namespace) -> int:
     from . import forks
     forks.start_server()  # it imports nbgrader while this process imports the rest
-    from . import grade
+    from . import coursebook, grade
     try:
         opts = grade.Options(
             submissions=args.submissions, output=args.output,
             jobs=grade.default_jobs() if args.jobs is None else grade.positive_int(args.jobs),
             student=args.student, assignment=args.assignment, force=args.force,
-            timeout=grade.positive_seconds(args.timeout))
+            timeout=grade.positive_seconds(args.timeout),
+            gradebook=None if args.no_gradebook else args.gradebook or coursebook.course_db_url(),
+            gradebook_given=args.gradebook is not None)
         return grade.main(opts)
-    except grade.UsageError as exc:
+    except (grade.UsageError, coursebook.CoursebookError) as exc:
         print(f"python -m grader grade: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -25,6 +25,7 @@ it, so that after `python -m grader grade` the class shows in formgrader and in
   box of that cell); the grader's flags are added to the first solution cell's comment
   and mark the submission as flagged.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -57,25 +58,28 @@ class CoursebookError(Exception):
 @dataclass
 class Published:
     """What `publish` did."""
+
     gradebook: str
     backup: Path | None
     submissions: int = 0
     added_students: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)   # student/assignment/cell with an instructor's grade
+    kept: list[str] = field(default_factory=list)  # student/assignment/cell with an instructor's grade
     review: list[str] = field(default_factory=list)  # overrides whose autograded score changed
-    late: list[str] = field(default_factory=list)    # student/assignment submitted after the due date
+    late: list[str] = field(default_factory=list)  # student/assignment submitted after the due date
 
     def lines(self) -> list[str]:
-        out = [f"{self.submissions} submissions in the course gradebook {self.gradebook}"
-               + (f" (backup: {self.backup})" if self.backup else "")]
+        out = [
+            f"{self.submissions} submissions in the course gradebook {self.gradebook}"
+            + (f" (backup: {self.backup})" if self.backup else "")
+        ]
         if self.added_students:
-            out.append(f"added to the gradebook (they were not on its list of students): "
-                       f"{', '.join(self.added_students)}")
+            out.append(
+                f"added to the gradebook (they were not on its list of students): {', '.join(self.added_students)}"
+            )
         if self.kept:
             out.append(f"kept the grades an instructor entered: {', '.join(self.kept)}")
         if self.review:
-            out.append(f"to review (the autograded score changed under a manual grade): "
-                       f"{', '.join(self.review)}")
+            out.append(f"to review (the autograded score changed under a manual grade): {', '.join(self.review)}")
         if self.late:
             out.append(f"late (nbgrader's late-submission policy applied): {', '.join(self.late)}")
         return out
@@ -85,6 +89,7 @@ class Published:
 def course_config(path: Path = CONFIG):
     """The nbgrader configuration of the course (a traitlets Config)."""
     from traitlets.config.loader import PyFileConfigLoader
+
     return PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
 
 
@@ -100,11 +105,11 @@ def course_db_url(config=None) -> str:
 def sqlite_file(db_url: str) -> Path | None:
     """The file of an sqlite gradebook, or None for another kind of database."""
     from sqlalchemy.engine import make_url
+
     try:
         url = make_url(db_url)
     except Exception:
-        raise CoursebookError(f"not a database URL: '{db_url}' "
-                              "(expected sqlite:////path/to/gradebook.db)") from None
+        raise CoursebookError(f"not a database URL: '{db_url}' (expected sqlite:////path/to/gradebook.db)") from None
     if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
         return None
     return Path(url.database).resolve()
@@ -134,7 +139,8 @@ def locked(db: Path | None, timeout: float = LOCK_TIMEOUT):
                     raise CoursebookError(
                         f"the course gradebook {db} is locked by another grading run "
                         f"(process {holder}, lock file {lock}); wait for it to finish and "
-                        "run the command again") from None
+                        "run the command again"
+                    ) from None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
@@ -156,8 +162,10 @@ def backup(db: Path | None, keep: int = BACKUPS_KEPT, timeout: float = LOCK_TIME
 
     def waiting(status, remaining, total):  # sqlite3 retries a busy database forever
         if time.monotonic() > deadline:
-            raise CoursebookError(f"the course gradebook {db} is locked by another program "
-                                  "(formgrader saving a grade?): run the command again")
+            raise CoursebookError(
+                f"the course gradebook {db} is locked by another program "
+                "(formgrader saving a grade?): run the command again"
+            )
 
     source = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=timeout)
     try:
@@ -180,6 +188,7 @@ def _gradebook(db_url: str, course_id: str):
     """The nbgrader Gradebook, with database errors said in one line."""
     from nbgrader.api import Gradebook
     from sqlalchemy.exc import OperationalError, SAWarning, SQLAlchemyError
+
     try:
         with Gradebook(db_url, course_id) as gb, warnings.catch_warnings():
             # nbgrader's add_submission makes SQLAlchemy warn about its own autoflush
@@ -187,24 +196,31 @@ def _gradebook(db_url: str, course_id: str):
             yield gb
     except OperationalError as exc:
         if "locked" in str(exc):
-            raise CoursebookError(f"the course gradebook {db_url} is locked by another program "
-                                  "(formgrader saving a grade?): run the command again") from None
+            raise CoursebookError(
+                f"the course gradebook {db_url} is locked by another program "
+                "(formgrader saving a grade?): run the command again"
+            ) from None
         raise CoursebookError(f"cannot use the course gradebook {db_url}: {exc.orig}") from None
     except SQLAlchemyError as exc:
-        raise CoursebookError(f"{db_url} is not an nbgrader gradebook: "
-                              f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+        raise CoursebookError(
+            f"{db_url} is not an nbgrader gradebook: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        ) from None
 
 
 # --- publishing -----------------------------------------------------------------------
-def publish(db_url: str, records: list[JobRecord], *, config=None,
-            lock_timeout: float = LOCK_TIMEOUT) -> Published:
+def publish(db_url: str, records: list[JobRecord], *, config=None, lock_timeout: float = LOCK_TIMEOUT) -> Published:
     """Put every record's cell scores into the course gradebook at `db_url`."""
     config = config if config is not None else course_config()
     db = sqlite_file(db_url)
     if db is not None and not db.is_file():
-        raise CoursebookError(f"the course gradebook {db} does not exist: create it and register "
-                              "the assignments with `make release` (or pass --gradebook)")
-    records = sorted(records, key=lambda r: (r.assignment, r.student_id))
+        raise CoursebookError(
+            f"the course gradebook {db} does not exist: create it and register "
+            "the assignments with `make release` (or pass --gradebook)"
+        )
+    # A notebook with nothing graded (00_welcome) has nothing to publish.
+    records = sorted(
+        (r for r in records if r.cells or r.status == "failed"), key=lambda r: (r.assignment, r.student_id)
+    )
     with locked(db, lock_timeout):
         report = Published(db_url, backup(db, timeout=lock_timeout))
         course_id = config.CourseDirectory.get("course_id") or "default_course"
@@ -222,6 +238,7 @@ def publish(db_url: str, records: list[JobRecord], *, config=None,
 def _check_assignments(gb, records: list[JobRecord]) -> None:
     """Every assignment is registered with exactly the graded cells of the records."""
     from nbgrader.api import MissingEntry
+
     for name in sorted({r.assignment for r in records}):
         hint = f"register it with `make release` or `python -m grader register {name}`"
         try:
@@ -232,11 +249,17 @@ def _check_assignments(gb, records: list[JobRecord]) -> None:
         for record in (r for r in records if r.assignment == name and r.cells):
             graded = {c.grade_id for c in record.cells}
             if graded != registered:
-                diff = "; ".join(part for part in (
-                    _names("not in the gradebook", graded - registered),
-                    _names("not graded", registered - graded)) if part)
-                raise CoursebookError(f"the course gradebook's '{name}' is not the assignment that "
-                                      f"was graded ({diff}): {hint} again")
+                diff = "; ".join(
+                    part
+                    for part in (
+                        _names("not in the gradebook", graded - registered),
+                        _names("not graded", registered - graded),
+                    )
+                    if part
+                )
+                raise CoursebookError(
+                    f"the course gradebook's '{name}' is not the assignment that was graded ({diff}): {hint} again"
+                )
 
 
 def _names(what: str, names: set[str]) -> str:
@@ -245,6 +268,7 @@ def _names(what: str, names: set[str]) -> str:
 
 def _publish_one(gb, record: JobRecord, report: Published) -> None:
     from nbgrader.api import MissingEntry
+
     sid, name = record.student_id, record.assignment
     try:
         gb.find_student(sid)
@@ -323,6 +347,7 @@ def _late_penalties(gb, records: list[JobRecord], config, report: Published) -> 
     """nbgrader's late-submission policy, with the plugin the course configuration names
     (what nbgrader's AssignLatePenalties does after autograding)."""
     from nbgrader.preprocessors import AssignLatePenalties
+
     policy = AssignLatePenalties(config=config)
     policy.init_plugin()
     for record in records:
@@ -348,6 +373,7 @@ def register(names: list[str], db_url: str | None = None, source_dir: Path = SOU
     it, from the sources `make release` built), creating the gradebook if needed, so
     that plain `nbgrader autograde` and `publish` find them. notebooks/ is not touched."""
     from .build import build_sources
+
     config = course_config()
     db_url = db_url or course_db_url(config)
     db = sqlite_file(db_url)
@@ -358,14 +384,28 @@ def register(names: list[str], db_url: str | None = None, source_dir: Path = SOU
         report = Published(db_url, backup(db) if db is not None and db.is_file() else None)
         for name in names:
             run = subprocess.run(
-                [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force",
-                 f"--NbGrader.config_file={CONFIG}", f"--CourseDirectory.source_directory={source_dir}",
-                 f"--CourseDirectory.release_directory={tmp}", f"--CourseDirectory.db_url={db_url}",
-                 "--log-level=ERROR"],
-                cwd=ROOT, env=tool_env(), capture_output=True, text=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "nbgrader",
+                    "generate_assignment",
+                    name,
+                    "--force",
+                    f"--NbGrader.config_file={CONFIG}",
+                    f"--CourseDirectory.source_directory={source_dir}",
+                    f"--CourseDirectory.release_directory={tmp}",
+                    f"--CourseDirectory.db_url={db_url}",
+                    "--log-level=ERROR",
+                ],
+                cwd=ROOT,
+                env=tool_env(),
+                capture_output=True,
+                text=True,
+            )
             if run.returncode != 0:
                 lines = [line.strip() for line in (run.stdout + run.stderr).splitlines() if line.strip()]
                 errors = [line for line in lines if "Error" in line or "ERROR" in line]
-                raise CoursebookError(f"cannot register {name} in {db_url}: "
-                                      f"{(errors or lines or ['no message'])[-1][:200]}")
+                raise CoursebookError(
+                    f"cannot register {name} in {db_url}: {(errors or lines or ['no message'])[-1][:200]}"
+                )
     return report

@@ -4,6 +4,7 @@ They connect a grading run (OUT, see grader.grade) to nbgrader's course: its gra
 (what formgrader and `nbgrader export` read) and its exchange (what students fetch
 from). Defaults come from the course configuration, nbgrader_config.py.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,38 +17,54 @@ GRADEBOOK_HELP = "the course gradebook's database URL (default: CourseDirectory.
 
 def add_commands(sub) -> None:
     """Add the course commands to the `python -m grader` subparsers."""
-    r = sub.add_parser("register", help="register assignments in the course gradebook (make release)",
-                       description="Register assignments in the course gradebook, as "
-                                   "`nbgrader generate_assignment` does, so that formgrader, plain "
-                                   "`nbgrader autograde` and `grade` find them. notebooks/ is not touched.")
+    r = sub.add_parser(
+        "register",
+        help="register assignments in the course gradebook (make release)",
+        description="Register assignments in the course gradebook, as "
+        "`nbgrader generate_assignment` does, so that formgrader, plain "
+        "`nbgrader autograde` and `grade` find them. notebooks/ is not touched.",
+    )
     r.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     r.add_argument("--gradebook", help=GRADEBOOK_HELP)
-    p = sub.add_parser("publish", help="put the scores of a grade run into the course gradebook",
-                       description="Put the scores that `grade` kept in OUT into the course gradebook "
-                                   "(formgrader, nbgrader export). Grades an instructor entered are kept.")
+    p = sub.add_parser(
+        "publish",
+        help="put the scores of a grade run into the course gradebook",
+        description="Put the scores that `grade` kept in OUT into the course gradebook "
+        "(formgrader, nbgrader export). Grades an instructor entered are kept.",
+    )
     p.add_argument("output", type=Path, help="the --output folder of a `grade` run")
     p.add_argument("--gradebook", help=GRADEBOOK_HELP)
-    for name, text in (("feedback", "write the feedback pages of a grade run in nbgrader's layout"),
-                       ("release-feedback", "write the feedback pages and release them to the students")):
-        f = sub.add_parser(name, help=text,
-                           description=f"{text[0].upper()}{text[1:]}: OUT/feedback/<student_id>/"
-                                       "<assignment>/<assignment>.html beside the submission's "
-                                       "timestamp.txt, with the scores, manual grades and comments of "
-                                       "the course gradebook. Hidden tests are never shown.")
+    for name, text in (
+        ("feedback", "write the feedback pages of a grade run in nbgrader's layout"),
+        ("release-feedback", "write the feedback pages and release them to the students"),
+    ):
+        f = sub.add_parser(
+            name,
+            help=text,
+            description=f"{text[0].upper()}{text[1:]}: OUT/feedback/<student_id>/"
+            "<assignment>/<assignment>.html beside the submission's "
+            "timestamp.txt, with the scores, manual grades and comments of "
+            "the course gradebook. Hidden tests are never shown.",
+        )
         f.add_argument("output", type=Path, help="the --output folder of a `grade` run")
         f.add_argument("--student", help="only this student")
         f.add_argument("--assignment", help="only this assignment")
         f.add_argument("--gradebook", help=GRADEBOOK_HELP)
-        f.add_argument("--submissions", type=Path,
-                       help="where the submissions were collected (default: CourseDirectory."
-                            "submitted_directory): their timestamp.txt and submission_secret.txt")
+        f.add_argument(
+            "--submissions",
+            type=Path,
+            help="where the submissions were collected (default: CourseDirectory."
+            "submitted_directory): their timestamp.txt and submission_secret.txt",
+        )
 
 
 def run(args: argparse.Namespace) -> int:
     from .coursebook import CoursebookError
+
     try:
-        return {"register": _register, "publish": _publish, "feedback": _feedback,
-                "release-feedback": _feedback}[args.command](args)
+        return {"register": _register, "publish": _publish, "feedback": _feedback, "release-feedback": _feedback}[
+            args.command
+        ](args)
     except CoursebookError as exc:
         print(f"python -m grader {args.command}: error: {exc}", file=sys.stderr)
         return 2
@@ -55,16 +72,18 @@ def run(args: argparse.Namespace) -> int:
 
 def _config_defaults(args: argparse.Namespace) -> tuple[str, Path]:
     """(gradebook URL, submissions folder) from the arguments or the course configuration."""
-    from .coursebook import course_config, course_db_url
     from .course import ROOT
+    from .coursebook import course_config, course_db_url
+
     config = course_config()
     submitted = ROOT / config.CourseDirectory.get("submitted_directory", "submitted")
     return args.gradebook or course_db_url(config), getattr(args, "submissions", None) or submitted
 
 
 def _register(args: argparse.Namespace) -> int:
-    from .coursebook import CoursebookError, course_config, register
     from .course import ROOT, assignments
+    from .coursebook import CoursebookError, course_config, register
+
     known = assignments()
     unknown = [a for a in args.assignments if a not in known]
     if unknown:
@@ -75,23 +94,28 @@ def _register(args: argparse.Namespace) -> int:
     exchange = Path(course_config().Exchange.get("root", ""))
     if ROOT in exchange.parents:  # the single-machine default, classroom/exchange
         exchange.mkdir(parents=True, exist_ok=True)
-    print(f"registered {len(names)} assignments in {report.gradebook}"
-          + (f" (backup: {report.backup})" if report.backup else ""))
+    print(
+        f"registered {len(names)} assignments in {report.gradebook}"
+        + (f" (backup: {report.backup})" if report.backup else "")
+    )
     return 0
 
 
 def _grading_results(args: argparse.Namespace) -> list:
     from .coursebook import CoursebookError
     from .feedback import records
+
     found = records(args.output)
     if not found:
-        raise CoursebookError(f"{args.output} holds no grading results "
-                              "(run `python -m grader grade ... --output` first)")
+        raise CoursebookError(
+            f"{args.output} holds no grading results (run `python -m grader grade ... --output` first)"
+        )
     return found
 
 
 def _publish(args: argparse.Namespace) -> int:
     from .coursebook import publish
+
     found = _grading_results(args)
     db_url, _ = _config_defaults(args)
     for line in publish(db_url, found).lines():
@@ -102,10 +126,10 @@ def _publish(args: argparse.Namespace) -> int:
 def _feedback(args: argparse.Namespace) -> int:
     from .coursebook import CoursebookError
     from .feedback import exchange_hint, release, write_feedback
+
     _grading_results(args)
     db_url, submitted = _config_defaults(args)
-    written = write_feedback(args.output, args.student, args.assignment,
-                             db_url=db_url, submissions=submitted)
+    written = write_feedback(args.output, args.student, args.assignment, db_url=db_url, submissions=submitted)
     if not written:
         raise CoursebookError("no graded submission matches")
     print(f"{len(written)} feedback pages in {args.output / 'feedback'}")
@@ -113,6 +137,9 @@ def _feedback(args: argparse.Namespace) -> int:
         done = release(args.output, written)
         print(f"released {len(done.released)} to the students ({exchange_hint()})")
         if done.not_released:
-            print("not released (not submitted through the exchange: no submission_secret.txt): "
-                  + ", ".join(done.not_released), file=sys.stderr)
+            print(
+                "not released (not submitted through the exchange: no submission_secret.txt): "
+                + ", ".join(done.not_released),
+                file=sys.stderr,
+            )
     return 0

@@ -18,6 +18,7 @@ notebook is the graded one, with nbgrader's ClearHiddenTests applied and the out
 of every test cell cut to its one-line error message, so no hidden test is shown;
 the grader's flags (meant for the instructor) are left out.
 """
+
 from __future__ import annotations
 
 import html
@@ -29,8 +30,8 @@ from pathlib import Path
 
 import nbformat
 
-from .coursebook import FLAGS_HEADING, CoursebookError, course_config, sqlite_file
 from .course import CONFIG, ROOT, tool_env
+from .coursebook import FLAGS_HEADING, CoursebookError, course_config, sqlite_file
 from .records import JobRecord
 
 SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")
@@ -48,6 +49,7 @@ class CellScore:
 @dataclass
 class Scores:
     """One submission's scores, from the course gradebook or else from the record."""
+
     cells: list[CellScore]
     comments: dict[str, str]
     late_penalty: float = 0.0
@@ -77,6 +79,7 @@ def scores(record: JobRecord, gb=None) -> Scores:
     reasons = {c.grade_id: c.reason for c in record.cells}
     if gb is not None:
         from nbgrader.api import MissingEntry
+
         try:
             nb = gb.find_submission_notebook(record.assignment, record.assignment, record.student_id)
         except MissingEntry:
@@ -85,14 +88,21 @@ def scores(record: JobRecord, gb=None) -> Scores:
             order = [c.grade_id for c in record.cells]
             grades = sorted(nb.grades, key=lambda g: order.index(g.name) if g.name in order else len(order))
             # A grade an instructor entered speaks for itself (with their comment).
-            cells = [CellScore(g.name, float(g.score), float(g.max_score),
-                               "" if g.manual_score is not None else reasons.get(g.name, ""),
-                               pending=g.needs_manual_grade and g.manual_score is None and g.auto_score is None)
-                     for g in grades]
+            cells = [
+                CellScore(
+                    g.name,
+                    float(g.score),
+                    float(g.max_score),
+                    "" if g.manual_score is not None else reasons.get(g.name, ""),
+                    pending=g.needs_manual_grade and g.manual_score is None and g.auto_score is None,
+                )
+                for g in grades
+            ]
             comments = {c.name: student_comment(c.comment) for c in nb.comments}
             return Scores(cells, comments, float(nb.late_submission_penalty or 0.0), True)
-    cells = [CellScore(c.grade_id, float(c.score), float(c.max_score), c.reason, pending=c.manual)
-             for c in record.cells]
+    cells = [
+        CellScore(c.grade_id, float(c.score), float(c.max_score), c.reason, pending=c.manual) for c in record.cells
+    ]
     return Scores(cells, {})
 
 
@@ -102,28 +112,35 @@ def _header(record: JobRecord, got: Scores) -> str:
     for c in got.cells:
         score = "not graded yet" if c.pending else f"{c.score:g} / {c.max_score:g}"
         why = "written answer: your instructor grades it by hand" if c.pending else c.reason
-        rows.append(f"<tr><td><code>{html.escape(c.grade_id)}</code></td><td>{score}</td>"
-                    f"<td>{html.escape(why)}</td></tr>")
+        rows.append(
+            f"<tr><td><code>{html.escape(c.grade_id)}</code></td><td>{score}</td><td>{html.escape(why)}</td></tr>"
+        )
     notes = []
     if record.status == "failed":
-        notes.append(f"<p><b>This notebook could not be graded automatically:</b> "
-                     f"{html.escape(record.reason)}. Your instructor has been told.</p>")
+        notes.append(
+            f"<p><b>This notebook could not be graded automatically:</b> "
+            f"{html.escape(record.reason)}. Your instructor has been told.</p>"
+        )
     if any(c.pending for c in got.cells):
-        notes.append("<p><b>Incomplete:</b> a written answer has not been graded yet; "
-                     "the total counts it as 0 for now.</p>")
+        notes.append(
+            "<p><b>Incomplete:</b> a written answer has not been graded yet; the total counts it as 0 for now.</p>"
+        )
     if got.late_penalty:
         notes.append(f"<p><b>Late submission penalty:</b> -{got.late_penalty:g}</p>")
-    return (f"<section class='logitlab-feedback' style='max-width:60em;margin:1em auto'>"
-            f"<h1>{html.escape(record.assignment)}: {got.total:g} / {got.max_total:g}</h1>"
-            f"<p>Student: {html.escape(record.student_id)}</p>{''.join(notes)}"
-            f"<table class='table'><tr><th>graded cell</th><th>score</th><th>why points were lost</th>"
-            f"</tr>{''.join(rows)}</table></section>")
+    return (
+        f"<section class='logitlab-feedback' style='max-width:60em;margin:1em auto'>"
+        f"<h1>{html.escape(record.assignment)}: {got.total:g} / {got.max_total:g}</h1>"
+        f"<p>Student: {html.escape(record.student_id)}</p>{''.join(notes)}"
+        f"<table class='table'><tr><th>graded cell</th><th>score</th><th>why points were lost</th>"
+        f"</tr>{''.join(rows)}</table></section>"
+    )
 
 
 def _for_students(nb: nbformat.NotebookNode, got: Scores) -> nbformat.NotebookNode:
     """The graded notebook without hidden tests or test output beyond one line, with
     the scores and comments where nbgrader's feedback template shows them."""
     from nbgrader.preprocessors import ClearHiddenTests
+
     nb, _ = ClearHiddenTests(enforce_metadata=False).preprocess(nb, {})
     by_id = {c.grade_id: c for c in got.cells}
     for cell in nb.cells:
@@ -132,10 +149,16 @@ def _for_students(nb: nbformat.NotebookNode, got: Scores) -> nbformat.NotebookNo
             continue
         gid = meta.get("grade_id")
         if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
-            cell.outputs = [nbformat.v4.new_output(
-                "error", ename=o.get("ename", "Error"), evalue=o.get("evalue", ""),
-                traceback=[f"{o.get('ename', 'Error')}: {o.get('evalue', '')}"])
-                for o in cell.outputs if o.output_type == "error"]
+            cell.outputs = [
+                nbformat.v4.new_output(
+                    "error",
+                    ename=o.get("ename", "Error"),
+                    evalue=o.get("evalue", ""),
+                    traceback=[f"{o.get('ename', 'Error')}: {o.get('evalue', '')}"],
+                )
+                for o in cell.outputs
+                if o.output_type == "error"
+            ]
         if meta.get("grade") and gid in by_id:
             meta["score"], meta["points"] = by_id[gid].score, by_id[gid].max_score
         if meta.get("solution"):
@@ -148,12 +171,12 @@ def _exporter():
     import nbgrader
     from nbconvert import HTMLExporter
     from traitlets.config import Config
+
     formgrader = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
     c = Config()
     c.HTMLExporter.template_name = "feedback"
     c.HTMLExporter.extra_template_basedirs = [str(formgrader / "templates")]
-    c.HTMLExporter.extra_template_paths = [
-        str(formgrader / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
+    c.HTMLExporter.extra_template_paths = [str(formgrader / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
     return HTMLExporter(config=c)
 
 
@@ -163,8 +186,14 @@ def render(record: JobRecord, graded: Path | None, got: Scores) -> str:
     if graded is None or not graded.is_file():
         return f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{header}</body></html>"
     nb = _for_students(nbformat.read(str(graded), as_version=4), got)
-    resources = {"nbgrader": {"notebook": record.assignment, "score": got.total,
-                              "max_score": got.max_total, "late_penalty": got.late_penalty}}
+    resources = {
+        "nbgrader": {
+            "notebook": record.assignment,
+            "score": got.total,
+            "max_score": got.max_total,
+            "late_penalty": got.late_penalty,
+        }
+    }
     page, _ = _exporter().from_notebook_node(nb, resources=resources)
     start = page.index("<body")
     end = page.index(">", start) + 1
@@ -193,12 +222,19 @@ def _open_gradebook(db_url: str | None):
     if db is not None and not db.is_file():
         return None
     from nbgrader.api import Gradebook
+
     config = course_config()
     return Gradebook(db_url, config.CourseDirectory.get("course_id") or "default_course")
 
 
-def write_feedback(out: Path, student: str | None = None, assignment: str | None = None, *,
-                   db_url: str | None = None, submissions: Path | None = None) -> list[Path]:
+def write_feedback(
+    out: Path,
+    student: str | None = None,
+    assignment: str | None = None,
+    *,
+    db_url: str | None = None,
+    submissions: Path | None = None,
+) -> list[Path]:
     """Write the feedback pages of the graded submissions in OUT (nbgrader's layout)."""
     written = []
     gb = _open_gradebook(db_url)
@@ -227,7 +263,7 @@ def write_feedback(out: Path, student: str | None = None, assignment: str | None
 
 @dataclass
 class Released:
-    released: list[str]      # student/assignment pages handed to the exchange
+    released: list[str]  # student/assignment pages handed to the exchange
     not_released: list[str]  # pages without a submission secret (not submitted through it)
 
 
@@ -248,10 +284,21 @@ def release(out: Path, pages: list[Path]) -> Released:
             continue
         exclude = sorted(every - ready)
         run = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "release_feedback", aid,
-             f"--NbGrader.config_file={CONFIG}", f"--CourseDirectory.feedback_directory={feedback}",
-             *([f"--CourseDirectory.student_id_exclude={','.join(exclude)}"] if exclude else [])],
-            cwd=ROOT, env=tool_env(), capture_output=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "nbgrader",
+                "release_feedback",
+                aid,
+                f"--NbGrader.config_file={CONFIG}",
+                f"--CourseDirectory.feedback_directory={feedback}",
+                *([f"--CourseDirectory.student_id_exclude={','.join(exclude)}"] if exclude else []),
+            ],
+            cwd=ROOT,
+            env=tool_env(),
+            capture_output=True,
+            text=True,
+        )
         if run.returncode != 0:
             raise CoursebookError(f"nbgrader release_feedback {aid} failed: {_why(run.stdout + run.stderr)}")
         done += [f"{sid}/{aid}" for sid in sorted(ready)]
@@ -260,8 +307,11 @@ def release(out: Path, pages: list[Path]) -> Released:
 
 def _why(log: str) -> str:
     """The line of an nbgrader log that says what went wrong (not that it failed)."""
-    lines = [line.split("]", 1)[-1].strip() for line in log.splitlines()
-             if ("CRITICAL" in line or "ERROR" in line) and "] nbgrader" not in line]
+    lines = [
+        line.split("]", 1)[-1].strip()
+        for line in log.splitlines()
+        if ("CRITICAL" in line or "ERROR" in line) and "] nbgrader" not in line
+    ]
     return (lines or [log.strip().splitlines()[-1] if log.strip() else "no message"])[0]
 
 
@@ -269,4 +319,3 @@ def exchange_hint() -> str:
     """Where the course's exchange is, for messages."""
     config = course_config()
     return f"exchange {config.Exchange.get('root', '?')}, course {config.CourseDirectory.get('course_id', '?')}"
-

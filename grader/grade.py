@@ -46,7 +46,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -55,7 +55,7 @@ from tqdm import tqdm
 
 import logitlab
 
-from . import cells, gradebook, judging, submissions
+from . import cells, coursebook, gradebook, judging, submissions
 from .build import build_sources
 from .course import CONFIG, ROOT, assignments
 from .gradebook import DEFAULT_TIMEOUT
@@ -82,6 +82,8 @@ class Options:
     assignment: str | None = None
     force: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    gradebook: str | None = None  # the course gradebook's URL: None, nothing is published
+    gradebook_given: bool = False  # named on the command line: it must exist
 
 
 def graded_cells(nb: nbformat.NotebookNode) -> list[tuple[str, float]]:
@@ -130,6 +132,7 @@ class Grader:
 
     def __init__(self, opts: Options, work: Path):
         self.opts, self.work = opts, work
+        self.records: list[JobRecord] = []  # of every submission found, after the run
         self.sources: dict[str, nbformat.NotebookNode] = {}  # answers and hidden tests
         self.stop = threading.Event()  # set on Ctrl-C: running jobs kill their nbgrader
 
@@ -253,6 +256,9 @@ class Grader:
         keep.mkdir(parents=True, exist_ok=True)
         if graded_nb.is_file():
             shutil.copyfile(graded_nb, keep / graded_nb.name)
+        for name in submissions.NBGRADER_FILES:  # beside the graded notebook, as nbgrader keeps them
+            if (sub.folder / name).is_file():
+                shutil.copyfile(sub.folder / name, keep / name)
         if run.error:
             (keep / "autograde.log").write_text(run.log)
             record.flags.append(f"nbgrader's own run failed ({run.error}); the judge's scores count")
@@ -325,6 +331,7 @@ class Grader:
     def write_csvs(self, found: list[Submission]) -> None:
         """Merge the stored results of every submission found into the two CSV files."""
         records = [r for r in (JobRecord.load(_record_path(self.opts.output, s)) for s in found) if r]
+        self.records = records
         records.sort(key=lambda r: (r.student_id, r.assignment))
         # A written answer waiting for a human has no score yet (blank), not a score of 0.
         grades = [GRADES_COLUMNS] + [
@@ -389,20 +396,42 @@ def _csv_text(rows: list[list]) -> str:
     return buf.getvalue()
 
 
-def grade(opts: Options) -> dict[str, int]:
-    """Grade the submissions; returns counts of graded, flagged, failed, skipped."""
+def grade(opts: Options) -> tuple[dict[str, int], list[JobRecord]]:
+    """Grade the submissions: counts of graded, flagged, failed and skipped, and the
+    records of every submission found."""
     # All runs work under one private parent, which every jailed kernel sees empty.
     parent = Path(tempfile.gettempdir()) / f"logitlab-grading-{os.getuid()}"  # one per user
     parent.mkdir(mode=0o700, exist_ok=True)
+    opts = replace(opts, submissions=opts.submissions.resolve(), output=opts.output.resolve())
     with tempfile.TemporaryDirectory(prefix="run-", dir=parent) as tmp:
-        return Grader(opts, Path(tmp)).run()
+        grader = Grader(opts, Path(tmp))
+        return grader.run(), grader.records
 
 
 def main(opts: Options) -> int:
-    counts = grade(opts)
+    counts, records = grade(opts)
     print(f"{counts['graded']} graded, {counts['flagged']} flagged, {counts['failed']} failed, "
           f"{counts['skipped']} skipped (already graded): "
           f"{opts.output / 'grades.csv'}, {opts.output / 'summary.csv'}")
+    return publish(opts, records)
+
+
+def publish(opts: Options, records: list[JobRecord]) -> int:
+    """Put the scores where formgrader and `nbgrader export` read them (the course
+    gradebook); without one on this machine, say so and keep the CSV files."""
+    if opts.gradebook is None:
+        return 0
+    db = coursebook.sqlite_file(opts.gradebook)
+    if not opts.gradebook_given and db is not None and not db.is_file():
+        print(f"note: no course gradebook at {db} (run `make release` to make one): the scores "
+              "are in the CSV files only", file=sys.stderr)
+        return 0
+    try:
+        report = coursebook.publish(opts.gradebook, records)
+    except coursebook.CoursebookError as exc:
+        print(f"python -m grader grade: error: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(report.lines()))
     return 0
 
 

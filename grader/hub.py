@@ -15,6 +15,7 @@ The single-user servers run from .venv/singleuser, the course environment instal
 trying the loop on your own machine; a real hub keeps the course repository in the
 instructor's home only (README, "Run it on a JupyterHub").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,12 +36,22 @@ from .course import ROOT, tool_env
 INSTRUCTOR = "ltl-instructor"
 STUDENTS = ("ltl-alice", "ltl-bob", "ltl-carol")
 MARK = "Logits to Loss hub account"  # GECOS of the accounts this module created
-COURSE_DIR = "logits-to-loss"         # the instructor's course repository, in their home
+COURSE_DIR = "logits-to-loss"  # the instructor's course repository, in their home
 BIN = Path(sys.executable).parent  # the hub itself runs from the course's .venv
 SINGLEUSER = ROOT / ".venv" / "singleuser" / "bin"  # the users' servers: `make hub-deps` builds it
 PROXY = ROOT / ".venv" / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
-NOT_COPIED = {".git", ".venv", "build", "classroom", "test-artifacts", ".pytest_cache", ".ruff_cache",
-              "__pycache__", "node_modules", ".ipynb_checkpoints"}
+NOT_COPIED = {
+    ".git",
+    ".venv",
+    "build",
+    "classroom",
+    "test-artifacts",
+    ".pytest_cache",
+    ".ruff_cache",
+    "__pycache__",
+    "node_modules",
+    ".ipynb_checkpoints",
+}
 
 
 class HubError(Exception):
@@ -69,10 +80,15 @@ class Hub:
     def env(self) -> dict[str, str]:
         """The environment of the hub process (read by hub/jupyterhub_config.py)."""
         env = tool_env()
-        env.update(LOGITLAB_HUB_STATE=str(self.state), LOGITLAB_HUB_PORT=str(self.port),
-                   LOGITLAB_HUB_INSTRUCTOR=self.instructor, LOGITLAB_HUB_STUDENTS=",".join(self.students),
-                   LOGITLAB_HUB_BIN=str(SINGLEUSER), LOGITLAB_HUB_REPO=str(ROOT),
-                   LOGITLAB_HUB_PROXY=str(proxy()))
+        env.update(
+            LOGITLAB_HUB_STATE=str(self.state),
+            LOGITLAB_HUB_PORT=str(self.port),
+            LOGITLAB_HUB_INSTRUCTOR=self.instructor,
+            LOGITLAB_HUB_STUDENTS=",".join(self.students),
+            LOGITLAB_HUB_BIN=str(SINGLEUSER),
+            LOGITLAB_HUB_REPO=str(ROOT),
+            LOGITLAB_HUB_PROXY=str(proxy()),
+        )
         if self.test_token:
             env["LOGITLAB_HUB_TEST_TOKEN"] = self.test_token
         return env
@@ -92,8 +108,11 @@ def account(name: str) -> pwd.struct_passwd:
     try:
         user = pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", "--comment", MARK, name],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--create-home", "--shell", "/bin/bash", "--comment", MARK, name],
+            check=True,
+            capture_output=True,
+        )
         user = pwd.getpwnam(name)
     if user.pw_gecos.split(",")[0] == MARK:
         Path(user.pw_dir).chmod(0o700)  # no one reads another's work (or the instructor's course)
@@ -111,15 +130,31 @@ def reset_home(user: pwd.struct_passwd) -> None:
             child.unlink()
 
 
-def as_user(user: pwd.struct_passwd, cmd: list[str], hub: Hub, cwd: Path | None = None,
-            timeout: float = 1800) -> subprocess.CompletedProcess:
+def as_user(
+    user: pwd.struct_passwd, cmd: list[str], hub: Hub, cwd: Path | None = None, timeout: float = 1800
+) -> subprocess.CompletedProcess:
     """Run `cmd` as `user` (from root), in their home or `cwd`, as their server would."""
-    env = {"HOME": user.pw_dir, "USER": user.pw_name, "LOGNAME": user.pw_name, "SHELL": "/bin/bash",
-           "PATH": f"{SINGLEUSER}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin",
-           "LOGITLAB_EXCHANGE": str(hub.exchange), "LANG": "C.UTF-8",
-           "JUPYTER_CONFIG_PATH": str(hub.state / "etc" / "jupyter")}
-    return subprocess.run(cmd, cwd=cwd or user.pw_dir, env=env, user=user.pw_uid, group=user.pw_gid,
-                          extra_groups=[], capture_output=True, text=True, timeout=timeout)
+    env = {
+        "HOME": user.pw_dir,
+        "USER": user.pw_name,
+        "LOGNAME": user.pw_name,
+        "SHELL": "/bin/bash",
+        "PATH": f"{SINGLEUSER}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin",
+        "LOGITLAB_EXCHANGE": str(hub.exchange),
+        "LANG": "C.UTF-8",
+        "JUPYTER_CONFIG_PATH": str(hub.state / "etc" / "jupyter"),
+    }
+    return subprocess.run(
+        cmd,
+        cwd=cwd or user.pw_dir,
+        env=env,
+        user=user.pw_uid,
+        group=user.pw_gid,
+        extra_groups=[],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _chown_tree(path: Path, user: pwd.struct_passwd) -> None:
@@ -141,7 +176,8 @@ def install_course(hub: Hub, assignments: list[str] | None = None) -> Path:
     jupyter.mkdir(exist_ok=True)
     (jupyter / "nbgrader_config.py").write_text(
         "# Written by `make hub`: this instructor's course (README, \"Run it on a JupyterHub\").\n"
-        f"c = get_config()  # noqa: F821\nload_subconfig({str(course / 'nbgrader_config.py')!r})  # noqa: F821\n")
+        f"c = get_config()  # noqa: F821\nload_subconfig({str(course / 'nbgrader_config.py')!r})  # noqa: F821\n"
+    )
     _chown_tree(jupyter, user)
     run = as_user(user, [str(SINGLEUSER / "python"), "-m", "grader", "register", *(assignments or [])], hub, course)
     if run.returncode != 0:
@@ -153,8 +189,7 @@ def install_course(hub: Hub, assignments: list[str] | None = None) -> Path:
 def prepare(hub: Hub, assignments: list[str] | None = None, fresh: bool = False) -> Hub:
     """Accounts, state folder, shared config, exchange and the instructor's course."""
     if os.geteuid() != 0:
-        raise HubError("make hub creates Unix accounts and starts servers as them: run it as root "
-                       "(sudo make hub)")
+        raise HubError("make hub creates Unix accounts and starts servers as them: run it as root (sudo make hub)")
     proxy()
     if not (SINGLEUSER / "jupyterhub-singleuser").exists():
         raise HubError(f"the single-user environment is missing ({SINGLEUSER.parent}): run `make hub-deps`")
@@ -165,10 +200,10 @@ def prepare(hub: Hub, assignments: list[str] | None = None, fresh: bool = False)
         shutil.rmtree(hub.state, ignore_errors=True)
     hub.state.mkdir(parents=True, exist_ok=True)
     hub.state.chmod(0o755)
-    for folder in (hub.state, *hub.state.parents):  # every account reaches the exchange
-        if folder == Path("/"):
-            break
-        folder.chmod(folder.stat().st_mode | 0o005)
+    # Every account must reach the exchange, the single-user environment and lab/:
+    # their parent folders get the right to pass through (not to list).
+    for folder in {*hub.state.parents, *ROOT.parents} - {Path("/")}:
+        folder.chmod(folder.stat().st_mode | 0o001)
     hub.exchange.mkdir(exist_ok=True)
     hub.exchange.chmod(0o1777)  # everyone writes, nobody removes another's files
     etc = hub.state / "etc" / "jupyter"
@@ -190,8 +225,9 @@ def command() -> list[str]:
 def start(hub: Hub, log: Path) -> subprocess.Popen:
     """JupyterHub in the background, in a session of its own (stop it with `stop`)."""
     with open(log, "wb") as out:
-        return subprocess.Popen(command(), cwd=hub.state, env=hub.env(), stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            command(), cwd=hub.state, env=hub.env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def stop(proc: subprocess.Popen, hub: Hub) -> None:
@@ -227,10 +263,13 @@ def main(argv: list[str] | None = None) -> int:
     except HubError as exc:
         print(f"make hub: error: {exc}", file=sys.stderr)
         return 2
-    print(f"JupyterHub on {hub.url()} (this machine only). Log in as\n"
-          f"  {hub.instructor} (instructor: formgrader, course in ~/{COURSE_DIR})\n"
-          f"  {', '.join(hub.students)} (students: Assignments tab)\n"
-          f"with the password {hub.password} (in {hub.state / 'password'}). Ctrl-C stops it.", flush=True)
+    print(
+        f"JupyterHub on {hub.url()} (this machine only). Log in as\n"
+        f"  {hub.instructor} (instructor: formgrader, course in ~/{COURSE_DIR})\n"
+        f"  {', '.join(hub.students)} (students: Assignments tab)\n"
+        f"with the password {hub.password} (in {hub.state / 'password'}). Ctrl-C stops it.",
+        flush=True,
+    )
     os.chdir(hub.state)
     os.execve(command()[0], command(), hub.env())
     return 0

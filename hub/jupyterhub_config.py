@@ -7,6 +7,7 @@ runs as that user (LocalProcessSpawner) from the course environment. For a real 
 README "Run it on a JupyterHub" says what to change (authenticator, subdomains with a
 wildcard DNS name and certificate, the exchange in /srv/nbgrader/exchange).
 """
+
 import os
 from pathlib import Path
 

@@ -212,8 +212,10 @@ def tree_digest(root: Path) -> str:
 
 
 def run_grade(submissions: Path, out: Path, *args: str, timeout: float = 1800):
-    """Run `python -m grader grade` as the instructor would; returns the CompletedProcess."""
-    cmd = [sys.executable, "-m", "grader", "grade", str(submissions), "--output", str(out), *args]
+    """Run `python -m grader grade` as the instructor would; returns the CompletedProcess.
+    Nothing goes into the course gradebook unless a test names one (--gradebook)."""
+    book = [] if "--gradebook" in args else ["--no-gradebook"]
+    cmd = [sys.executable, "-m", "grader", "grade", str(submissions), "--output", str(out), *book, *args]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 

@@ -17,6 +17,7 @@ import shutil
 import urllib.error
 import urllib.request
 
+import nbformat
 import pytest
 from browser_support import (
     ROOT,
@@ -31,6 +32,15 @@ from browser_support import (
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+# A softmax that loops forever once the cat logit passes 2.45: fine when the playground
+# first draws it, stuck when a learner drags the slider (a callback JupyterLab runs in a
+# kernel subshell, a thread that signals never reach).
+STUCK_WIDGET = [
+    "import numpy as np\nfrom logitlab.widgets.playground import logit_playground",
+    "def softmax(z, axis=-1):\n    z = np.asarray(z, dtype=float)\n    while z[0] > 2.45:\n        pass\n"
+    "    e = np.exp(z)\n    return e / e.sum(axis=axis, keepdims=True)",
+    "logit_playground(softmax, logits=[2.0, 1.0, 0.1], labels=['cat', 'dog', 'bird'])",
+]
 SERVED = ("00_welcome", "02_softmax", "05_cross_entropy", "07_sequence_loss")
 _CURRENT = "window.jupyterapp.shell.currentWidget"
 
@@ -42,6 +52,9 @@ def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("learner")
     for name in SERVED:
         shutil.copy(ROOT / "notebooks" / name / f"{name}.ipynb", root)
+    stuck = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in STUCK_WIDGET])
+    stuck.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(stuck, str(root / "stuck_widget.ipynb"))
     saved = os.environ.get("JUPYTER_CONFIG_PATH")
     os.environ["JUPYTER_CONFIG_PATH"] = str(ROOT / "lab" / "jupyter")  # what `make lab` sets
     try:
@@ -170,3 +183,18 @@ def test_hints_open_one_tier_at_a_time(page, lab):
     cell.get_by_role("button", name=re.compile("Show hint 2 of 3")).click()
     expect(cell).to_contain_text("Hint 2 of 3 (the numpy tool).", timeout=15_000)
     screenshot(page, "learner-02-hints.png")
+
+
+@pytest.mark.timeout(120)
+def test_a_widget_whose_function_gets_stuck_on_a_slider_comes_back(page, lab):
+    open_notebook(page, lab[0], "stuck_widget.ipynb")
+    run_all_cells(page)
+    page.locator(".ll-playground").wait_for(timeout=30_000)
+    handle = page.locator(".widget-hslider", has=page.locator(".widget-label", has_text="cat")).first
+    handle.locator(".noUi-handle").focus()
+    for _ in range(5):  # 2.0 -> 2.5
+        page.keyboard.press("ArrowRight")
+    problem = page.locator(".ll-problem")
+    expect(problem).to_contain_text("softmax did not return within 5 s on a 3-element input", timeout=30_000)
+    wait_kernel_idle(page, 30_000)
+    screenshot(page, "learner-stuck-widget.png")

@@ -10,6 +10,7 @@ repository root; only the gradebook, the exchange and the course folders point i
 a temporary directory. The browser test (test_hub.py) drives the same loop on a
 JupyterHub.
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,8 +33,10 @@ from grader.feedback import records
 pytestmark = pytest.mark.slow
 
 A = "02_softmax"
-WRITTEN = "Exponentials are positive, so the normalised weights form a distribution; " \
-          "dividing raw logits fails for negative ones. (alice's own words)"
+WRITTEN = (
+    "Exponentials are positive, so the normalised weights form a distribution; "
+    "dividing raw logits fails for negative ones. (alice's own words)"
+)
 WRONG_SOFTMAX = "import numpy as np\n\ndef softmax(z, axis=-1):\n    z = np.asarray(z)\n    return z / z.sum()\n"
 
 
@@ -52,12 +55,10 @@ class Loop:
         self.etc = root / "etc-jupyter"
         self.etc.mkdir()
         shutil.copy(ROOT / "nbgrader_config.py", self.etc)
-        self.dirs = [f"--CourseDirectory.db_url={self.db}",
-                     f"--CourseDirectory.submitted_directory={self.submitted}"]
+        self.dirs = [f"--CourseDirectory.db_url={self.db}", f"--CourseDirectory.submitted_directory={self.submitted}"]
 
     def run(self, *cmd: str, cwd: Path = ROOT, timeout: float = 900) -> subprocess.CompletedProcess:
-        done = subprocess.run(list(cmd), cwd=cwd, env=self.env, capture_output=True, text=True,
-                              timeout=timeout)
+        done = subprocess.run(list(cmd), cwd=cwd, env=self.env, capture_output=True, text=True, timeout=timeout)
         assert done.returncode == 0, f"{' '.join(cmd[:4])}...\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
         return done
 
@@ -68,8 +69,14 @@ class Loop:
         """nbgrader as student `name` would run it: in their home, with their own cache."""
         env = self.env | {"JUPYTER_CONFIG_PATH": str(self.etc)}
         cwd = self.root / "home" / name
-        cmd = [sys.executable, "-m", "nbgrader", *args, f"--student={name}",
-               f"--Exchange.cache={self.root / 'cache' / name}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            *args,
+            f"--student={name}",
+            f"--Exchange.cache={self.root / 'cache' / name}",
+        ]
         done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, f"{' '.join(args)}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
         return done
@@ -101,8 +108,11 @@ class Loop:
 
 
 def _answer(course, written: str | None):
-    solved = {c.metadata["nbgrader"]["grade_id"]: c.source for c in course.solved(A).cells
-              if c.metadata.get("nbgrader", {}).get("solution")}
+    solved = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in course.solved(A).cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
 
     def fill(nb):
         for cell in nb.cells:
@@ -111,6 +121,7 @@ def _answer(course, written: str | None):
                 cell.source = solved[gid]
             elif gid == "explain_softmax" and written:
                 cell.source = written
+
     return fill
 
 
@@ -136,8 +147,8 @@ def loop(tmp_path_factory, course):
     time.sleep(1.1)
     lp.student("carol", _answer(course, None))
     lp.nbgrader("collect", A)
-    lp.grader("grade", str(lp.submitted), "--output", str(lp.out), "--jobs", "2")
-    lp.published = lp.grader("publish", str(lp.out), "--gradebook", lp.db).stdout
+    lp.published = lp.grader("grade", str(lp.submitted), "--output", str(lp.out), "--jobs", "2",
+                             "--gradebook", lp.db).stdout
     return lp
 
 
@@ -145,7 +156,7 @@ def test_collect_puts_submissions_where_make_grade_reads(loop):
     make = subprocess.run(["make", "-n", "grade"], cwd=ROOT, capture_output=True, text=True)
     config = coursebook.course_config().CourseDirectory
     assert config.submitted_directory == "classroom/submitted"
-    assert "grader grade classroom/submitted --output classroom/graded" in make.stdout
+    assert f"grader grade {ROOT}/classroom/submitted --output {ROOT}/classroom/graded" in make.stdout
     for student in ("alice", "bob", "carol"):
         folder = loop.submitted / student / A
         assert {"timestamp.txt", "submission_secret.txt", f"{A}.ipynb"} <= {p.name for p in folder.iterdir()}
@@ -185,8 +196,11 @@ def test_a_late_submission_is_treated_by_nbgraders_policy(loop):
     coursebook.publish(loop.db, records(loop.out), config=zero)
     exported = loop.export()
     carol = exported["carol"]
-    assert (float(carol["raw_score"]), float(carol["late_submission_penalty"]), float(carol["score"])) \
-        == (4.0, 4.0, 0.0), carol
+    assert (float(carol["raw_score"]), float(carol["late_submission_penalty"]), float(carol["score"])) == (
+        4.0,
+        4.0,
+        0.0,
+    ), carol
     assert float(exported["alice"]["score"]) == 4.0
     coursebook.publish(loop.db, records(loop.out))  # back to the course's policy
 
@@ -197,8 +211,8 @@ def test_a_manual_grade_survives_a_forced_regrade_and_reaches_the_student(loop):
         grade.manual_score, grade.needs_manual_grade = 1.5, False
         gb.find_comment("explain_softmax", A, A, "alice").manual_comment = "Good point about negative logits."
         gb.db.commit()
-    loop.grader("grade", str(loop.submitted), "--output", str(loop.out), "--force", "--jobs", "2")
-    republished = loop.grader("publish", str(loop.out), "--gradebook", loop.db).stdout
+    republished = loop.grader("grade", str(loop.submitted), "--output", str(loop.out), "--force",
+                              "--jobs", "2", "--gradebook", loop.db).stdout
     assert f"kept the grades an instructor entered: alice/{A}/explain_softmax" in republished
     with Gradebook(loop.db) as gb:
         grade = gb.find_grade("explain_softmax", A, A, "alice")
@@ -206,8 +220,9 @@ def test_a_manual_grade_survives_a_forced_regrade_and_reaches_the_student(loop):
         assert not gb.find_submission(A, "alice").needs_manual_grade
     assert float(loop.export()["alice"]["score"]) == 5.5
 
-    released = loop.grader("release-feedback", str(loop.out), "--gradebook", loop.db,
-                           "--submissions", str(loop.submitted)).stdout
+    released = loop.grader(
+        "release-feedback", str(loop.out), "--gradebook", loop.db, "--submissions", str(loop.submitted)
+    ).stdout
     assert "released 3 to the students" in released
     home = loop.root / "home" / "alice"
     loop.as_student("alice", "fetch_feedback", A)
@@ -225,9 +240,12 @@ def test_feedback_of_a_wrong_answer_says_why_but_shows_no_hidden_test(loop, cour
     page = (loop.out / "feedback" / "bob" / A / f"{A}.html").read_text()
     assert "why points were lost" in page and "not graded yet" in page
     source = course.source(A)
-    hidden = [line.strip() for c in source.cells for line in c.source.split("### BEGIN HIDDEN TESTS")[-1]
-              .split("### END HIDDEN TESTS")[0].splitlines()
-              if "### BEGIN HIDDEN TESTS" in c.source and len(line.strip()) > 12]
+    hidden = [
+        line.strip()
+        for c in source.cells
+        for line in c.source.split("### BEGIN HIDDEN TESTS")[-1].split("### END HIDDEN TESTS")[0].splitlines()
+        if "### BEGIN HIDDEN TESTS" in c.source and len(line.strip()) > 12
+    ]
     assert hidden, "02_softmax has hidden tests"
     leaked = [line for line in hidden if line in page]
     assert not leaked, f"hidden test source in bob's feedback: {leaked[:3]}"

@@ -1,5 +1,6 @@
 """Scores reach the course gradebook that formgrader and `nbgrader export` read
 (grader.coursebook), with hand-made grading records and real nbgrader gradebooks."""
+
 from __future__ import annotations
 
 import csv
@@ -24,15 +25,37 @@ POINTS = {"test_softmax": 2.0, "test_softmax_edge": 2.0, "explain_softmax": 2.0}
 NBGRADER_TIME = "%Y-%m-%d %H:%M:%S.%f %Z"  # how nbgrader writes timestamp.txt
 
 
-def record(student: str, test: float = 2.0, edge: float = 2.0, *, timestamp: str | None = None,
-           status: str = "graded", flags: list[str] | None = None, reason: str = "") -> JobRecord:
+def record(
+    student: str,
+    test: float = 2.0,
+    edge: float = 2.0,
+    *,
+    timestamp: str | None = None,
+    status: str = "graded",
+    flags: list[str] | None = None,
+    reason: str = "",
+) -> JobRecord:
     """A grading record as `python -m grader grade` keeps it for one 02_softmax submission."""
-    cells = [CellResult("test_softmax", test, 2.0, reason="" if test == 2 else "rows sum to 0.5 (keepdims)"),
-             CellResult("test_softmax_edge", edge, 2.0,
-                        reason="" if edge == 2 else "hidden case 'logits of +-1000': nan in the output"),
-             CellResult("explain_softmax", 0.0, 2.0, manual=True)]
-    return JobRecord(student, A, fingerprint="f" * 8, status=status, cells=cells, flags=flags or [],
-                     reason=reason, timestamp=timestamp)
+    cells = [
+        CellResult("test_softmax", test, 2.0, reason="" if test == 2 else "rows sum to 0.5 (keepdims)"),
+        CellResult(
+            "test_softmax_edge",
+            edge,
+            2.0,
+            reason="" if edge == 2 else "hidden case 'logits of +-1000': nan in the output",
+        ),
+        CellResult("explain_softmax", 0.0, 2.0, manual=True),
+    ]
+    return JobRecord(
+        student,
+        A,
+        fingerprint="f" * 8,
+        status=status,
+        cells=cells,
+        flags=flags or [],
+        reason=reason,
+        timestamp=timestamp,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +84,30 @@ def grades(db: Path, student: str) -> dict:
         nb = gb.find_submission_notebook(A, A, student)
         return {g.name: g.to_dict() for g in nb.grades} | {
             "comments": {c.name: (c.auto_comment, c.manual_comment) for c in nb.comments},
-            "notebook": nb.to_dict(), "penalty": nb.late_submission_penalty,
-            "incomplete": nb.assignment.needs_manual_grade}
+            "notebook": nb.to_dict(),
+            "penalty": nb.late_submission_penalty,
+            "incomplete": nb.assignment.needs_manual_grade,
+        }
 
 
 def export(db: Path, tmp_path: Path) -> dict[str, dict[str, str]]:
     """`nbgrader export` of the gradebook, as an instructor runs it: {student: row}."""
     target = tmp_path / "export.csv"
-    run = subprocess.run([sys.executable, "-m", "nbgrader", "export", f"--CourseDirectory.db_url={url(db)}",
-                          f"--CsvExportPlugin.to={target}"],
-                         cwd=ROOT, env=tool_env(), capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "export",
+            f"--CourseDirectory.db_url={url(db)}",
+            f"--CsvExportPlugin.to={target}",
+        ],
+        cwd=ROOT,
+        env=tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     with open(target, newline="") as f:
         return {row["student_id"]: row for row in csv.DictReader(f)}
@@ -121,8 +158,7 @@ def test_a_second_publish_never_overwrites_what_an_instructor_entered(db, tmp_pa
     assert ada["test_softmax"]["manual_score"] == 1.0 and ada["test_softmax"]["auto_score"] == 2.0
     assert ada["test_softmax"]["needs_manual_grade"], "the override now hides a changed score: review it"
     assert ada["test_softmax_edge"]["extra_credit"] == 0.5
-    assert sorted(report.kept) == [f"ada/{A}/explain_softmax", f"ada/{A}/test_softmax",
-                                   f"ada/{A}/test_softmax_edge"]
+    assert sorted(report.kept) == [f"ada/{A}/explain_softmax", f"ada/{A}/test_softmax", f"ada/{A}/test_softmax_edge"]
     assert report.review == [f"ada/{A}/test_softmax"]
     assert ada["incomplete"] is True, "incomplete until the instructor reviews the override"
     # 1 (override) + 2 + 0.5 (extra credit) + 1.5 (manual)
@@ -138,6 +174,7 @@ def test_flags_show_in_formgrader_but_not_as_the_students_comment(db):
     assert coursebook.FLAGS_HEADING in auto and "numpy.py" in auto
     assert eve["comments"]["explain_softmax"] == (None, None), "the written answer's box stays the instructor's"
     from grader.feedback import student_comment
+
     assert student_comment(auto) == ""
 
 
@@ -162,8 +199,9 @@ def test_late_submission_follows_nbgrader_policy(db, tmp_path, method, penalty):
     config.LateSubmissionPlugin.penalty_method = method
     late = (due + timedelta(hours=2)).strftime(NBGRADER_TIME)
     early = (due - timedelta(minutes=5)).strftime(NBGRADER_TIME)
-    report = coursebook.publish(url(db), [record("late", test=1.0, timestamp=late),
-                                          record("early", timestamp=early)], config=config)
+    report = coursebook.publish(
+        url(db), [record("late", test=1.0, timestamp=late), record("early", timestamp=early)], config=config
+    )
     assert report.late == [f"late/{A} (2.0 h late)"]
     assert grades(db, "late")["penalty"] == penalty
     assert grades(db, "early")["penalty"] is None
@@ -178,15 +216,16 @@ def test_the_gradebook_is_backed_up_before_it_is_written(db):
     report = coursebook.publish(url(db), [record("ada", test=0.0)])
     assert report.backup.parent == db.parent / "gradebook-backups"
     with Gradebook(url(report.backup)) as gb:  # the state before the second publish
-        assert {g.name: g.auto_score for g in gb.find_submission_notebook(A, A, "ada").grades}[
-            "test_softmax"] == 2.0
+        assert {g.name: g.auto_score for g in gb.find_submission_notebook(A, A, "ada").grades}["test_softmax"] == 2.0
     assert grades(db, "ada")["test_softmax"]["auto_score"] == 0.0
 
 
 # --- bad input ------------------------------------------------------------------------
 def test_a_missing_gradebook_is_an_error_and_is_not_created(tmp_path):
     missing = tmp_path / "nowhere" / "gradebook.db"
-    with pytest.raises(coursebook.CoursebookError, match=r"gradebook .*nowhere/gradebook.db does not exist.*make release"):
+    with pytest.raises(
+        coursebook.CoursebookError, match=r"gradebook .*nowhere/gradebook.db does not exist.*make release"
+    ):
         coursebook.publish(url(missing), [record("ada")])
     assert not missing.parent.exists()
 
@@ -216,8 +255,9 @@ def test_a_gradebook_locked_by_another_program_is_an_error(db):
 
 def test_a_course_without_the_assignment_is_an_error_that_changes_nothing(db):
     other = JobRecord("ada", "03_stability", "f", cells=[CellResult("test_logsumexp", 1.0, 1.0)])
-    with pytest.raises(coursebook.CoursebookError,
-                       match=r"has no assignment '03_stability': register it with `make release`"):
+    with pytest.raises(
+        coursebook.CoursebookError, match=r"has no assignment '03_stability': register it with `make release`"
+    ):
         coursebook.publish(url(db), [record("bob"), other])
     with Gradebook(url(db)) as gb:
         assert gb.students == [] and gb.find_assignment(A).submissions == []
@@ -226,8 +266,10 @@ def test_a_course_without_the_assignment_is_an_error_that_changes_nothing(db):
 def test_an_assignment_registered_with_other_cells_is_an_error(db):
     changed = record("ada")
     changed.cells.append(CellResult("test_softmax_batch", 1.0, 1.0))
-    with pytest.raises(coursebook.CoursebookError,
-                       match=r"not the assignment that was graded \(not in the gradebook: test_softmax_batch\)"):
+    with pytest.raises(
+        coursebook.CoursebookError,
+        match=r"not the assignment that was graded \(not in the gradebook: test_softmax_batch\)",
+    ):
         coursebook.publish(url(db), [changed])
 
 
@@ -239,8 +281,9 @@ def test_a_file_that_is_no_gradebook_is_an_error(tmp_path):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, env=tool_env(),
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args], cwd=ROOT, env=tool_env(), capture_output=True, text=True, timeout=300
+    )
 
 
 def test_publish_command_reports_and_fails_in_one_line(db, tmp_path):

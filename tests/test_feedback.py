@@ -1,5 +1,6 @@
 """Feedback pages (grader.feedback): nbgrader's layout, the gradebook's grades and comments,
 our reasons, no hidden tests, and `nbgrader release_feedback` handing out exactly them."""
+
 from __future__ import annotations
 
 import html
@@ -21,10 +22,18 @@ TRACEBACK_LINE = "battery(softmax, reference, cases)  # hidden"
 
 
 def _record(student: str, *, status: str = "graded", flags=()) -> JobRecord:
-    return JobRecord(student, A, "f", status=status, flags=list(flags), cells=[
-        CellResult("test_softmax", 2.0, 2.0),
-        CellResult("test_softmax_edge", 0.0, 2.0, reason="hidden case 'logits of +-1000': nan in the output"),
-        CellResult("explain_softmax", 0.0, 2.0, manual=True, reason="written answer: graded by hand")])
+    return JobRecord(
+        student,
+        A,
+        "f",
+        status=status,
+        flags=list(flags),
+        cells=[
+            CellResult("test_softmax", 2.0, 2.0),
+            CellResult("test_softmax_edge", 0.0, 2.0, reason="hidden case 'logits of +-1000': nan in the output"),
+            CellResult("explain_softmax", 0.0, 2.0, manual=True, reason="written answer: graded by hand"),
+        ],
+    )
 
 
 def _graded_notebook(course) -> nbformat.NotebookNode:
@@ -33,9 +42,14 @@ def _graded_notebook(course) -> nbformat.NotebookNode:
     nb = course.source(A)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_softmax_edge":
-            cell.outputs = [nbformat.v4.new_output(
-                "error", ename="AssertionError", evalue="hidden case 'logits of +-1000': nan in the output",
-                traceback=["Traceback (most recent call last)", TRACEBACK_LINE, "AssertionError: ..."])]
+            cell.outputs = [
+                nbformat.v4.new_output(
+                    "error",
+                    ename="AssertionError",
+                    evalue="hidden case 'logits of +-1000': nan in the output",
+                    traceback=["Traceback (most recent call last)", TRACEBACK_LINE, "AssertionError: ..."],
+                )
+            ]
     return nb
 
 
@@ -45,7 +59,8 @@ def out(tmp_path, course):
     out = tmp_path / "out"
     for student, flags in (("ada", ["files beside the notebook (not used): numpy.py"]), ("bob", [])):
         _record(student, status="flagged" if flags else "graded", flags=flags).save(
-            out / ".jobs" / A / f"{student}.json")
+            out / ".jobs" / A / f"{student}.json"
+        )
         folder = out / "autograded" / student / A
         folder.mkdir(parents=True)
         nbformat.write(_graded_notebook(course), str(folder / f"{A}.ipynb"))
@@ -76,9 +91,13 @@ def test_a_page_shows_reasons_but_no_hidden_test_and_no_flag(out, course):
     assert "numpy.py" not in text, "the grader's flags are for the instructor"
     assert TRACEBACK_LINE not in text and "HIDDEN TESTS" not in text
     source = course.source(A)
-    hidden = [line.strip() for c in source.cells if "### BEGIN HIDDEN TESTS" in c.source
-              for line in c.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0].splitlines()
-              if len(line.strip()) > 12]
+    hidden = [
+        line.strip()
+        for c in source.cells
+        if "### BEGIN HIDDEN TESTS" in c.source
+        for line in c.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0].splitlines()
+        if len(line.strip()) > 12
+    ]
     assert hidden and not [line for line in hidden if line in text]
 
 
@@ -121,6 +140,7 @@ def test_release_says_why_it_failed(out, tmp_path, monkeypatch):
 
 def test_feedback_command_errors_in_one_line(tmp_path, capsys):
     from grader.__main__ import main
+
     assert main(["feedback", str(tmp_path)]) == 2
     assert "holds no grading results" in capsys.readouterr().err
     out = tmp_path / "out"

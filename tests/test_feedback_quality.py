@@ -6,6 +6,7 @@ messages are gone, and a function that never returns comes back with a clear mes
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 import warnings
@@ -351,19 +352,40 @@ def test_nested_limits_pause_the_outer_one_and_give_it_back():
     _clean_alarm()
 
 
-def test_off_the_main_thread_there_is_silently_no_limit():
+def test_off_the_main_thread_a_trace_function_stops_the_loop():
+    """JupyterLab runs widget callbacks in a kernel subshell, a thread signals never reach."""
     out = {}
 
     def work():
-        with time_limit(0.05):
-            time.sleep(0.2)
-            out["done"] = True
+        start = time.monotonic()
+        try:
+            with time_limit(0.2):
+                loops_forever([1.0, 2.0])
+        except TimeLimit:
+            out["stopped after"] = time.monotonic() - start
+        out["trace"] = sys.gettrace()
 
     thread = threading.Thread(target=work)
     thread.start()
-    thread.join()
-    assert out == {"done": True}
+    thread.join(10)
+    assert not thread.is_alive() and out["trace"] is None and out["stopped after"] < 2
     _clean_alarm()
+
+
+def test_a_widget_callback_in_a_subshell_thread_is_stopped_too(monkeypatch):
+    import logitlab.widgets._base as base
+    monkeypatch.setattr(base, "TIME_LIMIT", 0.3)
+    def stuck(z):  # its own function: widgets remember one that timed out
+        while True:
+            pass
+
+    out = {}
+    thread = threading.Thread(target=lambda: out.update(r=call_learner(stuck, np.zeros((2, 3)))))
+    thread.start()
+    thread.join(10)
+    assert out["r"] == (None, "stuck did not return within 0.3 s on an input of shape (2, 3): look for "
+                              "a loop that never ends (a `while` whose condition never becomes False, or a "
+                              "counter that is never updated)")
 
 
 def test_a_stuck_function_freezes_a_widget_once(quick, monkeypatch):

@@ -125,3 +125,26 @@ def test_run_all_on_an_untouched_student_notebook_reaches_its_last_cell(tmp_path
     assert all(c.execution_count is not None for c in code)
     stderr = [o.text for c in code for o in c.outputs if o.output_type == "stream" and o.name == "stderr"]
     assert not stderr, stderr[:2]
+
+
+def test_nbgrader_validate_still_fails_the_cell_and_shows_the_message(tmp_path):
+    import subprocess
+    import sys
+
+    from grader.course import CONFIG, tool_env
+
+    nb = nbformat.read(str(NOTEBOOKS / "02_softmax" / "02_softmax.ipynb"), as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "softmax":
+            cell.source = ("import numpy as np\n\n\ndef softmax(z, axis=-1):\n"
+                           "    exps = np.exp(np.asarray(z))\n    return exps / exps.sum(axis=axis)\n")
+    path = tmp_path / "02_softmax.ipynb"
+    nbformat.write(nb, str(path))
+    run = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(path),
+                          f"--NbGrader.config_file={CONFIG}"],
+                         cwd=tmp_path, env=tool_env(), capture_output=True, text=True, timeout=600)
+    out = run.stdout
+    assert "VALIDATION FAILED" in out
+    core = out.split('assert_check("softmax", softmax, part="core")')[1].split("=====")[0]
+    assert "CheckFailed: softmax: 2 of 7 checks fail." in core and "keepdims forgotten" in core
+    assert "Traceback" not in out and "_render_traceback_" not in out

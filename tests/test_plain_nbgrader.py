@@ -4,6 +4,7 @@ nbgrader finds nbgrader_config.py in the repository root by itself (no --config)
 assignment is registered as `make release` registers it (grader.coursebook.register);
 only the folders and the gradebook point into a temporary directory.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -13,8 +14,8 @@ import sys
 import nbformat
 from nbgrader.api import Gradebook
 
-from grader.coursebook import register
 from grader.course import ROOT, tool_env
+from grader.coursebook import register
 
 A = "02_softmax"
 
@@ -26,12 +27,20 @@ def test_plain_nbgrader_autograde_after_make_release(course, kit, tmp_path):
     kit.put_submission(subs, "solved", A, course.solved(A))
     folder = kit.put_submission(subs, "untouched", A)
     shutil.copyfile(course.student_path(A), folder / f"{A}.ipynb")
-    dirs = [f"--CourseDirectory.source_directory={tmp_path / 'source'}",
-            f"--CourseDirectory.submitted_directory={subs}",
-            f"--CourseDirectory.autograded_directory={tmp_path / 'autograded'}",
-            f"--CourseDirectory.db_url={db}"]
-    run = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", A, *dirs], cwd=ROOT,
-                         env=tool_env(), capture_output=True, text=True, timeout=600)
+    dirs = [
+        f"--CourseDirectory.source_directory={tmp_path / 'source'}",
+        f"--CourseDirectory.submitted_directory={subs}",
+        f"--CourseDirectory.autograded_directory={tmp_path / 'autograded'}",
+        f"--CourseDirectory.db_url={db}",
+    ]
+    run = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", A, *dirs],
+        cwd=ROOT,
+        env=tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "No nbgrader_config.py file found" not in run.stderr
     with Gradebook(db) as gb:

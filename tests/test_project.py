@@ -23,7 +23,7 @@ def test_environment_yml_lists_the_runtime_dependencies_of_pyproject():
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     listed = dict(_name_spec(d) for d in conda if not d.startswith(("python", "pip")))
-    assert listed == wanted, "environment.yml and pyproject.toml (dependencies + hub) list different packages or versions"
+    assert listed == wanted, "environment.yml and pyproject.toml (dependencies + hub) differ in packages or versions"
     assert "-e ." in pip, "environment.yml must install the course package (logitlab) with pip"
     assert "conda-forge" in env["channels"]
 
@@ -36,7 +36,7 @@ def test_readme_opens_with_make_lab_and_make_test():
 
 
 def test_make_knows_every_documented_target():
-    for target in ["lab", "test", "release", "bench", "grade"]:
+    for target in ["lab", "test", "release", "bench", "grade", "feedback", "hub", "hub-deps"]:
         dry = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True)
         assert dry.returncode == 0, f"make {target}: {dry.stderr}"
 

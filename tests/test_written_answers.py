@@ -1,5 +1,6 @@
 """Every graded notebook asks for a short written answer, graded by hand with a rubric
 that stays in the instructor's source (nbgrader replaces the whole answer cell)."""
+
 from __future__ import annotations
 
 import re
@@ -28,9 +29,11 @@ def test_each_graded_notebook_asks_for_a_written_answer_with_a_rubric(course, na
         rubric = RUBRIC.search(cell.source)
         assert rubric, f"{meta['grade_id']}: no line starting **Rubric (N points):**"
         assert float(rubric.group(1)) == float(meta["points"]) > 0, "the rubric's points are the cell's"
-        assert len(cell.source[:rubric.start()].split()) >= 25, "a model answer comes before the rubric"
+        assert len(cell.source[: rubric.start()].split()) >= 25, "a model answer comes before the rubric"
         question = source.cells[source.cells.index(cell) - 1]
-        assert question.cell_type == "markdown" and re.search(r"\bIn (two|three|two or three) sentences", question.source)
+        assert question.cell_type == "markdown" and re.search(
+            r"\bIn (two|three|two or three) sentences", question.source
+        )
 
 
 @pytest.mark.parametrize("name", GRADED)

@@ -1,17 +1,21 @@
 """A time limit for the learner's code, so a loop that never ends becomes a message.
 
-`time_limit(seconds)` arms SIGALRM (main thread only; elsewhere, or where the platform
-has no SIGALRM, there is silently no limit). When it fires, `TimeLimit` is raised in
-whatever Python code runs at that moment, usually the learner's loop, and the kernel
-stays usable. A nested limit pauses the outer one and gives it back its remaining time.
-`Watched` wraps the learner's function so that a message can say on which input the
-call got stuck.
+`time_limit(seconds)` arms SIGALRM in the main thread. When it fires, `TimeLimit` is
+raised in whatever Python code runs at that moment, usually the learner's loop, and the
+kernel stays usable. A nested limit pauses the outer one and gives it back its remaining
+time. Signals reach only the main thread, and JupyterLab runs widget callbacks in a
+kernel subshell (another thread): there a trace function checks the clock at every line
+of Python instead (slower, so only there). Without SIGALRM (Windows) there is no limit in
+the main thread. `Watched` wraps the learner's function so that a message can say on
+which input the call got stuck.
 """
 from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
+import time
 
 import numpy as np
 
@@ -32,8 +36,8 @@ class TimeLimit(BaseException):
         self.call = call  # (name, args, kwargs) of the learner's call in progress, if any
 
 
-def _can_alarm() -> bool:
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 class _Limit:
@@ -49,8 +53,12 @@ class _Limit:
 @contextlib.contextmanager
 def time_limit(seconds: float | None = TIME_LIMIT):
     """Raise TimeLimit inside the block if it runs longer than `seconds` (None: no limit)."""
-    if seconds is None or not _can_alarm():
+    if seconds is None or (_main_thread() and not hasattr(signal, "setitimer")):
         yield
+        return
+    if not _main_thread():
+        with _traced_limit(seconds):
+            yield
         return
     limit = _Limit(seconds)
     outer = signal.setitimer(signal.ITIMER_REAL, 0)  # pause an enclosing limit
@@ -60,6 +68,26 @@ def time_limit(seconds: float | None = TIME_LIMIT):
         yield
     finally:
         _restore(limit, previous, outer)
+
+
+@contextlib.contextmanager
+def _traced_limit(seconds: float):
+    """The limit off the main thread: a trace function raises TimeLimit at the first line
+    of Python run after the deadline (CPython then stops tracing, as it does after any
+    error in a trace function)."""
+    deadline = time.monotonic() + seconds
+    previous = sys.gettrace()
+
+    def tracer(_frame, _event, _arg):
+        if time.monotonic() > deadline:
+            raise TimeLimit(seconds, Watched.in_progress())
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
 
 
 def _restore(limit: _Limit, previous, outer: tuple[float, float]) -> None:
@@ -82,26 +110,34 @@ class Watched:
     Attribute access (`__name__`, `__globals__`, ...) goes to the function itself.
     """
 
-    _stack: list[tuple] = []
+    _calls = threading.local()  # per thread: the calls in progress, innermost last
 
     def __init__(self, fn):
         self._fn = fn
         self.__wrapped__ = fn
 
+    @classmethod
+    def _stack(cls) -> list[tuple]:
+        if not hasattr(cls._calls, "stack"):
+            cls._calls.stack = []
+        return cls._calls.stack
+
     def __call__(self, *args, **kwargs):
         name = getattr(self._fn, "__name__", None) or "your function"
-        Watched._stack.append((name, args, kwargs))
+        stack = Watched._stack()
+        stack.append((name, args, kwargs))
         try:
             return self._fn(*args, **kwargs)
         finally:
-            Watched._stack.pop()
+            stack.pop()
 
     def __getattr__(self, name):
         return getattr(self._fn, name)
 
     @classmethod
     def in_progress(cls) -> tuple | None:
-        return cls._stack[-1] if cls._stack else None
+        stack = cls._stack()
+        return stack[-1] if stack else None
 
 
 def describe_input(args: tuple, kwargs: dict) -> str:
