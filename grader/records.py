@@ -49,7 +49,8 @@ class JobRecord:
         """Write atomically: a reader never sees half a record."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=1))
+        data = {**asdict(self), "score": self.score, "max_score": self.max_score}  # for readers
+        tmp.write_text(json.dumps(data, indent=1))
         tmp.replace(path)
 
     @classmethod
@@ -57,6 +58,8 @@ class JobRecord:
         """The record at `path`, or None if it is missing or unreadable (an older format)."""
         try:
             data = json.loads(path.read_text())
+            data.pop("score", None)
+            data.pop("max_score", None)
             data["cells"] = [CellResult(**c) for c in data["cells"]]
             return cls(**data)
         except (OSError, ValueError, TypeError, KeyError):
