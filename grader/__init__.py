@@ -1,4 +1,5 @@
 """Instructor side of Logits to Loss: build, grade, feedback and report (`python -m grader`)."""
+
 import sys
 
 # jsonschema builds an IRI grammar when it is imported (about 1 s, paid by the grader and

@@ -1,4 +1,5 @@
 """`python -m grader`: build the course, grade submissions, write feedback and reports."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,53 +19,66 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     from .coursecli import add_commands
     from .gradebook import DEFAULT_TIMEOUT
+
     parser = _Parser(prog="python -m grader", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="rebuild notebooks/ from solutions/")
     b.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     m = sub.add_parser("bench", help="print performance figures (make bench)")
     m.add_argument("sections", nargs="*", help="numerics, widgets, notebooks, grading (default: all)")
-    g = sub.add_parser("grade", help="autograde submissions in parallel",
-                       description="Autograde <student_id>/<assignment_id>/<assignment_id>.ipynb "
-                                   "submissions; SUBMISSIONS is never written to.")
+    g = sub.add_parser(
+        "grade",
+        help="autograde submissions in parallel",
+        description="Autograde <student_id>/<assignment_id>/<assignment_id>.ipynb "
+        "submissions; SUBMISSIONS is never written to.",
+    )
     g.add_argument("submissions", type=Path, help="folder of <student_id>/<assignment_id>/")
-    g.add_argument("--output", "-o", type=Path, required=True,
-                   help="folder for grades.csv, summary.csv and graded notebooks")
+    g.add_argument(
+        "--output", "-o", type=Path, required=True, help="folder for grades.csv, summary.csv and graded notebooks"
+    )
     g.add_argument("--jobs", "-j", default=None, help="parallel workers (default: all cores)")
     g.add_argument("--student", help="grade only this student")
     g.add_argument("--assignment", help="grade only this assignment")
     g.add_argument("--force", action="store_true", help="regrade what is already graded")
-    g.add_argument("--timeout", default=str(DEFAULT_TIMEOUT),
-                   help="wall-clock seconds per notebook (default: %(default)s)")
+    g.add_argument(
+        "--timeout", default=str(DEFAULT_TIMEOUT), help="wall-clock seconds per notebook (default: %(default)s)"
+    )
     book = g.add_mutually_exclusive_group()
-    book.add_argument("--gradebook", metavar="URL",
-                      help="the course gradebook to put the scores in (default: the course "
-                           "configuration's CourseDirectory.db_url, if that gradebook exists)")
-    book.add_argument("--no-gradebook", action="store_true",
-                      help="write only the CSV files and graded notebooks")
+    book.add_argument(
+        "--gradebook",
+        metavar="URL",
+        help="the course gradebook to put the scores in (default: the course "
+        "configuration's CourseDirectory.db_url, if that gradebook exists)",
+    )
+    book.add_argument("--no-gradebook", action="store_true", help="write only the CSV files and graded notebooks")
     add_commands(sub)  # register, publish, feedback, release-feedback (grader/coursecli.py)
     return parser
 
 
 def _grade(args: argparse.Namespace) -> int:
     from . import forks
+
     forks.start_server()  # it imports nbgrader while this process imports the rest
     from . import coursebook, grade
+
     try:
         opts = grade.Options(
-            submissions=args.submissions, output=args.output,
+            submissions=args.submissions,
+            output=args.output,
             jobs=grade.default_jobs() if args.jobs is None else grade.positive_int(args.jobs),
-            student=args.student, assignment=args.assignment, force=args.force,
+            student=args.student,
+            assignment=args.assignment,
+            force=args.force,
             timeout=grade.positive_seconds(args.timeout),
             gradebook=None if args.no_gradebook else args.gradebook or coursebook.course_db_url(),
-            gradebook_given=args.gradebook is not None)
+            gradebook_given=args.gradebook is not None,
+        )
         return grade.main(opts)
     except (grade.UsageError, coursebook.CoursebookError) as exc:
         print(f"python -m grader grade: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: finished submissions are saved; run again to grade the rest",
-              file=sys.stderr)
+        print("interrupted: finished submissions are saved; run again to grade the rest", file=sys.stderr)
         return 130
 
 
@@ -72,15 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "build":
         from .build import release
+
         for path in release(args.assignments or None):
             print(path.relative_to(path.parents[2]))
         return 0
     if args.command == "bench":
         from .bench import main as bench
+
         bench(args.sections or None)
         return 0
     if args.command in COMMANDS:
         from .coursecli import run
+
         return run(args)
     return _grade(args)
 

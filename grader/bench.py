@@ -11,6 +11,7 @@ Nothing here passes or fails; it prints a table. Sections:
 - grading: throughput of `python -m grader grade` with 1 and 2 jobs, against plain
   serial `nbgrader autograde` on the same submissions (best of 3 interleaved rounds).
 """
+
 from __future__ import annotations
 
 import functools
@@ -45,8 +46,8 @@ def _best_of(fn: Callable[[], object], repeat: int = 5) -> float:
 
 def _execute(nb: nbformat.NotebookNode, cwd: Path) -> None:
     from nbclient import NotebookClient
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
 
 
 def solution_namespace(name: str, source_dir: Path) -> dict:
@@ -83,8 +84,10 @@ def bench_widgets() -> list[Row]:
     pg = logit_playground(softmax, logits=[2.0, 1.0, 0.1], labels=["cat", "dog", "bird"])
     values = iter(np.linspace(-5, 5, 10_000))
     t = statistics.median(_time_each(lambda: setattr(pg.sliders[0], "value", float(next(values))), 200))
-    return [("widgets", "baseline: slider without observer", base, "s", 1.0),
-            ("widgets", "logit playground: slider -> table", t, "s", t / base)]
+    return [
+        ("widgets", "baseline: slider without observer", base, "s", 1.0),
+        ("widgets", "logit playground: slider -> table", t, "s", t / base),
+    ]
 
 
 def _time_each(fn: Callable[[], object], n: int) -> list[float]:
@@ -108,8 +111,7 @@ def bench_numerics(source_dir: Path) -> list[Row]:
     kernels = {}
     for name in assignments():
         ns = solution_namespace(name, source_dir)
-        kernels.update({k: ns[k] for k in ("softmax", "stable_softmax", "logsumexp", "log_softmax")
-                        if k in ns})
+        kernels.update({k: ns[k] for k in ("softmax", "stable_softmax", "logsumexp", "log_softmax") if k in ns})
     rows: list[Row] = []
     rng = np.random.default_rng(0)
     for vocab in (32_000, 128_000):
@@ -129,19 +131,18 @@ def bench_numerics(source_dir: Path) -> list[Row]:
 # Both keep float32 and work in place, so the naive one holds exactly one N x V array and
 # the ratios measure chunking, not sloppy temporaries.
 def _naive_cross_entropy(hidden: np.ndarray, weight: np.ndarray, targets: np.ndarray) -> float:
-    z = hidden @ weight.T                                  # every logit at once: N x V
+    z = hidden @ weight.T  # every logit at once: N x V
     picked = z[np.arange(len(targets)), targets]
     top = z.max(axis=1, keepdims=True)
     np.exp(np.subtract(z, top, out=z), out=z)
     return float(np.mean(top[:, 0] + np.log(z.sum(axis=1)) - picked))
 
 
-def _chunked_cross_entropy(hidden: np.ndarray, weight: np.ndarray, targets: np.ndarray,
-                           chunk: int) -> float:
+def _chunked_cross_entropy(hidden: np.ndarray, weight: np.ndarray, targets: np.ndarray, chunk: int) -> float:
     run_max = np.full(len(hidden), -np.inf, dtype=hidden.dtype)
     run_sum = np.zeros(len(hidden), dtype=hidden.dtype)
     for start in range(0, len(weight), chunk):
-        z = hidden @ weight[start:start + chunk].T         # N x chunk, never more
+        z = hidden @ weight[start : start + chunk].T  # N x chunk, never more
         new_max = np.maximum(run_max, z.max(axis=1))
         np.exp(np.subtract(z, new_max[:, None], out=z), out=z)
         run_sum = run_sum * np.exp(run_max - new_max) + z.sum(axis=1)
@@ -151,8 +152,9 @@ def _chunked_cross_entropy(hidden: np.ndarray, weight: np.ndarray, targets: np.n
     return float(np.mean(run_max + np.log(run_sum) - picked))
 
 
-def bench_chunked_cross_entropy(tokens: int = 4_096, dim: int = 64, rounds: int = 3,
-                                vocabs: tuple[int, ...] = (32_768, 131_072)) -> list[Row]:
+def bench_chunked_cross_entropy(
+    tokens: int = 4_096, dim: int = 64, rounds: int = 3, vocabs: tuple[int, ...] = (32_768, 131_072)
+) -> list[Row]:
     """Chunked against naive cross-entropy (float32, chunks of V / 32), best of `rounds`
     interleaved runs. Targets: peak memory at most 1/16 of naive, time at most 1.3x."""
     rows: list[Row] = []
@@ -172,10 +174,12 @@ def bench_chunked_cross_entropy(tokens: int = 4_096, dim: int = 64, rounds: int 
         base_m, m = _peak_bytes(naive), _peak_bytes(chunked)
         naive_item = f"baseline: naive cross-entropy, {tokens} x {vocab}"
         chunked_item = f"chunked cross-entropy (chunk {chunk}), {tokens} x {vocab}"
-        rows += [("numerics", f"{naive_item}: time", base_t, "s", 1.0),
-                 ("numerics", f"{naive_item}: peak memory", base_m / 2**20, "MiB", 1.0),
-                 ("numerics", f"{chunked_item}: time", t, "s", t / base_t),
-                 ("numerics", f"{chunked_item}: peak memory", m / 2**20, "MiB", m / base_m)]
+        rows += [
+            ("numerics", f"{naive_item}: time", base_t, "s", 1.0),
+            ("numerics", f"{naive_item}: peak memory", base_m / 2**20, "MiB", 1.0),
+            ("numerics", f"{chunked_item}: time", t, "s", t / base_t),
+            ("numerics", f"{chunked_item}: peak memory", m / 2**20, "MiB", m / base_m),
+        ]
     return rows
 
 
@@ -215,8 +219,7 @@ def _timed(cmd: list[str], cwd: Path, cpu: list[float] | None = None) -> float:
     return wall
 
 
-def bench_grading(source_dir: Path, work: Path, per_assignment: int = 4,
-                  rounds: int = 3) -> list[Row]:
+def bench_grading(source_dir: Path, work: Path, per_assignment: int = 4, rounds: int = 3) -> list[Row]:
     """Best of `rounds` interleaved runs of each way of grading the same submissions.
 
     Each `grader grade` run starts from an empty output folder, so it also pays for
@@ -227,11 +230,14 @@ def bench_grading(source_dir: Path, work: Path, per_assignment: int = 4,
     subs = work / "submitted"
     n = _solved_submissions(source_dir, names, per_assignment, subs)
     course = work / "plain"
-    dirs = [f"--NbGrader.config_file={CONFIG}", f"--CourseDirectory.root={course}",
-            f"--CourseDirectory.source_directory={source_dir}",
-            f"--CourseDirectory.submitted_directory={course / 'submitted'}",
-            f"--CourseDirectory.release_directory={course / 'release'}",
-            f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"]
+    dirs = [
+        f"--NbGrader.config_file={CONFIG}",
+        f"--CourseDirectory.root={course}",
+        f"--CourseDirectory.source_directory={source_dir}",
+        f"--CourseDirectory.submitted_directory={course / 'submitted'}",
+        f"--CourseDirectory.release_directory={course / 'release'}",
+        f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}",
+    ]
     shutil.copytree(subs, course / "submitted")
     nbgrader = [sys.executable, "-m", "nbgrader"]
     for name in names:
@@ -240,23 +246,36 @@ def bench_grading(source_dir: Path, work: Path, per_assignment: int = 4,
     cpu: dict[str, list[float]] = {"plain": [], "1": [], "2": []}
     for r in range(rounds):
         plain_cpu: list[float] = []
-        times["plain"].append(sum(_timed(nbgrader + ["autograde", name, "--force", *dirs], course,
-                                         plain_cpu) for name in names))
+        times["plain"].append(
+            sum(_timed(nbgrader + ["autograde", name, "--force", *dirs], course, plain_cpu) for name in names)
+        )
         cpu["plain"].append(sum(plain_cpu))
         for jobs in ("1", "2"):
             out = work / f"out-{jobs}-{r}"
-            times[jobs].append(_timed([sys.executable, "-m", "grader", "grade", str(subs),
-                                       "--output", str(out), "--jobs", jobs], ROOT, cpu[jobs]))
+            times[jobs].append(
+                _timed(
+                    [sys.executable, "-m", "grader", "grade", str(subs), "--output", str(out), "--jobs", jobs],
+                    ROOT,
+                    cpu[jobs],
+                )
+            )
     plain, plain_cpu_nb = min(times["plain"]), min(cpu["plain"]) / n
-    rows: list[Row] = [("grading", f"plain nbgrader autograde, serial, {n} notebooks",
-                        n / plain, "nb/s", 1.0),
-                       ("grading", "plain nbgrader autograde: CPU per notebook", plain_cpu_nb, "s", 1.0)]
+    rows: list[Row] = [
+        ("grading", f"plain nbgrader autograde, serial, {n} notebooks", n / plain, "nb/s", 1.0),
+        ("grading", "plain nbgrader autograde: CPU per notebook", plain_cpu_nb, "s", 1.0),
+    ]
     for jobs in ("1", "2"):
         t = min(times[jobs])
-        rows.append(("grading", f"python -m grader grade --jobs {jobs}, {n} notebooks",
-                     n / t, "nb/s", plain / t))
-        rows.append(("grading", f"python -m grader grade --jobs {jobs}: CPU per notebook",
-                     min(cpu[jobs]) / n, "s", min(cpu[jobs]) / n / plain_cpu_nb))
+        rows.append(("grading", f"python -m grader grade --jobs {jobs}, {n} notebooks", n / t, "nb/s", plain / t))
+        rows.append(
+            (
+                "grading",
+                f"python -m grader grade --jobs {jobs}: CPU per notebook",
+                min(cpu[jobs]) / n,
+                "s",
+                min(cpu[jobs]) / n / plain_cpu_nb,
+            )
+        )
     return rows
 
 

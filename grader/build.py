@@ -5,6 +5,7 @@ The jupytext sources are the only hand-edited files. Each becomes an nbgrader
 `nbgrader generate_assignment` turns that into the student version in notebooks/.
 Both steps are deterministic so a rebuild is byte-identical.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -107,8 +108,7 @@ def _normalise_release(path: Path) -> None:
     write_notebook(nb, path)
 
 
-def release(names: list[str] | None = None, out_dir: Path = NOTEBOOKS,
-            source_dir: Path = SOURCE) -> list[Path]:
+def release(names: list[str] | None = None, out_dir: Path = NOTEBOOKS, source_dir: Path = SOURCE) -> list[Path]:
     """Rebuild the student notebooks (notebooks/ by default) from solutions/."""
     names = names or assignments()
     build_sources(names, source_dir)
@@ -119,12 +119,22 @@ def release(names: list[str] | None = None, out_dir: Path = NOTEBOOKS,
         if out.exists():
             shutil.rmtree(out)
         subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", name,
-             "--force", f"--NbGrader.config_file={CONFIG}",
-             f"--CourseDirectory.source_directory={source_dir}",
-             f"--CourseDirectory.release_directory={out_dir}",
-             f"--CourseDirectory.db_url=sqlite:///{db}", "--log-level=ERROR"],
-            cwd=ROOT, env=tool_env(), check=True,
+            [
+                sys.executable,
+                "-m",
+                "nbgrader",
+                "generate_assignment",
+                name,
+                "--force",
+                f"--NbGrader.config_file={CONFIG}",
+                f"--CourseDirectory.source_directory={source_dir}",
+                f"--CourseDirectory.release_directory={out_dir}",
+                f"--CourseDirectory.db_url=sqlite:///{db}",
+                "--log-level=ERROR",
+            ],
+            cwd=ROOT,
+            env=tool_env(),
+            check=True,
         )
         student = out / f"{name}.ipynb"
         _normalise_release(student)

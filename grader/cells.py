@@ -7,6 +7,7 @@
 - learner: a code cell the learner added (no nbgrader metadata, not in the release).
 - other: everything else (the instructor's prose, examples, widgets, quizzes).
 """
+
 from __future__ import annotations
 
 import ast
@@ -51,6 +52,7 @@ def of_kind(nb: nbformat.NotebookNode, *kinds: str, release_ids: set[str] | None
 @dataclass(frozen=True)
 class Graded:
     """A cell that carries points: an autograded test or a written answer."""
+
     grade_id: str
     points: float
     written: bool
@@ -58,15 +60,14 @@ class Graded:
 
 def graded(nb: nbformat.NotebookNode) -> list[Graded]:
     """The cells that carry points, in notebook order."""
-    return [Graded(grade_id(c), float(meta(c).get("points", 0)), kind(c) == WRITTEN)
-            for c in of_kind(nb, TEST, WRITTEN)]
-
+    return [
+        Graded(grade_id(c), float(meta(c).get("points", 0)), kind(c) == WRITTEN) for c in of_kind(nb, TEST, WRITTEN)
+    ]
 
 
 def code_of(source: str) -> str:
     """A cell's Python code: IPython magic and shell lines blanked (line numbers kept)."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
 def names(source: str) -> tuple[set[str], set[str]]:

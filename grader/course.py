@@ -1,4 +1,5 @@
 """Where things live in the course repository, and which assignments exist."""
+
 from __future__ import annotations
 
 import os
@@ -19,10 +20,7 @@ ASSIGNMENT_RE = re.compile(r"^\d\d_[a-z0-9_]+$")
 
 def assignments() -> list[str]:
     """Assignment ids, in course order: every solutions/NN_topic/NN_topic.py."""
-    return sorted(
-        p.name for p in SOLUTIONS.iterdir()
-        if ASSIGNMENT_RE.match(p.name) and (p / f"{p.name}.py").is_file()
-    )
+    return sorted(p.name for p in SOLUTIONS.iterdir() if ASSIGNMENT_RE.match(p.name) and (p / f"{p.name}.py").is_file())
 
 
 def tool_env() -> dict[str, str]:

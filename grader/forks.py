@@ -6,6 +6,7 @@ forked from a server that has those imports done (grader/warm.py does the rest):
 still one process per run, in a session of its own, with its own environment,
 working folder and log, killable as a group together with whatever it started.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -19,9 +20,17 @@ from collections.abc import Callable
 import psutil
 
 JOB_MARK = "LOGITLAB_GRADING_JOB"  # environment tag to find a run's stray processes
-_PRELOAD = ["grader.gradebook", "grader.judge", "nbgrader.apps.nbgraderapp", "nbgrader.api",
-            "nbgrader.converters", "nbgrader.preprocessors", "nbclient", "jupyter_client",
-            "grader.warm"]
+_PRELOAD = [
+    "grader.gradebook",
+    "grader.judge",
+    "nbgrader.apps.nbgraderapp",
+    "nbgrader.api",
+    "nbgrader.converters",
+    "nbgrader.preprocessors",
+    "nbclient",
+    "jupyter_client",
+    "grader.warm",
+]
 _context_lock = threading.Lock()
 _context: multiprocessing.context.BaseContext | None = None
 
@@ -53,13 +62,13 @@ def _child(target: Callable, args: tuple, cwd: str, env: dict[str, str], log: st
     target(*args)
 
 
-def run(target: Callable, args: tuple, cwd, env: dict[str, str], log, timeout: float,
-        stop: threading.Event | None = None) -> int | None:
+def run(
+    target: Callable, args: tuple, cwd, env: dict[str, str], log, timeout: float, stop: threading.Event | None = None
+) -> int | None:
     """target(*args) in a forked child (stdout and stderr to `log`); its exit code, or
     None if it was killed (past `timeout` seconds, or `stop` was set). Either way,
     everything it started is killed afterwards: nothing may outlive a run."""
-    proc = _server().Process(target=_child, daemon=False,
-                             args=(target, args, str(cwd), env, str(log)))
+    proc = _server().Process(target=_child, daemon=False, args=(target, args, str(cwd), env, str(log)))
     proc.start()
     deadline = time.monotonic() + timeout
     while proc.exitcode is None and time.monotonic() < deadline and not (stop and stop.is_set()):

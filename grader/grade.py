@@ -34,6 +34,7 @@ SUBMISSIONS is only ever read. Outputs:
                       that wait for a human, blank in grades.csv until graded)
   OUT/autograded/<student>/<assignment>/   the graded notebook, and nbgrader's log if it failed
 """
+
 from __future__ import annotations
 
 import csv
@@ -50,10 +51,9 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
+import logitlab
 import nbformat
 from tqdm import tqdm
-
-import logitlab
 
 from . import cells, coursebook, gradebook, judging, submissions
 from .build import build_sources
@@ -64,8 +64,7 @@ from .records import CellResult, JobRecord
 from .submissions import Submission, SubmissionError
 
 GRADES_COLUMNS = ["student_id", "assignment", "grade_id", "score", "max_score", "reason"]
-SUMMARY_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "flags", "reason",
-                   "pending"]
+SUMMARY_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "flags", "reason", "pending"]
 WRITTEN_REASON = "written answer: graded by hand in formgrader"
 
 
@@ -123,8 +122,7 @@ def _fingerprint(sub: Submission, source_nb: Path) -> str:
     """Changes whenever anything that decides the score changes: the submission and its
     timestamp, the assignment (release and hidden tests), the checks, the grader, the
     config."""
-    return _digest(_read(sub.notebook), _read(sub.timestamp_file), source_nb.read_bytes(),
-                   code_digest().encode())
+    return _digest(_read(sub.notebook), _read(sub.timestamp_file), source_nb.read_bytes(), code_digest().encode())
 
 
 class Grader:
@@ -144,24 +142,24 @@ class Grader:
             raise UsageError(f"submissions folder not found: {opts.submissions}")
         subs_root, out = opts.submissions.resolve(), opts.output.resolve()
         if out == subs_root or subs_root in out.parents:
-            raise UsageError(f"the output folder {opts.output} is inside the submissions "
-                             f"folder {opts.submissions}, which is never written to")
+            raise UsageError(
+                f"the output folder {opts.output} is inside the submissions "
+                f"folder {opts.submissions}, which is never written to"
+            )
         if out.exists() and not out.is_dir():
             raise UsageError(f"output is not a folder: {opts.output}")
         if opts.assignment is not None and opts.assignment not in known:
-            raise UsageError(f"unknown assignment '{opts.assignment}' "
-                             f"(known: {', '.join(known)})")
+            raise UsageError(f"unknown assignment '{opts.assignment}' (known: {', '.join(known)})")
         found, unknown = submissions.find(opts.submissions, known)
         if not found:
-            raise UsageError(f"no submissions in {opts.submissions}: expected "
-                             "<student_id>/<assignment_id>/<assignment_id>.ipynb")
+            raise UsageError(
+                f"no submissions in {opts.submissions}: expected <student_id>/<assignment_id>/<assignment_id>.ipynb"
+            )
         if opts.student is not None and opts.student not in {s.student for s in found}:
             raise UsageError(f"no submissions from student '{opts.student}' in {opts.submissions}")
-        chosen = [s for s in found
-                  if opts.student in (None, s.student) and opts.assignment in (None, s.assignment)]
+        chosen = [s for s in found if opts.student in (None, s.student) and opts.assignment in (None, s.assignment)]
         if not chosen:
-            raise UsageError(f"no submissions from student '{opts.student}' "
-                             f"for assignment '{opts.assignment}'")
+            raise UsageError(f"no submissions from student '{opts.student}' for assignment '{opts.assignment}'")
         for folder in unknown:
             print(f"warning: skipping {folder}: not an assignment of this course", file=sys.stderr)
         return found, chosen
@@ -173,8 +171,7 @@ class Grader:
                 build_sources([name], self.work / "source")
             except Exception as exc:
                 first = (str(exc).strip().splitlines() or [""])[0]
-                raise UsageError(f"the source of {name} does not build: "
-                                 f"{type(exc).__name__}: {first}") from None
+                raise UsageError(f"the source of {name} does not build: {type(exc).__name__}: {first}") from None
             self.sources[name] = nbformat.read(self.source_nb(name), as_version=4)
         return {name: self.source_nb(name) for name in names}
 
@@ -203,20 +200,23 @@ class Grader:
         return sorted({p.resolve() for p in folders})
 
     # --- one job ------------------------------------------------------------------
-    def grade_one(self, index: int, sub: Submission, template: Future | None,
-                  fingerprint: str) -> JobRecord:
+    def grade_one(self, index: int, sub: Submission, template: Future | None, fingerprint: str) -> JobRecord:
         start = time.monotonic()
         graded = cells.graded(self.sources[sub.assignment])
-        record = JobRecord(sub.student, sub.assignment, fingerprint, timestamp=sub.timestamp(),
-                           cells=[_unjudged(g, "not graded") for g in graded])
+        record = JobRecord(
+            sub.student,
+            sub.assignment,
+            fingerprint,
+            timestamp=sub.timestamp(),
+            cells=[_unjudged(g, "not graded") for g in graded],
+        )
         job = self.work / "jobs" / f"{index:05d}"
         keep = self.opts.output / "autograded" / sub.student / sub.assignment
         shutil.rmtree(keep, ignore_errors=True)
         try:
             nb, duplicated_ids = submissions.load(sub.notebook)
             if sub.extra_files():
-                record.flags.append("files beside the notebook (not used): "
-                                    + ", ".join(sub.extra_files()))
+                record.flags.append("files beside the notebook (not used): " + ", ".join(sub.extra_files()))
             if graded:
                 ready = template.result()
                 release = nbformat.read(ready.release, as_version=4)
@@ -237,9 +237,17 @@ class Grader:
         record.save(_record_path(self.opts.output, sub))
         return record
 
-    def _grade(self, record: JobRecord, graded: list[cells.Graded], nb: nbformat.NotebookNode,
-               release: nbformat.NotebookNode, sub: Submission, template: gradebook.Template,
-               job: Path, keep: Path) -> None:
+    def _grade(
+        self,
+        record: JobRecord,
+        graded: list[cells.Graded],
+        nb: nbformat.NotebookNode,
+        release: nbformat.NotebookNode,
+        sub: Submission,
+        template: gradebook.Template,
+        job: Path,
+        keep: Path,
+    ) -> None:
         """Judge the notebook and, beside it, run nbgrader on a private copy."""
         target = job / "submitted" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
         target.parent.mkdir(parents=True)
@@ -249,8 +257,16 @@ class Grader:
         # The judge needs nothing from nbgrader, so it runs beside it: one waits on its
         # kernel while the other computes.
         with ThreadPoolExecutor(max_workers=1) as beside:
-            judged = beside.submit(judging.judge, nb, self.sources[sub.assignment], release,
-                                   job / "judge", self.opts.timeout, self.hidden(), self.stop)
+            judged = beside.submit(
+                judging.judge,
+                nb,
+                self.sources[sub.assignment],
+                release,
+                job / "judge",
+                self.opts.timeout,
+                self.hidden(),
+                self.stop,
+            )
             run = self._nbgrader(template, job, sub.student, record.flags)
         graded_nb = job / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
         keep.mkdir(parents=True, exist_ok=True)
@@ -264,12 +280,10 @@ class Grader:
             record.flags.append(f"nbgrader's own run failed ({run.error}); the judge's scores count")
         _combine(record, graded, judged.result(), run.scores or {})
 
-    def _nbgrader(self, template: gradebook.Template, job: Path, student: str,
-                  flags: list[str]) -> gradebook.Run:
+    def _nbgrader(self, template: gradebook.Template, job: Path, student: str, flags: list[str]) -> gradebook.Run:
         """nbgrader autograde, tried once more if it died without saying why."""
         for attempt in (1, 2):
-            run = gradebook.autograde(template, job, student, self.opts.timeout,
-                                      hide=self.hidden(), stop=self.stop)
+            run = gradebook.autograde(template, job, student, self.opts.timeout, hide=self.hidden(), stop=self.stop)
             if not run.unexplained or attempt == 2:
                 return run
             flags.append(f"graded twice, the first run ended with: {run.error}")
@@ -284,8 +298,7 @@ class Grader:
         for sub in chosen:
             fingerprint = _fingerprint(sub, paths[sub.assignment])
             old = JobRecord.load(_record_path(opts.output, sub))
-            if (not opts.force and old and old.status != "failed"
-                    and old.fingerprint == fingerprint):
+            if not opts.force and old and old.status != "failed" and old.fingerprint == fingerprint:
                 skipped += 1
             else:
                 todo.append((sub, fingerprint))
@@ -306,8 +319,10 @@ class Grader:
                 for name in sorted({s.assignment for s, _ in todo})
                 if cells.graded(self.sources[name])
             }
-            futures = [pool.submit(self.grade_one, i, sub, templates.get(sub.assignment), fp)
-                       for i, (sub, fp) in enumerate(todo)]
+            futures = [
+                pool.submit(self.grade_one, i, sub, templates.get(sub.assignment), fp)
+                for i, (sub, fp) in enumerate(todo)
+            ]
             try:
                 self._progress(futures, counts)
             except KeyboardInterrupt:
@@ -317,14 +332,12 @@ class Grader:
 
     @staticmethod
     def _progress(futures: list[Future], counts: dict[str, int]) -> None:
-        with tqdm(total=len(futures), desc="grading", unit="nb", file=sys.stderr,
-                  dynamic_ncols=True) as bar:
+        with tqdm(total=len(futures), desc="grading", unit="nb", file=sys.stderr, dynamic_ncols=True) as bar:
             for future in as_completed(futures):
                 record = future.result()
                 counts[record.status] += 1
                 if record.status == "failed":
-                    bar.write(f"{record.student_id}/{record.assignment}: failed ({record.reason})",
-                              file=sys.stderr)
+                    bar.write(f"{record.student_id}/{record.assignment}: failed ({record.reason})", file=sys.stderr)
                 bar.set_postfix(failed=counts["failed"], refresh=False)
                 bar.update()
 
@@ -335,37 +348,52 @@ class Grader:
         records.sort(key=lambda r: (r.student_id, r.assignment))
         # A written answer waiting for a human has no score yet (blank), not a score of 0.
         grades = [GRADES_COLUMNS] + [
-            [r.student_id, r.assignment, c.grade_id, "" if c.manual else _num(c.score),
-             _num(c.max_score), c.reason] for r in records for c in r.cells]
+            [r.student_id, r.assignment, c.grade_id, "" if c.manual else _num(c.score), _num(c.max_score), c.reason]
+            for r in records
+            for c in r.cells
+        ]
         summary = [SUMMARY_COLUMNS] + [
-            [r.student_id, r.assignment, _num(r.score), _num(r.max_score), r.status,
-             "; ".join(r.flags), r.reason, " ".join(r.needs_manual)] for r in records]
+            [
+                r.student_id,
+                r.assignment,
+                _num(r.score),
+                _num(r.max_score),
+                r.status,
+                "; ".join(r.flags),
+                r.reason,
+                " ".join(r.needs_manual),
+            ]
+            for r in records
+        ]
         for name, rows in (("grades.csv", grades), ("summary.csv", summary)):
             _write_atomic(self.opts.output / name, _csv_text(rows))
 
 
-NOT_ISOLATED = ("warning: student code is not isolated here: jailing it needs root on Linux, "
-                "allowed to make mount namespaces (as on CI and a grading server). Running as "
-                f"user {os.environ.get('USER') or os.getuid()}, a submission can read the hidden "
-                "tests and other students' files; the judge still scores only what the "
-                "learner's functions return.")
+NOT_ISOLATED = (
+    "warning: student code is not isolated here: jailing it needs root on Linux, "
+    "allowed to make mount namespaces (as on CI and a grading server). Running as "
+    f"user {os.environ.get('USER') or os.getuid()}, a submission can read the hidden "
+    "tests and other students' files; the judge still scores only what the "
+    "learner's functions return."
+)
 
 
 def _unjudged(g: cells.Graded, why: str) -> CellResult:
-    return CellResult(g.grade_id, 0.0, g.points, manual=g.written,
-                      reason=WRITTEN_REASON if g.written else why)
+    return CellResult(g.grade_id, 0.0, g.points, manual=g.written, reason=WRITTEN_REASON if g.written else why)
 
 
-def _combine(record: JobRecord, graded: list[cells.Graded], judged: Judgement,
-             kernel: dict[str, tuple[float, bool]]) -> None:
+def _combine(
+    record: JobRecord, graded: list[cells.Graded], judged: Judgement, kernel: dict[str, tuple[float, bool]]
+) -> None:
     """The judge's verdict is each autograded cell's score; nbgrader's in-kernel score is
     kept beside it, and any disagreement is flagged. Written answers wait for a human."""
     record.cells, differ = [], []
     for g in graded:
         in_kernel = kernel.get(g.grade_id, (None, False))[0]
         if g.written:
-            record.cells.append(CellResult(g.grade_id, 0.0, g.points, manual=True,
-                                           reason=WRITTEN_REASON, kernel=in_kernel))
+            record.cells.append(
+                CellResult(g.grade_id, 0.0, g.points, manual=True, reason=WRITTEN_REASON, kernel=in_kernel)
+            )
             continue
         passed, why = judged.cells.get(g.grade_id, (False, judged.error or "not judged"))
         score = g.points if passed else 0.0
@@ -373,8 +401,7 @@ def _combine(record: JobRecord, graded: list[cells.Graded], judged: Judgement,
         if in_kernel is not None and in_kernel != score:
             differ.append(f"{g.grade_id} (kernel {in_kernel:g}, judge {score:g})")
     if differ:
-        record.flags.append("nbgrader's kernel and the judge disagree, the judge counts: "
-                            + ", ".join(differ))
+        record.flags.append("nbgrader's kernel and the judge disagree, the judge counts: " + ", ".join(differ))
     if judged.error:
         record.status, record.reason = "failed", judged.error
 
@@ -410,9 +437,11 @@ def grade(opts: Options) -> tuple[dict[str, int], list[JobRecord]]:
 
 def main(opts: Options) -> int:
     counts, records = grade(opts)
-    print(f"{counts['graded']} graded, {counts['flagged']} flagged, {counts['failed']} failed, "
-          f"{counts['skipped']} skipped (already graded): "
-          f"{opts.output / 'grades.csv'}, {opts.output / 'summary.csv'}")
+    print(
+        f"{counts['graded']} graded, {counts['flagged']} flagged, {counts['failed']} failed, "
+        f"{counts['skipped']} skipped (already graded): "
+        f"{opts.output / 'grades.csv'}, {opts.output / 'summary.csv'}"
+    )
     return publish(opts, records)
 
 
@@ -423,8 +452,10 @@ def publish(opts: Options, records: list[JobRecord]) -> int:
         return 0
     db = coursebook.sqlite_file(opts.gradebook)
     if not opts.gradebook_given and db is not None and not db.is_file():
-        print(f"note: no course gradebook at {db} (run `make release` to make one): the scores "
-              "are in the CSV files only", file=sys.stderr)
+        print(
+            f"note: no course gradebook at {db} (run `make release` to make one): the scores are in the CSV files only",
+            file=sys.stderr,
+        )
         return 0
     try:
         report = coursebook.publish(opts.gradebook, records)

@@ -7,6 +7,7 @@ killed, including a kernel that ignores interrupts or left children behind. Wher
 grader/jail.py can work, the kernel runs jailed: it cannot see the repository, the
 hidden tests, any gradebook or anyone else's submission.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,15 +47,15 @@ def _dirs(root: Path, source: Path, release: Path, db: Path) -> list[str]:
 @dataclass(frozen=True)
 class Template:
     """What `generate_assignment` made once per assignment: gradebook and release."""
+
     assignment: str
-    source: Path    # folder holding <assignment>/<assignment>.ipynb with answers
-    db: Path        # gradebook with the assignment's cells; copied for every job
-    release: Path   # the student notebook, as released (metadata and checksums)
+    source: Path  # folder holding <assignment>/<assignment>.ipynb with answers
+    db: Path  # gradebook with the assignment's cells; copied for every job
+    release: Path  # the student notebook, as released (metadata and checksums)
 
     @classmethod
     def at(cls, assignment: str, source: Path, folder: Path) -> Template:
-        return cls(assignment, source, folder / "gradebook.db",
-                   folder / "release" / assignment / f"{assignment}.ipynb")
+        return cls(assignment, source, folder / "gradebook.db", folder / "release" / assignment / f"{assignment}.ipynb")
 
     def ready(self) -> bool:
         return self.db.is_file() and self.release.is_file()
@@ -64,13 +65,11 @@ def make_template(assignment: str, source: Path, folder: Path) -> Template:
     """Run `nbgrader generate_assignment` once into `folder` (private)."""
     folder.mkdir(parents=True, exist_ok=True)
     template = Template.at(assignment, source, folder)
-    args = ["generate_assignment", assignment, "--force",
-            *_dirs(folder, source, folder / "release", template.db)]
+    args = ["generate_assignment", assignment, "--force", *_dirs(folder, source, folder / "release", template.db)]
     log = folder / "generate.log"
     code = _nbgrader(args, folder, tool_env(), log, timeout=600)
     if code != 0 or not template.ready():
-        raise RuntimeError(f"generate_assignment {assignment} failed: "
-                           f"{error_line(log.read_text(errors='replace'))}")
+        raise RuntimeError(f"generate_assignment {assignment} failed: {error_line(log.read_text(errors='replace'))}")
     return template
 
 
@@ -82,14 +81,22 @@ def _nbgrader_main(args: list[str], scores_of: tuple[str, str, str, str] | None 
     then read while nbgrader is loaded anyway, and written as JSON.
     """
     from nbgrader.apps.nbgraderapp import NbGraderApp
+
     NbGraderApp.launch_instance(args)
     if scores_of:
         db, assignment, student, out = scores_of
         Path(out).write_text(json.dumps(scores(Path(db), assignment, student)))
 
 
-def _nbgrader(args: list[str], cwd: Path, env: dict[str, str], log: Path, timeout: float,
-              stop: threading.Event | None = None, scores_of: tuple | None = None) -> int | None:
+def _nbgrader(
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    log: Path,
+    timeout: float,
+    stop: threading.Event | None = None,
+    scores_of: tuple | None = None,
+) -> int | None:
     """Run nbgrader; its exit code, or None if it was killed (timeout or `stop`)."""
     return forks.run(_nbgrader_main, (args, scores_of), cwd, env, log, timeout, stop)
 
@@ -99,6 +106,7 @@ class Run:
     """How one autograde process ended: `error` is None when nbgrader succeeded, and
     `scores` is then {grade_id: (auto score, needs manual grading)}. `unexplained`:
     nbgrader died without reporting an error (a signal), worth one more try."""
+
     error: str | None
     log: str
     scores: dict[str, tuple[float, bool]] | None = None
@@ -123,18 +131,27 @@ def _jailed_kernel(job: Path, hide: list[Path]) -> dict[str, str]:
     """
     runtime = job / "runtime"
     runtime.mkdir(parents=True, exist_ok=True)
-    argv = jail.command(hide, [job / "autograded", runtime], jail.needed_read_only(hide),
-                        [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                        memory_mb=KERNEL_MEMORY_MB)
+    argv = jail.command(
+        hide,
+        [job / "autograded", runtime],
+        jail.needed_read_only(hide),
+        [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        memory_mb=KERNEL_MEMORY_MB,
+    )
     spec = job / "jupyter" / "kernels" / "python3" / "kernel.json"
     spec.parent.mkdir(parents=True, exist_ok=True)
-    spec.write_text(json.dumps({"argv": argv, "display_name": "Python 3 (graded)",
-                                "language": "python"}))
+    spec.write_text(json.dumps({"argv": argv, "display_name": "Python 3 (graded)", "language": "python"}))
     return {"JUPYTER_PATH": str(job / "jupyter"), "JUPYTER_RUNTIME_DIR": str(runtime)}
 
 
-def autograde(template: Template, job: Path, student: str, timeout: float,
-              hide: list[Path] | None = None, stop: threading.Event | None = None) -> Run:
+def autograde(
+    template: Template,
+    job: Path,
+    student: str,
+    timeout: float,
+    hide: list[Path] | None = None,
+    stop: threading.Event | None = None,
+) -> Run:
     """Autograde `job/submitted/<student>/<assignment>/` against a copy of the template.
 
     The job folder must already hold the submitted notebook; its gradebook is
@@ -144,8 +161,14 @@ def autograde(template: Template, job: Path, student: str, timeout: float,
     does not reach it).
     """
     shutil.copyfile(template.db, job / "gradebook.db")
-    args = ["autograde", template.assignment, "--student", student, "--force",
-            *_dirs(job, template.source, job / "release", job / "gradebook.db")]
+    args = [
+        "autograde",
+        template.assignment,
+        "--student",
+        student,
+        "--force",
+        *_dirs(job, template.source, job / "release", job / "gradebook.db"),
+    ]
     env = tool_env()
     env[forks.JOB_MARK] = secrets.token_hex(8)
     for name in THREAD_LIMITS:
@@ -162,20 +185,24 @@ def autograde(template: Template, job: Path, student: str, timeout: float,
     env["IPYTHONDIR"] = str(Path(scratch) / "ipython")
     log_path, scores_path = job / "autograde.log", job / "scores.json"
     try:
-        code = _nbgrader(args, job, env, log_path, timeout, stop, scores_of=(
-            str(job / "gradebook.db"), template.assignment, student, str(scores_path)))
+        code = _nbgrader(
+            args,
+            job,
+            env,
+            log_path,
+            timeout,
+            stop,
+            scores_of=(str(job / "gradebook.db"), template.assignment, student, str(scores_path)),
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     log_text = log_path.read_text(errors="replace")
     if code is None:
-        return Run("interrupted" if stop and stop.is_set() else f"timed out after {timeout:g} s",
-                   log_text)
+        return Run("interrupted" if stop and stop.is_set() else f"timed out after {timeout:g} s", log_text)
     if code != 0:
-        return Run(f"nbgrader failed (exit code {code}): {error_line(log_text)}", log_text,
-                   unexplained=code < 0)
+        return Run(f"nbgrader failed (exit code {code}): {error_line(log_text)}", log_text, unexplained=code < 0)
     if not scores_path.is_file():
-        return Run(f"nbgrader recorded no scores: {error_line(log_text)}", log_text,
-                   unexplained=True)
+        return Run(f"nbgrader recorded no scores: {error_line(log_text)}", log_text, unexplained=True)
     got = json.loads(scores_path.read_text())
     return Run(None, log_text, {gid: (float(a), bool(m)) for gid, (a, m) in got.items()})
 
@@ -197,5 +224,4 @@ def scores(db: Path, assignment: str, student: str) -> dict[str, tuple[float, bo
 
     with Gradebook(f"sqlite:///{db}") as gb:
         notebook = gb.find_submission_notebook(assignment, assignment, student)
-        return {g.name: (float(g.auto_score or 0.0), bool(g.needs_manual_grade))
-                for g in notebook.grades}
+        return {g.name: (float(g.auto_score or 0.0), bool(g.needs_manual_grade)) for g in notebook.grades}

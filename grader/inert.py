@@ -6,13 +6,21 @@ Here every such module is a stand-in whose every attribute and call gives itself
 which saves their import time and keeps anything from drawing. Standard library only
 (the learner's process imports it from its jail).
 """
+
 import importlib.abc
 import importlib.machinery
 import sys
 import types
 
-DISPLAY = ("matplotlib", "ipywidgets", "IPython", "logitlab.widgets", "logitlab.plots",
-           "logitlab.quiz", "logitlab.hints")
+DISPLAY = (
+    "matplotlib",
+    "ipywidgets",
+    "IPython",
+    "logitlab.widgets",
+    "logitlab.plots",
+    "logitlab.quiz",
+    "logitlab.hints",
+)
 
 
 class Inert:

@@ -14,14 +14,15 @@ kernel and learner process pays for this start-up. It needs root (as on the grad
 machines and CI); without it CMD runs unconfined and the grader warns that kernels
 are not isolated. Only the standard library is used, so `-S` can skip site-packages.
 """
+
 from __future__ import annotations
 
 import argparse
 import ctypes
 import functools
 import os
-import subprocess
 import resource
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -54,11 +55,14 @@ def _check(result: int, what: str) -> None:
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def _mount(libc: ctypes.CDLL, source: str | None, target: str, fstype: str | None,
-           flags: int, data: str | None = None) -> None:
-    enc = (lambda s: None if s is None else os.fsencode(s))
-    _check(libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
-           f"mount {target}")
+def _enc(path: str | None) -> bytes | None:
+    return None if path is None else os.fsencode(path)
+
+
+def _mount(
+    libc: ctypes.CDLL, source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None
+) -> None:
+    _check(libc.mount(_enc(source), _enc(target), _enc(fstype), ctypes.c_ulong(flags), _enc(data)), f"mount {target}")
 
 
 def enter(hide: list[str], keep: list[str], read_only: list[str], network: bool = True) -> None:
@@ -88,12 +92,14 @@ def enter(hide: list[str], keep: list[str], read_only: list[str], network: bool 
 def needed_read_only(hide: list) -> list[Path]:
     """The interpreter and logitlab, where they lie inside a hidden folder."""
     from importlib.util import find_spec
+
     needed = [Path(sys.prefix), Path(find_spec("logitlab").origin).parents[1]]
     return [k for k in needed if any(Path(h) == k or Path(h) in k.parents for h in hide)]
 
 
-def command(hide: list[str], keep: list[str], read_only: list[str], cmd: list[str],
-            memory_mb: int = 0, network: bool = True) -> list[str]:
+def command(
+    hide: list[str], keep: list[str], read_only: list[str], cmd: list[str], memory_mb: int = 0, network: bool = True
+) -> list[str]:
     """The argv that runs `cmd` jailed: hide and keep as above; read_only folders are kept
     but mounted read-only; without `network`, no network can be reached."""
     argv = [sys.executable, "-I", "-S", os.path.abspath(__file__), "--memory-mb", str(memory_mb)]
@@ -109,10 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hide", action="append", default=[])
     parser.add_argument("--keep", action="append", default=[])
     parser.add_argument("--keep-ro", action="append", default=[])
-    parser.add_argument("--memory-mb", type=int, default=0,
-                        help="address-space limit for CMD and its children (0: none)")
-    parser.add_argument("--no-network", action="store_true",
-                        help="a network namespace of its own, with nothing to reach")
+    parser.add_argument(
+        "--memory-mb", type=int, default=0, help="address-space limit for CMD and its children (0: none)"
+    )
+    parser.add_argument(
+        "--no-network", action="store_true", help="a network namespace of its own, with nothing to reach"
+    )
     parser.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
@@ -124,9 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     if _may_try():
         cwd = os.getcwd()  # entered again below: the old handle would reach the hidden tree
         read_only = [os.path.abspath(k) for k in args.keep_ro]
-        enter([os.path.abspath(h) for h in args.hide],
-              [os.path.abspath(k) for k in args.keep] + read_only, read_only,
-              network=not args.no_network)
+        enter(
+            [os.path.abspath(h) for h in args.hide],
+            [os.path.abspath(k) for k in args.keep] + read_only,
+            read_only,
+            network=not args.no_network,
+        )
         os.chdir(cwd)
     os.execvp(cmd[0], cmd)
     return 1  # not reached

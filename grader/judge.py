@@ -33,6 +33,7 @@ process is started again (its cells replayed, without a cell that hung or crashe
 The verdict of each test cell (passed, or the reason it failed: case label and kind
 of failure, never a hidden input or an expected value) is the result that counts.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -50,29 +51,35 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 import logitlab.checks
 import logitlab.testing  # noqa: F401
-
-logitlab.checks.exercises()  # every spec module, once, in the fork server: one consistent set
+import numpy as np
 
 from . import cells, inert, jail, wire
 
+logitlab.checks.exercises()  # every spec module, once, in the fork server: one consistent set
+
 CELL_LIMIT = 120.0  # seconds for one test cell: room for thousands of calls on a loaded machine
-CALL_LIMIT = 20.0   # seconds for one call of a learner's function
-LOAD_LIMIT = 30.0   # seconds for one of the learner's cells to run
-MAX_STARTS = 6      # learner processes per notebook, restarts included
-MEMORY_MB = 4096    # address space of the learner's process
+CALL_LIMIT = 20.0  # seconds for one call of a learner's function
+LOAD_LIMIT = 30.0  # seconds for one of the learner's cells to run
+MAX_STARTS = 6  # learner processes per notebook, restarts included
+MEMORY_MB = 4096  # address space of the learner's process
 MAX_PEAK = MEMORY_MB * 2**20  # the most a learner's call can report having used
 HERE = Path(__file__).resolve().parent
 LEARNERS = Path(tempfile.gettempdir()) / f"logitlab-learners-{os.getuid()}"
 SHIPPED = ("runner.py", "wire.py", "inert.py")  # what the learner's process gets
 # Exceptions whose message names code, not data: shown in reasons as they are.
-STRUCTURAL = {"NameError", "UnboundLocalError", "AttributeError", "ImportError",
-              "ModuleNotFoundError", "NotImplementedError", "RecursionError", "SyntaxError"}
-KNOWN_ERRORS = {c.__name__: c for c in vars(builtins).values()
-                if isinstance(c, type) and issubclass(c, Exception)}
+STRUCTURAL = {
+    "NameError",
+    "UnboundLocalError",
+    "AttributeError",
+    "ImportError",
+    "ModuleNotFoundError",
+    "NotImplementedError",
+    "RecursionError",
+    "SyntaxError",
+}
+KNOWN_ERRORS = {c.__name__: c for c in vars(builtins).values() if isinstance(c, type) and issubclass(c, Exception)}
 KNOWN_ERRORS |= {"AxisError": np.exceptions.AxisError, "LinAlgError": np.linalg.LinAlgError}
 
 
@@ -97,13 +104,14 @@ class Raised:
 
 # ---- the learner's process, seen from the judge -----------------------------------
 
+
 class Learner:
     """The jailed process running the learner's code, started (again) on demand."""
 
     def __init__(self, program: list[list[str]], hide: list[str] | None, env: dict[str, str]):
         self.program, self.hide, self.env = program, hide, env
-        self.skip: set[int] = set()         # cells that hung or ended the process
-        self.notes: dict[str, str] = {}     # cell label -> what went wrong running it
+        self.skip: set[int] = set()  # cells that hung or ended the process
+        self.notes: dict[str, str] = {}  # cell label -> what went wrong running it
         self.proc: subprocess.Popen | None = None
         self.folder: str | None = None
         self.starts = 0
@@ -130,11 +138,18 @@ class Learner:
         cmd = [sys.executable, "-I", "runner.py"]
         if self.hide is not None:
             hide = [*self.hide, str(LEARNERS)]
-            cmd = jail.command(hide, [self.folder], jail.needed_read_only(hide), cmd,
-                               memory_mb=MEMORY_MB, network=False)
-        self.proc = subprocess.Popen(cmd, cwd=self.folder, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     env=self.env, start_new_session=True)
+            cmd = jail.command(
+                hide, [self.folder], jail.needed_read_only(hide), cmd, memory_mb=MEMORY_MB, network=False
+            )
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=self.folder,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=self.env,
+            start_new_session=True,
+        )
 
     def _load(self) -> int | None:
         """Run the program's cells; the index of a cell that hung or ended the process."""
@@ -184,6 +199,7 @@ def _describe(error: dict) -> str:
 
 
 # ---- calls ------------------------------------------------------------------------
+
 
 class Remote:
     """Stands for a learner's function in the judge: calling it calls the real one."""
@@ -246,8 +262,7 @@ class Session:
 
     def _send_binding(self, name: str, value) -> None:
         try:
-            self.learner.send({"op": "bind", "name": name,
-                               "value": wire.encode(value, _outgoing(self.callbacks))})
+            self.learner.send({"op": "bind", "name": name, "value": wire.encode(value, _outgoing(self.callbacks))})
             self.learner.receive(time.monotonic() + CALL_LIMIT)
         except wire.WireError:
             self.learner.kill()
@@ -265,9 +280,13 @@ class Session:
             raise CallTimeout(f"{name} did not return within {CALL_LIMIT:.0f} s")
         callbacks = self.callbacks
         hook = _outgoing(callbacks)
-        message = {"op": "call", "name": name, "args": [wire.encode(a, hook) for a in args],
-                   "kwargs": {k: wire.encode(v, hook) for k, v in kwargs.items()},
-                   "trace": tracemalloc.is_tracing()}
+        message = {
+            "op": "call",
+            "name": name,
+            "args": [wire.encode(a, hook) for a in args],
+            "kwargs": {k: wire.encode(v, hook) for k, v in kwargs.items()},
+            "trace": tracemalloc.is_tracing(),
+        }
         self._ensure()
         in_flight = True  # until the reply is in, the learner's process is mid-call
         try:
@@ -277,12 +296,10 @@ class Session:
         except wire.TimedOut:
             self.learner.kill()
             self.hung.add(name)
-            raise CallTimeout(f"{name} did not return within {limit:.0f} s: "
-                              "a loop that never ends?") from None
+            raise CallTimeout(f"{name} did not return within {limit:.0f} s: a loop that never ends?") from None
         except wire.WireError as exc:
             self.learner.kill()
-            raise LearnerGone(f"{name}: the learner's process ended or broke the protocol "
-                              f"({exc})") from None
+            raise LearnerGone(f"{name}: the learner's process ended or broke the protocol ({exc})") from None
         finally:
             if in_flight:  # interrupted some other way (a check's own time limit)
                 self.learner.kill()
@@ -307,8 +324,9 @@ class Session:
                 raise wire.WireError(f"unexpected {reply['op']!r}")
             try:
                 fn = callbacks[int(reply["id"])]
-                value = fn(*[wire.decode(a) for a in reply["args"]],
-                           **{k: wire.decode(v) for k, v in reply["kwargs"].items()})
+                value = fn(
+                    *[wire.decode(a) for a in reply["args"]], **{k: wire.decode(v) for k, v in reply["kwargs"].items()}
+                )
                 answer = {"op": "return", "value": wire.encode(value, _outgoing(callbacks))}
             except wire.WireError:
                 raise
@@ -343,6 +361,7 @@ def _replay_peak(peak) -> None:
 
 def _outgoing(callbacks: list):
     """Tags for what the judge sends that is not plain data."""
+
     def hook(value):
         if isinstance(value, Remote):  # the learner's own function: it is over there
             return {"t": "own", "name": value.__name__}
@@ -352,6 +371,7 @@ def _outgoing(callbacks: list):
         if hasattr(value, "__next__") and hasattr(value, "__iter__"):
             return {"t": "iter", "items": [wire.encode(v, hook) for v in value]}
         return None
+
     return hook
 
 
@@ -362,6 +382,7 @@ def _incoming(args: tuple):
         if tag["t"] == "foreign":
             return _foreign(str(tag.get("type", "object")))
         raise wire.WireError(f"unexpected {tag['t']!r} value")
+
     return hook
 
 
@@ -410,6 +431,7 @@ def _copy_back(args: tuple, kwargs: dict, changed: dict) -> None:
 
 # ---- test cells -------------------------------------------------------------------
 
+
 def free_names(source: str) -> set[str]:
     """Names a cell reads without defining them."""
     loaded, stored = cells.names(source)
@@ -418,8 +440,9 @@ def free_names(source: str) -> set[str]:
 
 def _one_line(text: str) -> str:
     lines = [line.strip().lstrip("- ").strip() for line in str(text).splitlines() if line.strip()]
-    return "".join(line + ("" if i == len(lines) - 1 else " " if line.endswith(":") else "; ")
-                   for i, line in enumerate(lines))
+    return "".join(
+        line + ("" if i == len(lines) - 1 else " " if line.endswith(":") else "; ") for i, line in enumerate(lines)
+    )
 
 
 def reason(exc: BaseException, session: Session, functions: list[str]) -> str:
@@ -434,8 +457,11 @@ def reason(exc: BaseException, session: Session, functions: list[str]) -> str:
     cause = next((r for r in session.raised if r.type in STRUCTURAL), None)
     if cause:
         text += f" ({cause.function} raised {cause.type}: {_one_line(cause.message)})"
-    broken = [f"the cell {f} {session.learner.notes[f]}" for f in sorted(session.called)
-              if f in session.learner.notes and f in functions]
+    broken = [
+        f"the cell {f} {session.learner.notes[f]}"
+        for f in sorted(session.called)
+        if f in session.learner.notes and f in functions
+    ]
     if broken:  # the root cause comes first: the learner's cell did not run
         text = "; ".join(broken) + ": " + text
     return text[:500]
@@ -489,6 +515,7 @@ def _no_in_process_limits() -> None:
     process alone; the alarm would instead count the round trips of a whole case, which
     a loaded grading machine can stretch past its few seconds for correct code."""
     from logitlab.checks import _limits
+
     _limits._can_alarm = lambda: False
 
 
@@ -504,6 +531,7 @@ def main(payload_path: str, result_path: str) -> None:
 @dataclass
 class Judgement:
     """What the judge decided for one notebook."""
+
     cells: dict[str, tuple[bool, str]] = field(default_factory=dict)  # grade_id -> (passed, reason)
     notes: dict[str, str] = field(default_factory=dict)  # learner's cells that failed to run
     error: str | None = None  # the judge did not finish: every cell not judged fails with it

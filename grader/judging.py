@@ -6,6 +6,7 @@ decides what each gets: the learner's process the submitted notebook's code cell
 (test cells never; locked cells as released), the judge the source notebook's setup
 and test cells, hidden tests included.
 """
+
 from __future__ import annotations
 
 import ast
@@ -22,8 +23,21 @@ from .judge import Judgement, main
 
 # Names in learner code worth an instructor's look: they reach the interpreter's
 # machinery rather than numbers. They cost nothing: judging never runs learner code.
-SUSPICIOUS = {"get_ipython", "gc", "inspect", "ctypes", "_getframe", "f_back", "f_globals",
-              "builtins", "__builtins__", "__import__", "importlib", "sys.modules", "modules"}
+SUSPICIOUS = {
+    "get_ipython",
+    "gc",
+    "inspect",
+    "ctypes",
+    "_getframe",
+    "f_back",
+    "f_globals",
+    "builtins",
+    "__builtins__",
+    "__import__",
+    "importlib",
+    "sys.modules",
+    "modules",
+}
 
 
 def program(submission: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[list[str]]:
@@ -66,8 +80,7 @@ def suspicious(submission: nbformat.NotebookNode, release: nbformat.NotebookNode
             tree = ast.parse(cells.code_of(cell.source))
         except SyntaxError:
             continue
-        names = {getattr(n, "id", None) or getattr(n, "attr", None) or getattr(n, "name", None)
-                 for n in ast.walk(tree)}
+        names = {getattr(n, "id", None) or getattr(n, "attr", None) or getattr(n, "name", None) for n in ast.walk(tree)}
         touched = sorted(SUSPICIOUS & names)
         if touched:
             label = cells.grade_id(cell) or "a cell you added"
@@ -75,8 +88,13 @@ def suspicious(submission: nbformat.NotebookNode, release: nbformat.NotebookNode
     return flags
 
 
-def payload(submission: nbformat.NotebookNode, source: nbformat.NotebookNode,
-            release: nbformat.NotebookNode, hide: list[Path], token: str) -> dict:
+def payload(
+    submission: nbformat.NotebookNode,
+    source: nbformat.NotebookNode,
+    release: nbformat.NotebookNode,
+    hide: list[Path],
+    token: str,
+) -> dict:
     jailed = bool(hide) and jail.available()
     return {
         "setup": [c.source for c in cells.of_kind(source, cells.SETUP)],
@@ -84,14 +102,26 @@ def payload(submission: nbformat.NotebookNode, source: nbformat.NotebookNode,
         "functions": [cells.grade_id(c) for c in cells.of_kind(source, cells.SOLUTION)],
         "tests": [[cells.grade_id(c), c.source] for c in cells.of_kind(source, cells.TEST)],
         "hide": [str(h) for h in hide] if jailed else None,
-        "env": {"PATH": os.defpath, "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde",
-                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", forks.JOB_MARK: token},
+        "env": {
+            "PATH": os.defpath,
+            "MPLBACKEND": "Agg",
+            "NBGRADER_EXECUTION": "autograde",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            forks.JOB_MARK: token,
+        },
     }
 
 
-def judge(submission: nbformat.NotebookNode, source: nbformat.NotebookNode,
-          release: nbformat.NotebookNode, folder: Path, timeout: float,
-          hide: list[Path] = (), stop: threading.Event | None = None) -> Judgement:
+def judge(
+    submission: nbformat.NotebookNode,
+    source: nbformat.NotebookNode,
+    release: nbformat.NotebookNode,
+    folder: Path,
+    timeout: float,
+    hide: list[Path] = (),
+    stop: threading.Event | None = None,
+) -> Judgement:
     """Judge the test cells of `source` against the learner's code in `submission`.
 
     `folder` (private, created) holds the judge's input and log. With `hide` (where
@@ -101,21 +131,28 @@ def judge(submission: nbformat.NotebookNode, source: nbformat.NotebookNode,
     """
     folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(8)
-    (folder / "payload.json").write_text(json.dumps(
-        payload(submission, source, release, list(hide), token)))
+    (folder / "payload.json").write_text(json.dumps(payload(submission, source, release, list(hide), token)))
     result = folder / "result.json"
-    env = {"PATH": os.defpath, "HOME": str(folder), "LOGITLAB_HOME": str(folder),
-           "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde", "OMP_NUM_THREADS": "1",
-           forks.JOB_MARK: token}
-    code = forks.run(main, (str(folder / "payload.json"), str(result)), folder, env,
-                     folder / "judge.log", timeout, stop)
+    env = {
+        "PATH": os.defpath,
+        "HOME": str(folder),
+        "LOGITLAB_HOME": str(folder),
+        "MPLBACKEND": "Agg",
+        "NBGRADER_EXECUTION": "autograde",
+        "OMP_NUM_THREADS": "1",
+        forks.JOB_MARK: token,
+    }
+    code = forks.run(
+        main, (str(folder / "payload.json"), str(result)), folder, env, folder / "judge.log", timeout, stop
+    )
     found = _read(result)
-    judgement = Judgement({gid: (bool(r["passed"]), str(r["reason"]))
-                           for gid, r in found.get("cells", {}).items()}, found.get("notes", {}))
+    judgement = Judgement(
+        {gid: (bool(r["passed"]), str(r["reason"])) for gid, r in found.get("cells", {}).items()},
+        found.get("notes", {}),
+    )
     if not found.get("done"):
         if code is None:
-            judgement.error = ("interrupted" if stop and stop.is_set()
-                               else f"judging timed out after {timeout:g} s")
+            judgement.error = "interrupted" if stop and stop.is_set() else f"judging timed out after {timeout:g} s"
         elif code < 0:  # a signal: nothing of the grader's sends one but the learner's code
             judgement.error = f"the judge was killed (signal {-code}), by the learner's code?"
         else:

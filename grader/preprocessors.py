@@ -1,4 +1,5 @@
 """nbgrader preprocessors the course adds to autograding."""
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ A record holds every graded cell's score, and the reason for each lost point in
 words an instructor can read (case label and kind of failure, never a hidden input
 or an expected value).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,8 @@ class CellResult:
     grade_id: str
     score: float
     max_score: float
-    manual: bool = False        # a written answer, left for an instructor to grade
-    reason: str = ""            # why points were lost; empty when full marks
+    manual: bool = False  # a written answer, left for an instructor to grade
+    reason: str = ""  # why points were lost; empty when full marks
     kernel: float | None = None  # what nbgrader's in-kernel run gave (for the record only)
 
 
@@ -26,7 +27,7 @@ class JobRecord:
     student_id: str
     assignment: str
     fingerprint: str
-    status: str = "graded"      # graded, flagged (see flags) or failed (see reason)
+    status: str = "graded"  # graded, flagged (see flags) or failed (see reason)
     cells: list[CellResult] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     reason: str = ""

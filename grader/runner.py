@@ -8,6 +8,7 @@ plain values; it sends back outputs, the arguments a call changed, or the except
 it raised. It never sees a test, a reference or an expected value, so nothing here,
 patched or not, can change how a result is judged.
 """
+
 import builtins
 import os
 import sys
@@ -15,9 +16,8 @@ import tracemalloc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves this folder out
 
-import numpy as np  # noqa: E402  (before any learner code)
-
 import inert  # noqa: E402
+import numpy as np  # noqa: E402  (before any learner code)
 import wire  # noqa: E402
 
 MUTABLE = ("nd", "rng", "dict")  # argument forms a call can change in place (and lists)
@@ -41,11 +41,9 @@ def _error(exc: BaseException) -> dict:
         message = str(exc)[:300]
     except BaseException:
         message = ""
-    bases = [c.__name__ for c in type(exc).__mro__
-             if c.__module__ in ("builtins", "numpy.exceptions", "numpy.linalg")]
+    bases = [c.__name__ for c in type(exc).__mro__ if c.__module__ in ("builtins", "numpy.exceptions", "numpy.linalg")]
     line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
-    return {"type": type(exc).__name__, "bases": bases, "message": message, "line": line,
-            "where": _where(exc)}
+    return {"type": type(exc).__name__, "bases": bases, "message": message, "line": line, "where": _where(exc)}
 
 
 SOURCES: dict[str, list[str]] = {}  # "<label>" -> lines of the learner's cells
@@ -63,8 +61,7 @@ def _where(exc: BaseException) -> list | None:
 
 
 def _strip_magics(source: str) -> str:
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
 def _run_cell(ns: dict, label: str, source: str) -> dict:
@@ -79,10 +76,19 @@ def _run_cell(ns: dict, label: str, source: str) -> dict:
 
 def _callback(ident: int):
     """A stand-in for a callable of the judge: each call goes over the wire."""
+
     def call(*args, **kwargs):
-        wire.send(OUT, {"op": "callback", "id": ident, "args": [_out(a) for a in args],
-                        "kwargs": {k: _out(v) for k, v in kwargs.items()}})
+        wire.send(
+            OUT,
+            {
+                "op": "callback",
+                "id": ident,
+                "args": [_out(a) for a in args],
+                "kwargs": {k: _out(v) for k, v in kwargs.items()},
+            },
+        )
         return _serve(until=("return", "throw"))
+
     return call
 
 
@@ -125,6 +131,7 @@ def _out(value, aliases: dict | None = None):
         if not _sendable(v):
             return {"t": "foreign", "type": f"{type(v).__module__}.{type(v).__qualname__}"[:100]}
         return None
+
     return wire.encode(value, hook)
 
 
@@ -145,8 +152,12 @@ def _call(ns: dict, message: dict) -> dict:
         peak = tracemalloc.get_traced_memory()[1] if trace else 0
         tracemalloc.stop()
     try:
-        return {"op": "done", "value": _out(result, _aliases(args)),
-                "changed": _changed(message, args, kwargs), "peak": peak}
+        return {
+            "op": "done",
+            "value": _out(result, _aliases(args)),
+            "changed": _changed(message, args, kwargs),
+            "peak": peak,
+        }
     except wire.WireError as exc:  # e.g. nested too deeply: judged as an unusable result
         return {"op": "done", "value": {"t": "foreign", "type": f"unsendable ({exc})"}, "changed": {}}
 

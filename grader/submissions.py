@@ -4,6 +4,7 @@ The layout is nbgrader's: `<student_id>/<assignment_id>/<assignment_id>.ipynb`. 
 the notebook is ever used; files beside it (a `numpy.py` that would shadow numpy,
 a `.pth` or compiled module) are never copied anywhere, only reported.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,11 @@ class Submission:
         """Everything beside the notebook but nbgrader's own files (never copied; hidden
         names skipped)."""
         return sorted(
-            str(p.relative_to(self.folder)) for p in self.folder.rglob("*")
-            if p.is_file() and p != self.notebook and p.name not in NBGRADER_FILES
+            str(p.relative_to(self.folder))
+            for p in self.folder.rglob("*")
+            if p.is_file()
+            and p != self.notebook
+            and p.name not in NBGRADER_FILES
             and not any(part.startswith(".") for part in p.relative_to(self.folder).parts)
         )
 
@@ -77,6 +81,7 @@ def find(root: Path, known: list[str]) -> tuple[list[Submission], list[Path]]:
 @dataclass
 class Repair:
     """A submission's notebook made safe for nbgrader, with what had to be changed."""
+
     notebook: nbformat.NotebookNode
     flags: list[str] = field(default_factory=list)
 
@@ -101,14 +106,14 @@ def load(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
         raise SubmissionError(f"invalid notebook: {type(exc).__name__}: {message}") from None
     found = nb.get("cells")
     if not isinstance(found, list) or not all(
-            isinstance(c, dict) and isinstance(c.get("metadata", {}), dict) for c in found):
+        isinstance(c, dict) and isinstance(c.get("metadata", {}), dict) for c in found
+    ):
         raise SubmissionError("invalid notebook: malformed list of cells")
     ids = [c.get("id") for c in raw["cells"] if isinstance(c.get("id"), str)]
     return nb, sorted({i for i in ids if ids.count(i) > 1})
 
 
-def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode,
-           duplicated_ids: list[str] = ()) -> Repair:
+def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode, duplicated_ids: list[str] = ()) -> Repair:
     """Make `nb` gradable against the released notebook, flagging every change.
 
     nbgrader fails a whole notebook on duplicated grade ids (its own DeduplicateIds
@@ -161,8 +166,7 @@ def _unique_cell_ids(nb: nbformat.NotebookNode) -> list[str]:
         if not isinstance(cell_id, str) or not CELL_ID_RE.match(cell_id) or cell_id in seen:
             if cell_id in seen:
                 duplicated.append(cell_id)
-            cell_id = next(f"cell-{index}-{n}" for n in range(len(nb.cells) + 1)
-                           if f"cell-{index}-{n}" not in seen)
+            cell_id = next(f"cell-{index}-{n}" for n in range(len(nb.cells) + 1) if f"cell-{index}-{n}" not in seen)
             cell["id"] = cell_id
         seen.add(cell_id)
     return duplicated

@@ -8,6 +8,7 @@ is forked from the server afterwards and inherits what is computed here.
   statements on first use; both are done here, on a throwaway in-memory gradebook.
 - jupyter_client finds its kernel provisioners through package entry points.
 """
+
 from __future__ import annotations
 
 import functools

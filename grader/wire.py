@@ -16,6 +16,7 @@ JSON object behind an 8-byte length. Values travel as JSON with a few tagged for
 `decode` builds nothing but these plain values, so whatever the learner's process
 sends, the judge only ever holds numbers, strings and arrays it can compare.
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,6 +47,7 @@ class TimedOut(WireError):
 
 # ---- values -------------------------------------------------------------------------
 
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -62,8 +64,7 @@ def encode(value, hooks=None, depth: int = 0):
     if value is None or type(value) in (bool, int, float, str):
         return value
     if isinstance(value, np.ndarray) and value.dtype.kind in NUMERIC_KINDS:
-        return {"t": "nd", "dtype": value.dtype.str, "shape": list(value.shape),
-                "b64": _b64(value.tobytes(order="C"))}
+        return {"t": "nd", "dtype": value.dtype.str, "shape": list(value.shape), "b64": _b64(value.tobytes(order="C"))}
     if isinstance(value, np.generic) and value.dtype.kind in NUMERIC_KINDS:
         return {"t": "np", "dtype": value.dtype.str, "b64": _b64(value.tobytes())}
     if isinstance(value, np.random.Generator):
@@ -73,8 +74,10 @@ def encode(value, hooks=None, depth: int = 0):
     if isinstance(value, tuple):  # a named tuple arrives as a plain one
         return {"t": "tuple", "items": [encode(v, hooks, depth + 1) for v in value]}
     if isinstance(value, dict):
-        return {"t": "dict", "items": [[encode(k, hooks, depth + 1), encode(v, hooks, depth + 1)]
-                                       for k, v in value.items()]}
+        return {
+            "t": "dict",
+            "items": [[encode(k, hooks, depth + 1), encode(v, hooks, depth + 1)] for k, v in value.items()],
+        }
     raise WireError(f"cannot send a {type(value).__module__}.{type(value).__qualname__}")
 
 
@@ -150,8 +153,7 @@ def decode(data, hooks=None, depth: int = 0):
             items = [decode(v, hooks, depth + 1) for v in data["items"]]
             return tuple(items) if tag == "tuple" else iter(items)
         if tag == "dict":
-            return {decode(k, hooks, depth + 1): decode(v, hooks, depth + 1)
-                    for k, v in data["items"]}
+            return {decode(k, hooks, depth + 1): decode(v, hooks, depth + 1) for k, v in data["items"]}
         if tag == "rng":
             return generator(data)
         if tag in ("fn", "own", "arg", "foreign") and hooks is not None:
@@ -163,11 +165,12 @@ def decode(data, hooks=None, depth: int = 0):
 
 # ---- messages -----------------------------------------------------------------------
 
+
 def send(fd: int, message: dict) -> None:
     body = json.dumps(message, allow_nan=True).encode()
     data = len(body).to_bytes(HEADER, "big") + body
     while data:
-        data = data[os.write(fd, data):]
+        data = data[os.write(fd, data) :]
 
 
 def _read(fd: int, size: int, deadline: float | None) -> bytes:

@@ -10,6 +10,7 @@ HOME and every Jupyter state folder pointed into a temporary directory, so a tes
 neither reads nor writes the user's settings. Playwright drives Debian's Chromium
 and is never allowed to download a browser.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,23 +24,35 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
 from support import skip_unless_ci
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 # No token or password (the server listens on 127.0.0.1 only, for the test's lifetime).
 # Jupyter refuses to run as root without --allow-root; containers often run as root.
-NO_AUTH = ["--ServerApp.token=", "--ServerApp.password=", "--ServerApp.open_browser=False",
-           "--no-browser", *(["--allow-root"] if os.geteuid() == 0 else [])]
+NO_AUTH = [
+    "--ServerApp.token=",
+    "--ServerApp.password=",
+    "--ServerApp.open_browser=False",
+    "--no-browser",
+    *(["--allow-root"] if os.geteuid() == 0 else []),
+]
 # The "news" and "update" toasts of JupyterLab fetch from the internet and can cover the page.
 LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        '{"fetchNews": "false", "checkForUpdates": false}',
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": (
+        '{"fetchNews": "false", "checkForUpdates": false}'
+    ),
 }
 
 
@@ -62,10 +75,17 @@ def jupyter_env(state: Path) -> dict[str, str]:
     ipywidgets' front end is still found: JupyterLab looks for labextensions under
     sys.prefix of the venv as well as in the data dir.
     """
-    dirs = {"HOME": "home", "JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data",
-            "JUPYTER_RUNTIME_DIR": "runtime", "JUPYTERLAB_SETTINGS_DIR": "lab-settings",
-            "JUPYTERLAB_WORKSPACES_DIR": "workspaces", "LOGITLAB_HOME": "logitlab",
-            "IPYTHONDIR": "ipython", "MPLCONFIGDIR": "matplotlib"}
+    dirs = {
+        "HOME": "home",
+        "JUPYTER_CONFIG_DIR": "config",
+        "JUPYTER_DATA_DIR": "data",
+        "JUPYTER_RUNTIME_DIR": "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": "lab-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
+        "LOGITLAB_HOME": "logitlab",
+        "IPYTHONDIR": "ipython",
+        "MPLCONFIGDIR": "matplotlib",
+    }
     env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
     for var, name in dirs.items():
         (state / name).mkdir(parents=True, exist_ok=True)
@@ -115,8 +135,9 @@ def server(cmd: list[str], cwd: Path, state: Path, port: int, timeout: float = 6
     log_path = state / "server.log"
     state.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=jupyter_env(state), stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=jupyter_env(state), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         try:
@@ -133,8 +154,15 @@ def jupyter_lab(root: Path, state: Path, port: int | None = None, timeout: float
     """JupyterLab from the venv serving `root`, without a token, on a free port."""
     port = port or free_port()
     # expose_app_in_browser: the page helpers below read JupyterLab's own state.
-    cmd = [str(VENV_BIN / "jupyter"), "lab", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True", *NO_AUTH]
+    cmd = [
+        str(VENV_BIN / "jupyter"),
+        "lab",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.expose_app_in_browser=True",
+        *NO_AUTH,
+    ]
     return server(cmd, root, state, port, timeout)
 
 
@@ -178,8 +206,7 @@ def open_notebook(page, url: str, path: str, timeout_ms: int = 45_000) -> None:
     """
     global _workspaces
     _workspaces += 1
-    page.goto(f"{url}/lab/workspaces/test-{os.getpid()}-{_workspaces}/tree/{path}",
-              timeout=timeout_ms)
+    page.goto(f"{url}/lab/workspaces/test-{os.getpid()}-{_workspaces}/tree/{path}", timeout=timeout_ms)
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=timeout_ms)
     wait_kernel_idle(page, timeout_ms)
 

@@ -1,5 +1,6 @@
 """Shared fixtures: built source notebooks, their exercises and bug zoo, learner submissions,
 the `grade` command."""
+
 from __future__ import annotations
 
 import csv
@@ -17,7 +18,6 @@ import pytest
 from grader import cells
 from grader.build import build_sources, learner_source, solved_notebook
 from grader.course import BUGZOO, NOTEBOOKS, ROOT
-
 
 nbgrader_meta = cells.meta
 
@@ -242,8 +242,17 @@ def scores_by_student(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict[
 def kit():
     """The helpers above, for test modules (fixtures work under any pytest import mode)."""
     return SimpleNamespace(
-        nbgrader_meta=nbgrader_meta, solution_cells=solution_cells, learner_source=learner_source,
-        replace_solution=replace_solution, put_submission=put_submission, tree_digest=tree_digest,
-        run_grade=run_grade, read_csv=read_csv, scores_by_student=scores_by_student,
-        strip_magics=strip_magics, quietly=quietly, bugs=bugs, bug_id=bug_id,
+        nbgrader_meta=nbgrader_meta,
+        solution_cells=solution_cells,
+        learner_source=learner_source,
+        replace_solution=replace_solution,
+        put_submission=put_submission,
+        tree_digest=tree_digest,
+        run_grade=run_grade,
+        read_csv=read_csv,
+        scores_by_student=scores_by_student,
+        strip_magics=strip_magics,
+        quietly=quietly,
+        bugs=bugs,
+        bug_id=bug_id,
     )

@@ -7,6 +7,7 @@ classes, helpers in cells the learner added, decorators, lambdas and partials bo
 to the exercise's name, debug prints, and a function from the notebook's own example
 cells.
 """
+
 from __future__ import annotations
 
 STABILITY_CONSTANTS = {
@@ -51,7 +52,8 @@ def logsumexp(z, axis=-1):
 }
 
 STABILITY_ADDED_HELPER_AND_DECORATOR = {
-    "added": {"stable_softmax": '''import functools
+    "added": {
+        "stable_softmax": '''import functools
 
 import numpy as np
 
@@ -69,7 +71,8 @@ def floats(fn):
 
 def row_max(z, axis):
     return np.max(z, axis=axis, keepdims=True)
-'''},
+'''
+    },
     "cells": {
         "stable_softmax": '''@floats
 def stable_softmax(z, axis=-1):
@@ -149,7 +152,8 @@ def cross_entropy_from_logits(logits, target):
 }
 
 CE_ADDED_HELPER_AND_LAMBDA = {
-    "added": {"cross_entropy": '''import numpy as np
+    "added": {
+        "cross_entropy": '''import numpy as np
 
 
 def check_targets(target, shape):
@@ -159,7 +163,8 @@ def check_targets(target, shape):
     if ((t < 0) | (t >= shape[-1])).any():
         raise ValueError("target out of range")
     return t[..., None]
-'''},
+'''
+    },
     "cells": {
         "cross_entropy": '''import numpy as np
 
@@ -202,7 +207,8 @@ def mask_prompt_tokens(targets, prompt_lengths, ignore_index=IGNORE):
 }
 
 SEQUENCE_ADDED_HELPER = {
-    "added": {"sequence_cross_entropy": '''import numpy as np
+    "added": {
+        "sequence_cross_entropy": '''import numpy as np
 
 
 def my_token_losses(logits, targets, ignore_index):
@@ -215,7 +221,8 @@ def my_token_losses(logits, targets, ignore_index):
     norm = np.log(np.exp(shifted).sum(axis=-1))
     picked = np.take_along_axis(shifted, np.where(keep, targets, 0)[..., None], axis=-1)[..., 0]
     return np.where(keep, norm - picked, 0), keep
-'''},
+'''
+    },
     "cells": {
         "sequence_cross_entropy": '''REDUCTIONS = tuple("mean sum none".split())
 

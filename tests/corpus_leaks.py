@@ -7,6 +7,7 @@ be wrong, the function hunts for the hidden test's reference implementation or f
 the expected values, and returns what it finds, or patches the comparison. Under
 plain nbgrader several of them win; graded by the judge, none may.
 """
+
 from __future__ import annotations
 
 NEAR_MISS = '''import numpy as np
@@ -108,7 +109,9 @@ for path in [p for p in paths if p.endswith((".py", ".ipynb")) and "graded" not 
         break
 ''')
 
-PATCH_COMPARISON = _leak("found = None", prelude='''
+PATCH_COMPARISON = _leak(
+    "found = None",
+    prelude='''
 import numpy as np
 import logitlab.testing
 import logitlab.checks._core
@@ -117,9 +120,12 @@ np.allclose = np.array_equal = _yes
 logitlab.testing.close = logitlab.checks._core.close = _yes
 logitlab.testing.expect_close = lambda *a, **k: None
 logitlab.testing.battery = lambda *a, **k: None
-''')
+''',
+)
 
-LYING_RESULT = NEAR_MISS + '''
+LYING_RESULT = (
+    NEAR_MISS
+    + '''
 
 class _Agreeable(np.ndarray):
     """An array that claims to equal anything it is compared with."""
@@ -136,10 +142,16 @@ class _Agreeable(np.ndarray):
 def softmax(z, axis=-1):
     return _near_miss(z, axis).view(_Agreeable)
 '''
+)
 
 LEAKS = {
-    "frames": FRAMES, "traceback-inspect": TRACEBACK, "gc": GC, "sys-modules": SYS_MODULES,
-    "cell-source": CELL_SOURCE, "read-files": READ_FILES, "patch-comparison": PATCH_COMPARISON,
+    "frames": FRAMES,
+    "traceback-inspect": TRACEBACK,
+    "gc": GC,
+    "sys-modules": SYS_MODULES,
+    "cell-source": CELL_SOURCE,
+    "read-files": READ_FILES,
+    "patch-comparison": PATCH_COMPARISON,
     "lying-result": LYING_RESULT,
 }
 NEAR_MISS_SOFTMAX = NEAR_MISS + "\n\nsoftmax = _near_miss\n"

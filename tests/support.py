@@ -1,4 +1,5 @@
 """What several test modules share that is not a fixture."""
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ the rule is simple: no attack may earn more than `wrong` earns without it. Fault
 honest submission in the same run must keep full marks. The submissions folder must
 be byte-identical afterwards.
 """
+
 from __future__ import annotations
 
 import html
@@ -62,8 +63,9 @@ def _duplicate_ids(course, kit):
 
 
 def _patch_allclose(course, kit):
-    return _with_softmax(kit, course.solved(A),
-                         WRONG + "np.allclose = lambda *a, **k: True\nnp.isclose = np.allclose\n")
+    return _with_softmax(
+        kit, course.solved(A), WRONG + "np.allclose = lambda *a, **k: True\nnp.isclose = np.allclose\n"
+    )
 
 
 def _blank_later_cells(course, kit):
@@ -74,7 +76,9 @@ def _blank_later_cells(course, kit):
 def _read_hidden_and_gradebook(course, kit):
     # Without isolation this finds the answers and the hidden tests, and rewrites
     # every gradebook it can reach; jailed, it finds nothing.
-    code = WRONG + f'''
+    code = (
+        WRONG
+        + f'''
 import glob, sqlite3
 for path in glob.glob("{ROOT}/solutions/02_softmax/*.py"):
     source = open(path).read()
@@ -88,6 +92,7 @@ for db in glob.glob("/tmp/**/gradebook.db", recursive=True):
     except Exception:
         pass
 '''
+    )
     return _with_softmax(kit, course.solved(A), code)
 
 
@@ -96,7 +101,10 @@ def _endless_loop(course, kit):
 
 
 def _swallow_interrupt(course, kit):
-    code = WRONG + "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n    except KeyboardInterrupt:\n        pass\n"
+    code = (
+        WRONG
+        + "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n    except KeyboardInterrupt:\n        pass\n"
+    )
     return _with_softmax(kit, course.solved(A), code)
 
 
@@ -114,12 +122,14 @@ def _flood_output(course, kit):
 
 
 def _harmless_warning(course, kit):
-    code = ("import warnings\nimport numpy as np\n\n\ndef softmax(z, axis=-1):\n"
-            "    warnings.warn('this helper is deprecated', DeprecationWarning, stacklevel=1)\n"
-            "    warnings.warn('just a note')\n"
-            "    z = np.asarray(z)\n    z = z if np.issubdtype(z.dtype, np.floating) else z.astype(float)\n"
-            "    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n"
-            "    return e / e.sum(axis=axis, keepdims=True)\n")
+    code = (
+        "import warnings\nimport numpy as np\n\n\ndef softmax(z, axis=-1):\n"
+        "    warnings.warn('this helper is deprecated', DeprecationWarning, stacklevel=1)\n"
+        "    warnings.warn('just a note')\n"
+        "    z = np.asarray(z)\n    z = z if np.issubdtype(z.dtype, np.floating) else z.astype(float)\n"
+        "    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n"
+        "    return e / e.sum(axis=axis, keepdims=True)\n"
+    )
     return _with_softmax(kit, course.solved(A), code)
 
 
@@ -129,9 +139,14 @@ ATTACKS = {
     "retag-tests": (_retag_tests, {}),
     "patch-allclose": (_patch_allclose, {}),
     "blank-later-cells": (_blank_later_cells, {}),
-    "shadow-numpy": (lambda c, k: _with_softmax(k, c.solved(A), WRONG),
-                     {"numpy.py": "def __getattr__(name):\n    return lambda *a, **k: True\n",
-                      "sitecustomize.py": "import builtins\n", "evil.pth": "import os\n"}),
+    "shadow-numpy": (
+        lambda c, k: _with_softmax(k, c.solved(A), WRONG),
+        {
+            "numpy.py": "def __getattr__(name):\n    return lambda *a, **k: True\n",
+            "sitecustomize.py": "import builtins\n",
+            "evil.pth": "import os\n",
+        },
+    ),
     "read-hidden-write-gradebook": (_read_hidden_and_gradebook, {}),
     "endless-loop": (_endless_loop, {}),
     "swallow-interrupt": (_swallow_interrupt, {}),
@@ -159,9 +174,13 @@ def graded(course, kit, tmp_path_factory):
     assert proc.returncode == 0, proc.stderr[-3000:]
     _, grades = kit.read_csv(out / "grades.csv")
     _, summary = kit.read_csv(out / "summary.csv")
-    return SimpleNamespace(out=out, subs=subs, unchanged=kit.tree_digest(subs) == before,
-                           scores=kit.scores_by_student(grades),
-                           summary={r["student_id"]: r for r in summary})
+    return SimpleNamespace(
+        out=out,
+        subs=subs,
+        unchanged=kit.tree_digest(subs) == before,
+        scores=kit.scores_by_student(grades),
+        summary={r["student_id"]: r for r in summary},
+    )
 
 
 def _total(graded, student):
@@ -194,8 +213,9 @@ def test_every_submission_is_accounted_for(graded, student):
         assert row["reason"], "a failed submission says why"
 
 
-@pytest.mark.parametrize("student", ["edit-tests", "delete-tests", "retag-tests", "shadow-numpy",
-                                     "blank-later-cells", "duplicate-ids"])
+@pytest.mark.parametrize(
+    "student", ["edit-tests", "delete-tests", "retag-tests", "shadow-numpy", "blank-later-cells", "duplicate-ids"]
+)
 def test_tampering_is_flagged_for_the_instructor(graded, student):
     row = graded.summary[student]
     assert row["status"] in {"flagged", "failed"} and (row["flags"] or row["reason"]), row
@@ -230,6 +250,7 @@ def _hidden_lines(course) -> list[str]:
 
 def test_feedback_pages_never_show_hidden_tests(graded, course):
     from grader.__main__ import main
+
     assert main(["feedback", str(graded.out)]) == 0
     pages = sorted((graded.out / "feedback").glob(f"*/{A}/{A}.html"))  # nbgrader's layout
     assert len(pages) == len(graded.summary), "one page per graded submission"

@@ -2,6 +2,7 @@
 
 Nothing here is timed pass/fail; the figures themselves are for people to read.
 """
+
 from __future__ import annotations
 
 import math

@@ -5,6 +5,7 @@ notebook runs top to bottom in JupyterLab, the front end renders the widgets, an
 slider moved with the keyboard round-trips through the kernel to the learner's own
 function and back to the page. Screenshots land in test-artifacts/browser/.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,14 +14,23 @@ import shutil
 import time
 import urllib.request
 
+import browser_support
 import nbformat
 import numpy as np
 import pytest
+from browser_support import (
+    NO_AUTH,
+    ROOT,
+    chromium,
+    free_port,
+    jupyter_lab,
+    open_notebook,
+    require_chromium,
+    run_all_cells,
+    screenshot,
+    server,
+)
 from playwright.sync_api import expect
-
-import browser_support
-from browser_support import (NO_AUTH, ROOT, chromium, free_port, jupyter_lab, open_notebook,
-                             require_chromium, run_all_cells, screenshot, server)
 
 pytestmark = pytest.mark.browser
 
@@ -49,8 +59,9 @@ def reference_softmax(z, temperature=1.0):
     return e / e.sum()
 
 
-@pytest.mark.parametrize("ci, outcome", [(None, pytest.skip.Exception), ("false", pytest.skip.Exception),
-                                         ("true", pytest.fail.Exception)])
+@pytest.mark.parametrize(
+    "ci, outcome", [(None, pytest.skip.Exception), ("false", pytest.skip.Exception), ("true", pytest.fail.Exception)]
+)
 def test_missing_chromium_skips_locally_but_fails_under_ci(monkeypatch, tmp_path, ci, outcome):
     monkeypatch.setattr(browser_support, "CHROMIUM", tmp_path / "no-chromium")
     if ci is None:
@@ -145,8 +156,8 @@ def test_softmax_playground_follows_a_slider(page, lab_url):
     for _ in range(5):
         page.keyboard.press("ArrowRight")
     page.wait_for_function(
-        "() => document.querySelector('.ll-playground .ll-prob').textContent !== '0.659'",
-        timeout=15_000)
+        "() => document.querySelector('.ll-playground .ll-prob').textContent !== '0.659'", timeout=15_000
+    )
     page.wait_for_timeout(500)  # let the last key's round trip land
 
     after, logits = shown_probabilities(page), shown_logits(page)
@@ -164,8 +175,11 @@ def test_softmax_playground_follows_a_slider(page, lab_url):
 def test_softmax_quiz_gives_feedback(page, lab_url):
     open_notebook(page, lab_url, "02_softmax.ipynb")
     run_all_cells(page)
-    first = page.locator(".widget-vbox", has=page.locator(".widget-radio")).filter(
-        has_text="how do their softmax outputs compare").last
+    first = (
+        page.locator(".widget-vbox", has=page.locator(".widget-radio"))
+        .filter(has_text="how do their softmax outputs compare")
+        .last
+    )
     first.scroll_into_view_if_needed()
     radios = first.locator(".widget-radio-box input[type=radio]")
     assert radios.count() == 3 and not any(r.is_checked() for r in radios.all())
@@ -223,8 +237,9 @@ def wait_for_distribution(page, temperature: float, timeout_s: float = 15) -> li
         if len(shown) == len(expected) and np.allclose(shown, expected, atol=1.5e-3):
             return shown
         if time.monotonic() > deadline:
-            raise AssertionError(f"at T = {temperature:.4g} the explorer shows {shown}, "
-                                 f"expected about {np.round(expected, 3).tolist()}")
+            raise AssertionError(
+                f"at T = {temperature:.4g} the explorer shows {shown}, expected about {np.round(expected, 3).tolist()}"
+            )
         page.wait_for_timeout(200)
 
 

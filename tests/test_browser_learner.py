@@ -9,6 +9,7 @@ lab/jupyter on JUPYTER_CONFIG_PATH, serving untouched student notebooks):
 - the hints cell reveals one tier at a time.
 Screenshots land in test-artifacts/browser/.
 """
+
 from __future__ import annotations
 
 import os
@@ -80,8 +81,7 @@ def page(lab, request):
 
 def cell_index(page, needle: str) -> int:
     """Index of the first cell whose source contains `needle`."""
-    return page.evaluate(f"(n) => {CURRENT_CELLS}.findIndex(c => c.model.sharedModel.getSource().includes(n))",
-                         needle)
+    return page.evaluate(f"(n) => {CURRENT_CELLS}.findIndex(c => c.model.sharedModel.getSource().includes(n))", needle)
 
 
 CURRENT_CELLS = f"{_CURRENT}.content.widgets"
@@ -93,8 +93,7 @@ def set_source(page, index: int, source: str) -> None:
 
 def run_cell(page, index: int) -> None:
     """Select cell `index` and run it with Shift+Enter, as a learner does."""
-    page.evaluate(f"(i) => {{ {_CURRENT}.content.activeCellIndex = i; {_CURRENT}.content.mode = 'command'; }}",
-                  index)
+    page.evaluate(f"(i) => {{ {_CURRENT}.content.activeCellIndex = i; {_CURRENT}.content.mode = 'command'; }}", index)
     page.locator(".jp-Notebook").first.focus()
     page.keyboard.press("Shift+Enter")
 
@@ -115,8 +114,10 @@ def test_run_all_on_an_untouched_notebook_reaches_its_last_cell(page, lab, name)
     run_all_cells(page, timeout_ms=180_000)  # waits for every code cell to have run
     last = page.evaluate(f"() => {CURRENT_CELLS}.filter(c => c.model.type === 'code').pop().model.executionCount")
     assert last is not None
-    kinds = page.evaluate(f"() => {CURRENT_CELLS}.flatMap(c => c.model.type === 'code' ? "
-                          "c.model.outputs.toJSON().map(o => o.output_type + ':' + (o.name || '')) : [])")
+    kinds = page.evaluate(
+        f"() => {CURRENT_CELLS}.flatMap(c => c.model.type === 'code' ? "
+        "c.model.outputs.toJSON().map(o => o.output_type + ':' + (o.name || '')) : [])"
+    )
     assert "error:" not in kinds and "stream:stderr" not in kinds
     tests = page.evaluate(f"""() => {CURRENT_CELLS}.filter(c => c.model.sharedModel.getSource()
                               .startsWith('# Graded')).map({OUTPUTS})""")
@@ -154,14 +155,18 @@ def test_a_stuck_check_comes_back_with_its_message_and_the_kernel_goes_on(page, 
     open_notebook(page, lab[0], "02_softmax.ipynb")
     run_all_cells(page, timeout_ms=120_000)
     solution = cell_index(page, "def softmax(z, axis=-1):")
-    set_source(page, solution, "def softmax(z, axis=-1):\n    total = 0\n    i = 0\n"
-                               "    while i < len(z):\n        total += np.exp(z[i])\n    return total\n")
+    set_source(
+        page,
+        solution,
+        "def softmax(z, axis=-1):\n    total = 0\n    i = 0\n"
+        "    while i < len(z):\n        total += np.exp(z[i])\n    return total\n",
+    )
     run_cell(page, solution)
     check = cell_index(page, 'check("softmax", softmax)')
     run_cell(page, check)
     expect(page.locator(".jp-Notebook .jp-Cell").nth(check).locator(".jp-OutputArea")).to_contain_text(
-        "softmax did not return within 5 s on a 3-element input: look for a loop that never ends",
-        timeout=30_000)
+        "softmax did not return within 5 s on a 3-element input: look for a loop that never ends", timeout=30_000
+    )
     wait_kernel_idle(page, 30_000)
     quiz = cell_index(page, "quiz(lesson=")
     run_cell(page, quiz)  # the kernel still answers

@@ -6,6 +6,7 @@ that function's solution cell. Each bug is grafted into an otherwise solved subm
 A bug must lose points on at least one `test_<function>*` cell while every other
 function keeps full marks (unless its solution calls the bugged function).
 """
+
 from __future__ import annotations
 
 import ast
@@ -14,8 +15,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader import course as course_paths
 from grader import cells
+from grader import course as course_paths
 from grader.build import source_notebook
 from grader.course import assignments
 from grader.grade import graded_cells
@@ -50,8 +51,7 @@ def owner(grade_id: str, functions: list[str]) -> str | None:
 def callers(assignment: str, function: str) -> set[str]:
     """Functions of the assignment whose solutions use `function`, directly or not."""
     sources = _solutions(SOURCES[assignment])
-    uses = {name: {n.id for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Name)}
-            for name, src in sources.items()}
+    uses = {name: {n.id for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Name)} for name, src in sources.items()}
     found, frontier = set(), {function}
     while frontier:
         frontier = {g for g, names in uses.items() if names & frontier and g not in found} - {function}
@@ -64,8 +64,11 @@ def zoo(course, kit, tmp_path_factory):
     """Every bug grafted into a solved notebook, plus one honest solution per assignment."""
     tmp = tmp_path_factory.mktemp("bugzoo")
     subs, out = tmp / "submitted", tmp / "graded"
-    graded_here = sorted(a for a in {p.relative_to(course_paths.BUGZOO).parts[0] for p in BUGS}
-                         if a in FUNCTIONS and course.student_path(a).is_file())
+    graded_here = sorted(
+        a
+        for a in {p.relative_to(course_paths.BUGZOO).parts[0] for p in BUGS}
+        if a in FUNCTIONS and course.student_path(a).is_file()
+    )
     for assignment in graded_here:
         kit.put_submission(subs, "honest", assignment, course.solved(assignment))
     for path in BUGS:
@@ -81,23 +84,26 @@ def zoo(course, kit, tmp_path_factory):
     assert proc.returncode == 0, proc.stderr[-3000:]
     _, grades = kit.read_csv(out / "grades.csv")
     _, summary = kit.read_csv(out / "summary.csv")
-    return SimpleNamespace(scores=kit.scores_by_student(grades), grades=grades,
-                           summary={(r["student_id"], r["assignment"]): r for r in summary})
+    return SimpleNamespace(
+        scores=kit.scores_by_student(grades),
+        grades=grades,
+        summary={(r["student_id"], r["assignment"]): r for r in summary},
+    )
 
 
 @pytest.mark.parametrize("assignment", sorted(FUNCTIONS))
 def test_every_graded_function_has_bugs(assignment):
     for function in FUNCTIONS[assignment]:
         bugs = sorted((course_paths.BUGZOO / assignment / function).glob("*.py"))
-        assert len(bugs) >= MIN_BUGS, (
-            f"{assignment}/{function} has {len(bugs)} bugs in the zoo, needs {MIN_BUGS}")
+        assert len(bugs) >= MIN_BUGS, f"{assignment}/{function} has {len(bugs)} bugs in the zoo, needs {MIN_BUGS}"
 
 
 def test_bug_folders_name_graded_functions():
     for path in BUGS:
         assignment, function = path.relative_to(course_paths.BUGZOO).parts[:2]
         assert function in FUNCTIONS.get(assignment, []), (
-            f"{bug_id(path)}: {assignment} has no graded function '{function}'")
+            f"{bug_id(path)}: {assignment} has no graded function '{function}'"
+        )
 
 
 @pytest.mark.parametrize("path", BUGS, ids=bug_id)
@@ -137,9 +143,13 @@ def test_bug_loses_points_on_its_own_tests_only(zoo, path):
             others[gid] = (score, top)
     assert own, f"no test_{function}* cells graded"
     assert any(score < top for score, top in own.values()), (
-        f"{bug_id(path)} keeps full marks on {sorted(own)}: the checks miss this bug")
-    reasons = {r["grade_id"]: r["reason"] for r in zoo.grades
-               if (r["student_id"], r["assignment"]) == key and r["grade_id"] in own}
+        f"{bug_id(path)} keeps full marks on {sorted(own)}: the checks miss this bug"
+    )
+    reasons = {
+        r["grade_id"]: r["reason"]
+        for r in zoo.grades
+        if (r["student_id"], r["assignment"]) == key and r["grade_id"] in own
+    }
     assert all(reasons[gid] for gid, (score, top) in own.items() if score < top), reasons
     lost = {gid: s for gid, s in others.items() if s[0] < s[1]}
     assert not lost, f"{bug_id(path)} also costs points on other functions' cells: {lost}"

@@ -1,4 +1,5 @@
 """The build: notebooks/ is exactly what solutions/ builds, reproducibly, and leaks nothing."""
+
 from __future__ import annotations
 
 import ast
@@ -6,10 +7,10 @@ import re
 
 import nbformat
 import pytest
+from logitlab.course import COURSE
 
 from grader import build
-from grader.course import NOTEBOOKS, SOLUTIONS, assignments
-from logitlab.course import COURSE
+from grader.course import NOTEBOOKS, assignments
 
 ASSIGNMENTS = assignments()
 
@@ -37,8 +38,9 @@ def test_release_is_byte_identical_and_matches_committed_notebooks(builds, name)
     assert first.read_bytes() == second.read_bytes(), "two builds differ: the build is not deterministic"
     committed = NOTEBOOKS / name / f"{name}.ipynb"
     assert committed.exists(), "run `make release` and commit notebooks/"
-    assert committed.read_bytes() == first.read_bytes(), \
+    assert committed.read_bytes() == first.read_bytes(), (
         f"notebooks/{name} is not what solutions/ builds: run `make release` (never edit notebooks/ by hand)"
+    )
 
 
 def test_no_stray_files_in_notebooks():
@@ -75,8 +77,11 @@ def test_student_notebook_holds_no_answers_and_no_hidden_tests(builds, name):
 
 
 def _graded_functions(nb) -> dict[str, str]:
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"
+    }
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -86,8 +91,11 @@ def test_exercise_contract(builds, name):
     graded = _graded_functions(nb)
     contract = next(a.exercises for a in COURSE if a.id == name)
     assert sorted(graded) == sorted(contract), "graded functions differ from the exercise contract"
-    tests = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-             if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+    tests = [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+    ]
     for fn, src in graded.items():
         tree = ast.parse(src)
         defs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
@@ -116,5 +124,9 @@ def test_every_test_cell_asserts_and_ends_without_a_value(builds, name):
         assert asserts or calls & RAISING_HELPERS, f"{meta['grade_id']} never asserts"
         last = tree.body[-1]
         if isinstance(last, ast.Expr):
-            called = last.value.func.id if isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Name) else None
+            called = (
+                last.value.func.id
+                if isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Name)
+                else None
+            )
             assert called in RAISING_HELPERS, f"{meta['grade_id']} ends in a bare expression"

@@ -3,13 +3,13 @@ the zoo is caught by a graded cell, and the checks name its misconception.
 
 scaled_dot_product_attention builds on causal_mask and masked_softmax, so functions run
 beside the rest of the solved notebook (a bug replaces one solution cell), never alone."""
+
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
 import pytest
-
 from logitlab.checks import cases, run
 from logitlab.hints import tiers
 
@@ -72,16 +72,28 @@ def test_the_mask_and_the_softmax_are_graded_alone(nb):
 
 def test_attention_hidden_tests_wait_for_broken_siblings_but_still_catch_its_own_bugs(nb):
     source = nb.tests["test_scaled_dot_product_attention_edge"]
-    hidden = source[source.index("### BEGIN HIDDEN TESTS"):]
-    for sibling, bug in [("masked_softmax", "masks_with_zero"), ("masked_softmax", "float64_fill"),
-                         ("causal_mask", "upper_triangle")]:
+    hidden = source[source.index("### BEGIN HIDDEN TESTS") :]
+    for sibling, bug in [
+        ("masked_softmax", "masks_with_zero"),
+        ("masked_softmax", "float64_fill"),
+        ("causal_mask", "upper_triangle"),
+    ]:
         nb.quietly(exec, hidden, nb.namespace(**{sibling: nb.bug(sibling, bug)}))  # passes
         with pytest.raises(AssertionError, match="hidden case"):
-            nb.quietly(exec, hidden, nb.namespace(**{sibling: nb.bug(sibling, bug)},
-                       scaled_dot_product_attention=nb.bug("scaled_dot_product_attention", "no_scale")))
+            nb.quietly(
+                exec,
+                hidden,
+                nb.namespace(
+                    **{sibling: nb.bug(sibling, bug)},
+                    scaled_dot_product_attention=nb.bug("scaled_dot_product_attention", "no_scale"),
+                ),
+            )
     with pytest.raises(AssertionError, match="float32, causal"):  # with good siblings, every case runs
-        nb.quietly(exec, hidden, nb.namespace(
-            scaled_dot_product_attention=nb.bug("scaled_dot_product_attention", "np_sqrt_upcasts")))
+        nb.quietly(
+            exec,
+            hidden,
+            nb.namespace(scaled_dot_product_attention=nb.bug("scaled_dot_product_attention", "np_sqrt_upcasts")),
+        )
 
 
 def test_attention_checks_wait_for_a_broken_sibling(nb):
@@ -119,6 +131,7 @@ def test_every_bug_loses_points_and_names_its_misconception(nb, bug):
 def test_unimplemented_functions_get_one_clear_message():
     def todo(*args, **kwargs):
         raise NotImplementedError()
+
     for fn_name in FUNCTIONS:
         report = run(fn_name, todo)
         assert not report.passed and len(report.results) == 1
@@ -128,11 +141,13 @@ def test_unimplemented_functions_get_one_clear_message():
 def test_attention_built_on_an_unfinished_sibling_says_which(nb):
     def todo(*args, **kwargs):
         raise NotImplementedError()
+
     ns = nb.namespace(masked_softmax=todo)
     report = run("scaled_dot_product_attention", ns["scaled_dot_product_attention"])
     assert not report.passed and len(report.results) == 1
-    assert report.results[0].message.startswith("masked_softmax is not implemented yet, and "
-                                                "scaled_dot_product_attention calls it")
+    assert report.results[0].message.startswith(
+        "masked_softmax is not implemented yet, and scaled_dot_product_attention calls it"
+    )
     # an unfinished causal_mask is needed only with causal=True: those checks wait for it
     ns = nb.namespace(causal_mask=todo)
     assert run("scaled_dot_product_attention", ns["scaled_dot_product_attention"]).passed
@@ -140,11 +155,16 @@ def test_attention_built_on_an_unfinished_sibling_says_which(nb):
 
 def test_the_checks_and_hints_hold_no_reference_implementation(nb):
     from logitlab.checks import attention
+
     text = open(attention.__file__).read()
     for fn_name in FUNCTIONS:
         assert f"def {fn_name}" not in text
-    solution_lines = [line.strip() for fn_name in FUNCTIONS for line in nb.solutions[fn_name].splitlines()
-                      if len(line.strip()) > 12 and not line.strip().startswith(("#", "def ", "import"))]
+    solution_lines = [
+        line.strip()
+        for fn_name in FUNCTIONS
+        for line in nb.solutions[fn_name].splitlines()
+        if len(line.strip()) > 12 and not line.strip().startswith(("#", "def ", "import"))
+    ]
     for fn_name in FUNCTIONS:
         for hint in tiers(fn_name):
             assert not [line for line in solution_lines if line in hint], hint
@@ -160,8 +180,7 @@ def test_the_worked_numbers_of_the_notebook(solved):
     assert np.round(weights, 3).tolist() == [[0.090, 0.665, 0.245]]
     assert np.round(output, 3).tolist() == [[0.824, 1.575]]
     # section 4: the 0-filled mask leaks 52.5%, 24.6%, 19.7%; -inf leaks nothing
-    scores = np.array([[1.0, 2.0, 0.5, 3.0], [0.5, 1.5, -1.0, 2.0],
-                       [-1.0, 0.0, 1.0, 0.5], [0.0, 1.0, 2.0, 1.5]])
+    scores = np.array([[1.0, 2.0, 0.5, 3.0], [0.5, 1.5, -1.0, 2.0], [-1.0, 0.0, 1.0, 0.5], [0.0, 1.0, 2.0, 1.5]])
     causal = solved["causal_mask"](4)
     zero_filled = solved["masked_softmax"](np.where(causal, scores, 0.0), np.ones((4, 4), dtype=bool))
     assert np.round(np.where(causal, 0, zero_filled).sum(axis=-1), 3).tolist() == [0.525, 0.246, 0.197, 0.0]
@@ -181,6 +200,7 @@ def test_messages_never_show_the_expected_weights(solved):
     def slightly_off(q, k, v, causal=False):
         out, weights = solved["scaled_dot_product_attention"](q, k, v, causal)
         return 1.01 * out, weights * 1.01
+
     misses = run("scaled_dot_product_attention", slightly_off).misses
     shown = [m.title + m.message for m in misses]
     assert misses and not any("0.6" in t or "0.25" in t or "0.1]" in t for t in shown)

@@ -1,10 +1,10 @@
 """05_cross_entropy: the checks pass the solution, catch every bug in the zoo with a message
 naming its mistake, and each bug costs points only on its own function's cells."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from logitlab.checks import cases, run
 
 ASSIGNMENT = "05_cross_entropy"
@@ -54,6 +54,7 @@ def test_solution_passes_checks_and_hidden_tests(nb, function):
 def test_an_unimplemented_function_gets_one_clear_miss(function):
     def stub(*args, **kwargs):
         raise NotImplementedError()
+
     report = run(function, stub)
     assert [r.title for r in report.results] == ["is implemented"]
 

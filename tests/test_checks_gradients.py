@@ -1,10 +1,10 @@
 """The 06_gradients checks: the solution passes all of them, every bug in the zoo is
 caught by a graded cell, and the checks name the misconception they detect."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from logitlab.checks import cases, run
 
 ASSIGNMENT = "06_gradients"
@@ -63,8 +63,10 @@ def test_every_bug_loses_points_and_names_its_misconception(nb, bug):
 
 def test_unimplemented_functions_get_one_clear_message():
     for fn_name in FUNCTIONS:
+
         def todo(*args, **kwargs):
             raise NotImplementedError()
+
         report = run(fn_name, todo)
         assert not report.passed and len(report.results) == 1
         assert "not implemented yet" in report.results[0].message
@@ -72,6 +74,7 @@ def test_unimplemented_functions_get_one_clear_message():
 
 def test_the_checks_hold_no_reference_implementation():
     from logitlab.checks import gradients
+
     text = open(gradients.__file__).read()
     for fn_name in FUNCTIONS:
         assert f"def {fn_name}" not in text
@@ -84,5 +87,6 @@ def test_messages_never_show_the_expected_gradient():
         e = np.exp(z - z.max(axis=-1, keepdims=True))
         p = e / e.sum(axis=-1, keepdims=True)
         return 1.01 * (p - (np.arange(z.shape[-1]) == np.asarray(target)[..., None])) / np.asarray(target).size
+
     misses = run("cross_entropy_grad", nearly).misses
     assert misses and not any("0.886" in m.message or "0.422" in m.message for m in misses)

@@ -3,6 +3,7 @@ the zoo is caught by a graded cell with its misconception named first, the peak-
 check catches a loss that builds every logit (in the process that runs it), and the
 value checks still grade through a proxy that runs the function in another process, as
 the judge does."""
+
 from __future__ import annotations
 
 import math
@@ -13,7 +14,6 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
-
 from logitlab.checks import cases, run
 from logitlab.checks import llm_scale as spec
 from logitlab.hints import tiers
@@ -120,6 +120,7 @@ def test_every_bug_loses_points_and_names_its_misconception_first(nb, bug):
 def test_unimplemented_functions_get_one_clear_message():
     def todo(*args, **kwargs):
         raise NotImplementedError()
+
     for fn_name in FUNCTIONS:
         report = run(fn_name, todo)
         assert not report.passed and len(report.results) == 1
@@ -130,8 +131,12 @@ def test_the_checks_and_hints_hold_no_reference_implementation(nb):
     text = open(spec.__file__).read()
     for fn_name in FUNCTIONS:
         assert f"def {fn_name}" not in text
-    solution_lines = [line.strip() for fn_name in FUNCTIONS for line in nb.solutions[fn_name].splitlines()
-                      if len(line.strip()) > 12 and not line.strip().startswith(("#", "def ", "import"))]
+    solution_lines = [
+        line.strip()
+        for fn_name in FUNCTIONS
+        for line in nb.solutions[fn_name].splitlines()
+        if len(line.strip()) > 12 and not line.strip().startswith(("#", "def ", "import"))
+    ]
     for fn_name in FUNCTIONS:
         for hint in tiers(fn_name):
             assert not [line for line in solution_lines if line in hint], hint
@@ -149,8 +154,9 @@ def test_peak_bytes_measures_an_allocation_even_inside_another_trace():
         tracemalloc.stop()
 
 
-@pytest.mark.parametrize("source, words", [(MATERIALISES, "build every logit at once"),
-                                           (KEEPS_BLOCKS, "or to keep every block")])
+@pytest.mark.parametrize(
+    "source, words", [(MATERIALISES, "build every logit at once"), (KEEPS_BLOCKS, "or to keep every block")]
+)
 def test_the_memory_check_alone_catches_a_loss_that_holds_every_logit(nb, source, words):
     fn = nb.define(source, "chunked_cross_entropy")
     misses = nb.quietly(run, "chunked_cross_entropy", fn).misses
@@ -170,6 +176,7 @@ def test_the_solution_stays_far_below_the_memory_limit(solutions):
 
 # ---- through a proxy, as the judge calls the learner's function -----------------------
 
+
 def _call_in_worker(source: str, name: str, args: list, iterators: list[bool]):
     ns: dict = {}
     exec(source, ns)
@@ -186,10 +193,12 @@ def worker():
 def _proxy(pool, source: str, name: str):
     """The function defined by `source`, run in another process: iterators are materialised
     into lists and rebuilt there, results and exceptions come back by value."""
+
     def proxy(*args):
         iterators = [isinstance(a, Iterator) for a in args]
         args = [list(a) if it else a for a, it in zip(args, iterators)]
         return pool.submit(_call_in_worker, source, name, args, iterators).result()
+
     proxy.__name__ = name
     return proxy
 
@@ -212,6 +221,7 @@ def test_through_a_proxy_memory_is_invisible_but_values_still_grade(nb, worker):
 
 # ---- the numbers the notebook teaches ------------------------------------------------
 
+
 def test_the_worked_numbers_of_the_notebook(solutions):
     lse, ce = solutions["online_logsumexp"], solutions["chunked_cross_entropy"]
     assert round(float(lse([[1.0, 0.0], [3.0]])), 3) == 3.170
@@ -226,6 +236,7 @@ def test_messages_never_show_the_expected_values():
     def slightly_off(chunks):
         total = sum(float(np.exp(np.asarray(c, dtype=float)).sum()) for c in chunks)
         return np.float64(1.01 * np.log(total)) if total > 0 else np.float64(-np.inf)
+
     misses = run("online_logsumexp", slightly_off).misses
     assert misses and not any(x in m.message for m in misses for x in ("3.16", "3.17", "1000.31"))
 
@@ -234,6 +245,7 @@ def test_messages_never_show_the_expected_values():
         top = z.max(axis=1)
         lse = top + np.log(np.exp(z - top[:, None]).sum(axis=1))
         return 1.01 * float(np.mean(lse - z[np.arange(len(z)), targets]))
+
     misses = run("chunked_cross_entropy", loss_off).misses
     assert misses and not any(x in m.message for m in misses for x in ("1.238", "1.23", "2.16", "3.36"))
 

@@ -1,10 +1,10 @@
 """The 01_logits checks: the solutions pass them (hidden tests too), and every bug of the
 zoo is caught, by the check that names its misconception."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from logitlab.checks import run
 
 ASSIGNMENT = "01_logits"

@@ -5,6 +5,7 @@ PyTorch is optional for learners, so the graded cells are proven in both worlds:
 PyTorch a wrong implementation loses the points; without it (simulated: `import torch`
 made to fail) the same cells print a note and keep the points, and the whole notebook
 runs with a note instead of errors."""
+
 from __future__ import annotations
 
 import importlib.abc
@@ -14,12 +15,11 @@ import warnings
 
 import numpy as np
 import pytest
-from nbclient import NotebookClient
-from support import skip_unless_ci
-
 from logitlab.checks import cases, run
 from logitlab.checks.pytorch import NO_TORCH_NOTE, TorchBroken, check_with_torch, have_torch, torch_problem
 from logitlab.hints import tiers
+from nbclient import NotebookClient
+from support import skip_unless_ci
 
 ASSIGNMENT = "10_pytorch"
 FUNCTIONS = ("torch_cross_entropy", "autograd_logit_gradient")
@@ -70,6 +70,7 @@ def wrong(*args, **kwargs):
 
 
 # ---- with PyTorch ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fn_name", FUNCTIONS)
 def test_solution_passes_every_check_and_hidden_test(nb, torch_installed, fn_name):
@@ -127,6 +128,7 @@ def test_torch_error_messages_are_translated_into_the_misconception(torch_instal
 
 # ---- without PyTorch --------------------------------------------------------------------
 
+
 def test_without_torch_the_graded_cells_skip_with_a_note_and_keep_their_points(nb, no_torch, capsys):
     for fn_name in FUNCTIONS:
         assert nb.failing(fn_name, wrong) == []  # even a wrong answer: nothing can be checked
@@ -167,14 +169,17 @@ def test_torch_imports_beside_the_graders_display_stand_ins():
     # The judge and the learner's process replace display modules (ipywidgets, logitlab.quiz,
     # logitlab.hints, ...) by stand-ins; importing PyTorch after the setup cell must still work,
     # or every graded cell of 10 would fail with TorchBroken.
-    code = ("import sys; sys.path.insert(0, '.')\n"
-            "from grader import inert; inert.install()\n"
-            "from grader.build import source_notebook\n"
-            "nb = source_notebook('10_pytorch')\n"
-            "exec(next(c.source for c in nb.cells if c.id == 'setup'), {})\n"
-            "from logitlab.checks.pytorch import torch_problem\n"
-            "assert torch_problem() is None\n")
+    code = (
+        "import sys; sys.path.insert(0, '.')\n"
+        "from grader import inert; inert.install()\n"
+        "from grader.build import source_notebook\n"
+        "nb = source_notebook('10_pytorch')\n"
+        "exec(next(c.source for c in nb.cells if c.id == 'setup'), {})\n"
+        "from logitlab.checks.pytorch import torch_problem\n"
+        "assert torch_problem() is None\n"
+    )
     from grader.course import ROOT
+
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-1500:]
 
@@ -185,14 +190,18 @@ def test_with_torch_have_torch_is_silent(torch_installed, capsys):
 
 
 def test_logitlab_imports_and_loads_every_check_without_torch():
-    code = ("import sys; sys.modules['torch'] = None\n"
-            "import logitlab, logitlab.widgets.pytorch, logitlab.checks.pytorch as m\n"
-            "from logitlab.checks import exercises\n"
-            "assert {'torch_cross_entropy', 'autograd_logit_gradient'} <= set(exercises())\n"
-            "assert 'import of torch halted' in m.torch_problem()\n")
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import logitlab, logitlab.widgets.pytorch, logitlab.checks.pytorch as m\n"
+        "from logitlab.checks import exercises\n"
+        "assert {'torch_cross_entropy', 'autograd_logit_gradient'} <= set(exercises())\n"
+        "assert 'import of torch halted' in m.torch_problem()\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
-    lazy = ("import sys\nimport logitlab.widgets.pytorch\nfrom logitlab.checks import exercises\n"
-            "exercises()\nassert 'torch' not in sys.modules, 'logitlab imported torch eagerly'\n")
+    lazy = (
+        "import sys\nimport logitlab.widgets.pytorch\nfrom logitlab.checks import exercises\n"
+        "exercises()\nassert 'torch' not in sys.modules, 'logitlab imported torch eagerly'\n"
+    )
     subprocess.run([sys.executable, "-c", lazy], check=True, timeout=120)
 
 
@@ -200,13 +209,11 @@ def test_logitlab_imports_and_loads_every_check_without_torch():
 def test_the_student_notebook_runs_without_torch_and_says_so(course, tmp_path, monkeypatch):
     shadow = tmp_path / "no_torch" / "torch"
     shadow.mkdir(parents=True)
-    (shadow / "__init__.py").write_text(
-        "raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n")
+    (shadow / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n")
     monkeypatch.setenv("PYTHONPATH", str(shadow.parent))  # found before the real torch
     monkeypatch.delenv("NBGRADER_EXECUTION")  # the learner's view: widgets and checks as shown
     nb = course.student(ASSIGNMENT)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
     out = client.execute()
     outputs = [o for c in out.cells for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
@@ -220,6 +227,7 @@ def test_the_student_notebook_runs_without_torch_and_says_so(course, tmp_path, m
 
 
 # ---- the spec itself -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fn_name", FUNCTIONS)
 def test_each_exercise_has_core_and_edge_cases(fn_name):
@@ -236,8 +244,11 @@ def test_the_zoo_holds_at_least_three_bugs_per_function(nb, fn_name):
 def test_hints_come_in_tiers_and_hold_no_line_of_the_solution(nb, fn_name):
     hints = tiers(fn_name)
     assert 2 <= len(hints) <= 3
-    solution = [line.strip() for line in nb.solutions[fn_name].splitlines()
-                if len(line.strip()) > 12 and not line.strip().startswith(("#", '"""', "import"))]
+    solution = [
+        line.strip()
+        for line in nb.solutions[fn_name].splitlines()
+        if len(line.strip()) > 12 and not line.strip().startswith(("#", '"""', "import"))
+    ]
     assert solution
     assert not [line for line in solution if any(line in h for h in hints)]
 
@@ -245,6 +256,7 @@ def test_hints_come_in_tiers_and_hold_no_line_of_the_solution(nb, fn_name):
 def test_unimplemented_functions_get_one_clear_message(torch_installed):
     def todo(*args, **kwargs):
         raise NotImplementedError()
+
     for fn_name in FUNCTIONS:
         report = run(fn_name, todo)
         assert not report.passed and len(report.results) == 1
@@ -253,6 +265,7 @@ def test_unimplemented_functions_get_one_clear_message(torch_installed):
 
 def test_the_checks_hold_no_reference_implementation():
     from logitlab.checks import pytorch
+
     text = open(pytorch.__file__).read()
     for fn_name in FUNCTIONS:
         assert f"def {fn_name}" not in text

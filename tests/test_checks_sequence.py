@@ -1,5 +1,6 @@
 """The 07_sequence_loss checks: the solutions pass all of them (hidden tests too), every
 bug in the zoo is caught by a graded cell, and the checks name its misconception."""
+
 from __future__ import annotations
 
 import math
@@ -7,7 +8,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 from logitlab.checks import cases, run
 
 ASSIGNMENT = "07_sequence_loss"
@@ -84,6 +84,7 @@ def test_every_bug_loses_points_and_names_its_misconception(nb, bug):
 def test_unimplemented_functions_get_one_clear_message():
     def todo(*args, **kwargs):
         raise NotImplementedError()
+
     for fn_name in FUNCTIONS:
         report = run(fn_name, todo)
         assert not report.passed and len(report.results) == 1
@@ -92,6 +93,7 @@ def test_unimplemented_functions_get_one_clear_message():
 
 def test_the_checks_hold_no_reference_implementation():
     from logitlab.checks import sequence
+
     text = open(sequence.__file__).read()
     for fn_name in FUNCTIONS:
         assert f"def {fn_name}" not in text
@@ -130,5 +132,6 @@ def test_messages_never_show_the_expected_losses():
         if reduction == "none":
             return losses
         return float(losses.sum() / max(keep.sum(), 1)) if reduction == "mean" else float(losses.sum())
+
     misses = run("sequence_cross_entropy", slightly_off).misses
     assert misses and not any("2.17" in m.message or "1.238" in m.message for m in misses)

@@ -1,10 +1,10 @@
 """The 02_softmax checks: the solution passes them (hidden tests too), and every bug of
 the zoo is caught, by the check that names its misconception."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from logitlab.checks import run
 
 ASSIGNMENT = "02_softmax"
@@ -41,10 +41,13 @@ def test_bug_is_diagnosed_and_loses_points(nb, bug):
     assert nb.failing("softmax", fn), f"{nb.bug_id(bug)} keeps full marks"
 
 
-@pytest.mark.parametrize("transform, fragment", [
-    (lambda z: np.abs(z) / np.abs(z).sum(), "normalise exp(z)"),      # positive, but not exp
-    (lambda z: np.exp(z) / np.exp(z).sum() + 0.01, "sum to"),          # not normalised
-])
+@pytest.mark.parametrize(
+    "transform, fragment",
+    [
+        (lambda z: np.abs(z) / np.abs(z).sum(), "normalise exp(z)"),  # positive, but not exp
+        (lambda z: np.exp(z) / np.exp(z).sum() + 0.01, "sum to"),  # not normalised
+    ],
+)
 def test_misses_name_the_misconception(transform, fragment):
     def wrong(logits, axis=-1):
         return transform(np.asarray(logits, dtype=np.float64))

@@ -1,10 +1,10 @@
 """The 03_stability checks: the solutions pass them (hidden tests too), and every bug of
 the zoo is caught, by the check that names its misconception."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from logitlab.checks import run
 
 ASSIGNMENT = "03_stability"
@@ -47,6 +47,7 @@ def test_checks_have_core_and_at_least_two_edge_cases(nb, name):
 
 def test_stable_softmax_passes_the_softmax_checks_too():
     from logitlab.checks import cases
+
     titles = {c.title for c in cases("stable_softmax")}
     assert {c.title for c in cases("softmax")} <= titles
 
@@ -70,8 +71,7 @@ def test_messages_name_the_mistake_not_the_answer(nb):
     bug = nb.define(nb.bug("logsumexp", "forgets_max"), "logsumexp")
     with np.errstate(all="ignore"):
         misses = run("logsumexp", bug).misses
-    message = dict((r.title, r.message) for r in misses)[
-        "matches the worked example [3.0, 1.0, 0.0]"]
+    message = dict((r.title, r.message) for r in misses)["matches the worked example [3.0, 1.0, 0.0]"]
     assert "add it back" in message and "3.17" not in message
 
 

@@ -1,11 +1,11 @@
 """04_temperature: the checks pass the solution, catch every bug in the zoo with a message
 naming its mistake, and grade sample_next_token on its own; the sampler is exact and
 draws from the right distribution."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from logitlab.checks import cases, run
 
 ASSIGNMENT = "04_temperature"
@@ -60,6 +60,7 @@ def test_solution_passes_checks_and_hidden_tests(nb, function):
 def test_an_unimplemented_function_gets_one_clear_miss(function):
     def stub(*args, **kwargs):
         raise NotImplementedError()
+
     stub.__name__ = function
     report = run(function, stub)
     assert [r.title for r in report.results] == ["is implemented"]
@@ -113,6 +114,7 @@ def test_sampler_guard_skips_composition_only_while_a_filter_fails(nb):
 
 # ---- the solution's sampler, beyond the checks -------------------------------
 
+
 def test_sampler_is_exactly_the_documented_procedure(nb):
     ns = nb.namespace()
     sample, z = ns["sample_next_token"], np.random.default_rng(0).normal(size=20)
@@ -129,13 +131,16 @@ def test_sampler_is_exactly_the_documented_procedure(nb):
         assert all(type(d) is int for d in draws)
 
 
-@pytest.mark.parametrize("kw, expected", [
-    ({"temperature": 1.0}, [0.8438, 0.1142, 0.0420]),
-    ({"temperature": 2.0}, [0.6285, 0.2312, 0.1402]),
-    ({"temperature": 0.5}, [0.9796, 0.0179, 0.0024]),
-    ({"temperature": 2.0, "top_k": 2}, [0.6285 / 0.8597, 0.2312 / 0.8597, 0.0]),
-    ({"top_p": 0.9}, [0.8438 / 0.9580, 0.1142 / 0.9580, 0.0]),
-])
+@pytest.mark.parametrize(
+    "kw, expected",
+    [
+        ({"temperature": 1.0}, [0.8438, 0.1142, 0.0420]),
+        ({"temperature": 2.0}, [0.6285, 0.2312, 0.1402]),
+        ({"temperature": 0.5}, [0.9796, 0.0179, 0.0024]),
+        ({"temperature": 2.0, "top_k": 2}, [0.6285 / 0.8597, 0.2312 / 0.8597, 0.0]),
+        ({"top_p": 0.9}, [0.8438 / 0.9580, 0.1142 / 0.9580, 0.0]),
+    ],
+)
 def test_sampler_frequencies_match_the_distribution(nb, kw, expected):
     sample = nb.namespace()["sample_next_token"]
     rng = np.random.default_rng(123)

@@ -1,6 +1,7 @@
 """The 09_training checks: the solutions pass all of them (hidden tests too), every bug in
 the zoo is caught by a graded cell, and the checks name its misconception. fit is checked
 against the learner's own train_step, so each test binds both in one notebook namespace."""
+
 from __future__ import annotations
 
 import math
@@ -81,8 +82,15 @@ def test_every_bug_loses_points_and_names_its_misconception(nb, bug):
 def test_a_train_step_bug_costs_points_in_train_step_only(nb):
     # fit is replayed with the learner's own train_step, so a wrong (but deterministic) step
     # is graded once, in train_step's cells
-    for bug in ("loss_summed", "bias_never_updated", "steps_uphill", "gradient_summed_over_batch",
-                "updates_in_place", "loss_after_step", "float64_onehot"):
+    for bug in (
+        "loss_summed",
+        "bias_never_updated",
+        "steps_uphill",
+        "gradient_summed_over_batch",
+        "updates_in_place",
+        "loss_after_step",
+        "float64_onehot",
+    ):
         ns = nb.namespace(train_step=nb.bug("train_step", bug))
         assert nb.failing("fit", ns) == [], bug
         assert nb.quietly(run, "fit", ns["fit"]).passed, bug
@@ -97,6 +105,7 @@ def test_fit_without_train_step_says_to_run_its_cell(nb):
 def test_unimplemented_functions_get_one_clear_message(nb):
     def todo(*args, **kwargs):
         raise NotImplementedError()
+
     for fn_name in FUNCTIONS:
         report = run(fn_name, todo)
         assert not report.passed and len(report.results) == 1
@@ -108,6 +117,7 @@ def test_unimplemented_functions_get_one_clear_message(nb):
 
 def test_the_checks_hold_no_reference_implementation():
     from logitlab.checks import training
+
     text = open(training.__file__).read()
     for fn_name in FUNCTIONS:
         assert f"def {fn_name}" not in text
@@ -156,6 +166,7 @@ def test_messages_never_show_the_expected_values():
         p[np.arange(len(y)), y] -= 1
         g = 1.01 * p / len(y)
         return W - lr * X.T @ g, b - lr * g.sum(axis=0), loss
+
     misses = run("train_step", slightly_off).misses
     assert misses
     for m in misses:

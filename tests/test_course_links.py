@@ -1,6 +1,7 @@
 """The course map is whole: logitlab.course, the README's course map, solutions/ and
 notebooks/ name the same twelve notebooks, and no link or mention in the README or in
 any notebook points to a notebook that does not exist."""
+
 from __future__ import annotations
 
 import re
@@ -8,13 +9,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from logitlab.course import COURSE, EXERCISE_ASSIGNMENT
 
 from grader.course import NOTEBOOKS, ROOT, SOLUTIONS, assignments
-from logitlab.course import COURSE, EXERCISE_ASSIGNMENT
 
 README = ROOT / "README.md"
 ASSIGNMENT_ID = re.compile(r"(?<!\w)(\d\d_[a-z][a-z0-9_]*[a-z0-9])\b")
-LINK = re.compile(r"\]\(([^)\s]+?\.ipynb)(?:#[^)]*)?\)")          # [text](path.ipynb#anchor)
+LINK = re.compile(r"\]\(([^)\s]+?\.ipynb)(?:#[^)]*)?\)")  # [text](path.ipynb#anchor)
 PATH = re.compile(r"(?<![\w./-])((?:[\w.-]+/)*[\w.-]+\.ipynb)\b")  # notebooks/x/x.ipynb in prose or code
 
 
@@ -37,8 +38,11 @@ DOCS = _documents()
 def _course_map_rows() -> list[list[str]]:
     """The cells of the README's course map table, one list per notebook row."""
     section = README.read_text().split("## Course map", 1)[1].split("\n## ", 1)[0]
-    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
-            for line in section.splitlines() if line.startswith("| `")]
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| `")
+    ]
     assert rows, "the README has no course map table"
     return rows
 
@@ -62,8 +66,9 @@ def test_the_readme_course_map_is_logitlab_course():
     assert [row[0].strip("`") for row in rows] == [a.id for a in COURSE]
     for row, assignment in zip(rows, COURSE):
         named = re.findall(r"`(\w+)`", row[-1])
-        assert set(named) <= set(assignment.exercises), \
+        assert set(named) <= set(assignment.exercises), (
             f"the README says {assignment.id} grades {named}, logitlab.course says {assignment.exercises}"
+        )
 
 
 @pytest.mark.parametrize("doc", sorted(DOCS))
@@ -92,11 +97,15 @@ def test_every_notebook_named_exists(doc):
 
 
 def test_the_link_finders_see_what_they_must():
-    text = ("see [the welcome](../00_welcome/00_welcome.ipynb#start), `notebooks/01_logits/01_logits.ipynb`, "
-            "**08_attention** and upload `<assignment_id>.ipynb`; test_torch_parity_06_07 is no notebook")
+    text = (
+        "see [the welcome](../00_welcome/00_welcome.ipynb#start), `notebooks/01_logits/01_logits.ipynb`, "
+        "**08_attention** and upload `<assignment_id>.ipynb`; test_torch_parity_06_07 is no notebook"
+    )
     assert LINK.findall(text) == ["../00_welcome/00_welcome.ipynb"]
-    assert set(PATH.findall(text)) == {"../00_welcome/00_welcome.ipynb",
-                                       "notebooks/01_logits/01_logits.ipynb"}
+    assert set(PATH.findall(text)) == {"../00_welcome/00_welcome.ipynb", "notebooks/01_logits/01_logits.ipynb"}
     assert set(ASSIGNMENT_ID.findall(text)) == {"00_welcome", "01_logits", "08_attention"}
-    assert ASSIGNMENT_ID.findall("notebooks/12_missing/12_missing.ipynb, 3_no, 99_nothing") == \
-        ["12_missing", "12_missing", "99_nothing"]
+    assert ASSIGNMENT_ID.findall("notebooks/12_missing/12_missing.ipynb, 3_no, 99_nothing") == [
+        "12_missing",
+        "12_missing",
+        "99_nothing",
+    ]

@@ -147,8 +147,9 @@ def loop(tmp_path_factory, course):
     time.sleep(1.1)
     lp.student("carol", _answer(course, None))
     lp.nbgrader("collect", A)
-    lp.published = lp.grader("grade", str(lp.submitted), "--output", str(lp.out), "--jobs", "2",
-                             "--gradebook", lp.db).stdout
+    lp.published = lp.grader(
+        "grade", str(lp.submitted), "--output", str(lp.out), "--jobs", "2", "--gradebook", lp.db
+    ).stdout
     return lp
 
 
@@ -211,8 +212,9 @@ def test_a_manual_grade_survives_a_forced_regrade_and_reaches_the_student(loop):
         grade.manual_score, grade.needs_manual_grade = 1.5, False
         gb.find_comment("explain_softmax", A, A, "alice").manual_comment = "Good point about negative logits."
         gb.db.commit()
-    republished = loop.grader("grade", str(loop.submitted), "--output", str(loop.out), "--force",
-                              "--jobs", "2", "--gradebook", loop.db).stdout
+    republished = loop.grader(
+        "grade", str(loop.submitted), "--output", str(loop.out), "--force", "--jobs", "2", "--gradebook", loop.db
+    ).stdout
     assert f"kept the grades an instructor entered: alice/{A}/explain_softmax" in republished
     with Gradebook(loop.db) as gb:
         grade = gb.find_grade("explain_softmax", A, A, "alice")

@@ -1,5 +1,6 @@
 """logitlab.datasets: the help-desk tickets are shipped with the package, small, fixed, and
 usable as a classification set and as a next-word corpus."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,8 +39,10 @@ def test_returned_labels_are_copies():
 
 
 def test_a_fresh_process_generates_the_same_tickets():
-    code = ("import hashlib; from logitlab import datasets; "
-            "print(hashlib.sha256('|'.join(datasets.tickets('all').texts).encode()).hexdigest())")
+    code = (
+        "import hashlib; from logitlab import datasets; "
+        "print(hashlib.sha256('|'.join(datasets.tickets('all').texts).encode()).hexdigest())"
+    )
     here = hashlib.sha256("|".join(datasets.tickets("all").texts).encode()).hexdigest()
     there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert there.stdout.strip() == here
@@ -68,13 +71,16 @@ def test_every_validation_word_is_in_the_training_vocabulary():
     assert set(datasets.token_stream(datasets.tickets("train").texts)) == half
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda: datasets.tickets("test"), "split"),
-    (lambda: datasets.vocabulary("a text"), "texts must be a list of strings"),
-    (lambda: datasets.bag_of_words([1, 2], ("a",)), "texts must be a list of strings"),
-    (lambda: datasets.bag_of_words(["a"], ("a", "a")), "vocab must not repeat"),
-    (lambda: datasets.token_stream(None), "texts must be a list of strings"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: datasets.tickets("test"), "split"),
+        (lambda: datasets.vocabulary("a text"), "texts must be a list of strings"),
+        (lambda: datasets.bag_of_words([1, 2], ("a",)), "texts must be a list of strings"),
+        (lambda: datasets.bag_of_words(["a"], ("a", "a")), "vocab must not repeat"),
+        (lambda: datasets.token_stream(None), "texts must be a list of strings"),
+    ],
+)
 def test_bad_input_names_the_argument(call, words):
     with pytest.raises(LogitlabInputError, match=words):
         call()

@@ -3,6 +3,7 @@ every bug of the zoo and for realistic first drafts of every exercise of 01-07),
 exceptions are translated into their misconception, a failing basic case folds the
 failures it causes, the learner's warnings stay out of the report, misleading side
 messages are gone, and a function that never returns comes back with a clear message."""
+
 from __future__ import annotations
 
 import signal
@@ -176,8 +177,9 @@ def _define(source: str, name: str):
     return ns[name]
 
 
-@pytest.mark.parametrize("exercise, label, source, words", MISTAKES,
-                         ids=[f"{m[0]}-{m[1].replace(' ', '_')}" for m in MISTAKES])
+@pytest.mark.parametrize(
+    "exercise, label, source, words", MISTAKES, ids=[f"{m[0]}-{m[1].replace(' ', '_')}" for m in MISTAKES]
+)
 def test_a_realistic_first_draft_gets_its_misconception_first(exercise, label, source, words):
     report = run(exercise, _define(source, exercise))
     assert not report.passed
@@ -187,11 +189,13 @@ def test_a_realistic_first_draft_gets_its_misconception_first(exercise, label, s
 
 def test_every_exercise_of_01_07_has_realistic_first_drafts():
     from logitlab.course import COURSE
+
     exercises = {ex for a in COURSE if a.id in ASSIGNMENTS for ex in a.exercises}
     assert exercises <= {m[0] for m in MISTAKES}
 
 
 # ---- exceptions become misconceptions ---------------------------------------------
+
 
 def _raise(action):
     try:
@@ -201,22 +205,25 @@ def _raise(action):
     raise AssertionError("no exception")
 
 
-@pytest.mark.parametrize("action, words", [
-    (lambda: np.ones((2, 3)) / np.ones((2, 3)).sum(axis=-1), "keepdims forgotten"),
-    (lambda: bool(np.ones(3) > 0), "one bool per entry"),
-    (lambda: [1.0, 2.0] - 1.0, "Python list"),
-    (lambda: [1.0, 2.0].max(), "Python list"),
-    (lambda: np.ones(3)[5], "past the end"),
-    (lambda: np.ones(3).sum(axis=1), "never a hard-coded 1"),
-    (lambda: np.ones(3)[1.0], "indices must be integers"),
-    (lambda: np.exp(1.0) * __import__("math").exp(np.ones(3)), "take ONE number"),
-    (lambda: __import__("math").exp(1000), "math.exp overflowed"),
-    (lambda: np.subtract(np.ones(3, int), 0.5, out=np.ones(3, int)), "in-place"),
-    (lambda: (lambda z: z)(1, axis=0), "keep the signature"),
-    (lambda: np.ones(3)[[0, 1], [0, 1]], "single row is 1-D"),
-    (lambda: np.random.default_rng(0).choice(2, p=[0.7, 0.7]), "rng.choice needs a probability distribution"),
-    (lambda: len(3), "a single row comes with one int target"),
-])
+@pytest.mark.parametrize(
+    "action, words",
+    [
+        (lambda: np.ones((2, 3)) / np.ones((2, 3)).sum(axis=-1), "keepdims forgotten"),
+        (lambda: bool(np.ones(3) > 0), "one bool per entry"),
+        (lambda: [1.0, 2.0] - 1.0, "Python list"),
+        (lambda: [1.0, 2.0].max(), "Python list"),
+        (lambda: np.ones(3)[5], "past the end"),
+        (lambda: np.ones(3).sum(axis=1), "never a hard-coded 1"),
+        (lambda: np.ones(3)[1.0], "indices must be integers"),
+        (lambda: np.exp(1.0) * __import__("math").exp(np.ones(3)), "take ONE number"),
+        (lambda: __import__("math").exp(1000), "math.exp overflowed"),
+        (lambda: np.subtract(np.ones(3, int), 0.5, out=np.ones(3, int)), "in-place"),
+        (lambda: (lambda z: z)(1, axis=0), "keep the signature"),
+        (lambda: np.ones(3)[[0, 1], [0, 1]], "single row is 1-D"),
+        (lambda: np.random.default_rng(0).choice(2, p=[0.7, 0.7]), "rng.choice needs a probability distribution"),
+        (lambda: len(3), "a single row comes with one int target"),
+    ],
+)
 def test_usual_exceptions_read_as_misconceptions_then_the_raw_error(action, words):
     exc = _raise(action)
     message = explain(exc, "softmax")
@@ -225,8 +232,10 @@ def test_usual_exceptions_read_as_misconceptions_then_the_raw_error(action, word
 
 def test_the_learners_line_is_quoted_when_it_can_be_found(tmp_path):
     path = tmp_path / "cell.py"
-    path.write_text("import numpy as np\n\ndef softmax(z, axis=-1):\n"
-                    "    e = np.exp(np.asarray(z))\n    return e / e.sum(axis=axis)\n")
+    path.write_text(
+        "import numpy as np\n\ndef softmax(z, axis=-1):\n"
+        "    e = np.exp(np.asarray(z))\n    return e / e.sum(axis=axis)\n"
+    )
     fn = {}
     exec(compile(path.read_text(), str(path), "exec"), fn)
     message = run("softmax", fn["softmax"]).misses[0].message
@@ -237,7 +246,7 @@ def test_keepdims_is_named_once_and_its_twin_failure_is_folded():
     report = run("softmax", _define(mistake("keepdims forgotten"), "softmax"))
     assert report.summary().count("keepdims forgotten") == 1
     assert report.summary().count("could not be broadcast") == 1
-    (head, folded), = report.groups()
+    ((head, folded),) = report.groups()
     assert head.title == "normalises each row of a batch along axis=-1"
     assert [r.title for r in folded] == ["leaves its input unchanged"]
 
@@ -245,7 +254,7 @@ def test_keepdims_is_named_once_and_its_twin_failure_is_folded():
 def test_a_failing_basic_case_comes_first_and_folds_the_others():
     exp_forgotten = _define(mistake("exp forgotten"), "softmax")
     report = run("softmax", exp_forgotten)
-    (head, folded), = report.groups()
+    ((head, folded),) = report.groups()
     assert head.basic and head.title == "turns the cat/dog/bird logits into probabilities"
     assert len(folded) == len(report.misses) - 1 >= 4
     lines = report.summary().splitlines()
@@ -282,6 +291,7 @@ def test_no_warning_from_the_learners_code_leaks_above_a_report():
 
 # ---- a function that never returns ----------------------------------------------
 
+
 def loops_forever(z, axis=-1):
     while True:
         pass
@@ -313,7 +323,8 @@ def test_a_stuck_check_comes_back_with_the_message_of_the_issue():
     assert time.monotonic() - start < 8
     assert len(report.results) == 1 and report.note == "the other checks were not run"
     assert report.misses[0].message.startswith(
-        "loops_forever did not return within 5 s on a 3-element input: look for a loop that never ends")
+        "loops_forever did not return within 5 s on a 3-element input: look for a loop that never ends"
+    )
     _clean_alarm()
     assert run("softmax", lambda z, axis=-1: np.exp(z) / np.exp(z).sum()).results  # the kernel goes on
 
@@ -374,7 +385,9 @@ def test_off_the_main_thread_a_trace_function_stops_the_loop():
 
 def test_a_widget_callback_in_a_subshell_thread_is_stopped_too(monkeypatch):
     import logitlab.widgets._base as base
+
     monkeypatch.setattr(base, "TIME_LIMIT", 0.3)
+
     def stuck(z):  # its own function: widgets remember one that timed out
         while True:
             pass
@@ -383,13 +396,17 @@ def test_a_widget_callback_in_a_subshell_thread_is_stopped_too(monkeypatch):
     thread = threading.Thread(target=lambda: out.update(r=call_learner(stuck, np.zeros((2, 3)))))
     thread.start()
     thread.join(10)
-    assert out["r"] == (None, "stuck did not return within 0.3 s on an input of shape (2, 3): look for "
-                              "a loop that never ends (a `while` whose condition never becomes False, or a "
-                              "counter that is never updated)")
+    assert out["r"] == (
+        None,
+        "stuck did not return within 0.3 s on an input of shape (2, 3): look for "
+        "a loop that never ends (a `while` whose condition never becomes False, or a "
+        "counter that is never updated)",
+    )
 
 
 def test_a_stuck_function_freezes_a_widget_once(quick, monkeypatch):
     import logitlab.widgets._base as base
+
     monkeypatch.setattr(base, "TIME_LIMIT", 0.3)
     start = time.monotonic()
     out, problem = call_learner(loops_forever, [1.0, 2.0, 3.0], shape=(3,))
@@ -402,8 +419,12 @@ def test_a_stuck_function_freezes_a_widget_once(quick, monkeypatch):
 
 def test_a_stuck_hidden_case_fails_with_its_label(monkeypatch):
     import logitlab.testing as testing
+
     monkeypatch.setattr(testing, "TIME_LIMIT", 0.3)
-    with pytest.raises(CheckFailed, match=r"a batch: loops_forever did not return within 0.3 s on an input "
-                                          r"of shape \(2, 3\)"):
+    with pytest.raises(
+        CheckFailed,
+        match=r"a batch: loops_forever did not return within 0.3 s on an input "
+        r"of shape \(2, 3\)",
+    ):
         battery(loops_forever, lambda z: z, [("a batch", (np.zeros((2, 3)),), {})])
     _clean_alarm()

@@ -1,4 +1,5 @@
 """`python -m grader grade`: usage errors, filters, re-runs, and broken submissions."""
+
 from __future__ import annotations
 
 import copy
@@ -32,8 +33,7 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def find_cell(nb, grade_id: str) -> int:
-    return next(i for i, c in enumerate(nb.cells)
-                if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
 @pytest.fixture
@@ -90,6 +90,7 @@ def test_missing_output_option_is_one_line(capsys, tree):
 
 # --- broken submissions beside honest ones ------------------------------------------
 
+
 def sneaky(course):
     """A solved notebook mangled in every way the grader repairs: a pasted copy of the
     solution cell and of a test cell (duplicate ids), a test cell re-marked as a
@@ -113,14 +114,18 @@ def peeker(course, subs, out):
     """A correct solution that sabotages itself if its kernel can see anything secret."""
     nb = course.solved(ASSIGNMENT)
     cell = nb.cells[find_cell(nb, "softmax")]
-    cell.source = f"""import glob, os, tempfile
+    cell.source = (
+        f"""import glob, os, tempfile
 _seen = [p for p in [{str(ROOT / "solutions")!r}, {str(ROOT / "grader" / "bugzoo")!r},
                      "../../../gradebook.db"] if os.path.exists(p)]
 _seen += glob.glob(os.path.join(tempfile.gettempdir(), "logitlab-grading*", "*", "source", "*"))
 for _folder in [{str(subs)!r}, {str(out)!r}]:
     _seen += [os.path.join(d, f) for d, _, files in os.walk(_folder) for f in files]
 print("seen:", _seen)
-""" + cell.source + "\nif _seen:\n    softmax = None\n"
+"""
+        + cell.source
+        + "\nif _seen:\n    softmax = None\n"
+    )
     return nb
 
 
@@ -148,16 +153,20 @@ def broken_class(course, kit, tmp_path_factory):
     assert proc.returncode == 0, proc.stderr[-3000:]
     _, grades = kit.read_csv(out / "grades.csv")
     _, summary = kit.read_csv(out / "summary.csv")
-    return SimpleNamespace(proc=proc, out=out, unchanged=kit.tree_digest(subs) == before,
-                           scores=kit.scores_by_student(grades), grades=grades,
-                           summary={r["student_id"]: r for r in summary})
+    return SimpleNamespace(
+        proc=proc,
+        out=out,
+        unchanged=kit.tree_digest(subs) == before,
+        scores=kit.scores_by_student(grades),
+        grades=grades,
+        summary={r["student_id"]: r for r in summary},
+    )
 
 
 @pytest.mark.slow
 def test_broken_submissions_never_stop_the_class(broken_class):
     assert "3 failed" in broken_class.proc.stdout
-    assert set(broken_class.summary) == {
-        "alice", "badjson", "exits", "kills", "missing", "peeker", "sneaky"}
+    assert set(broken_class.summary) == {"alice", "badjson", "exits", "kills", "missing", "peeker", "sneaky"}
     assert broken_class.unchanged
     assert "100%" in broken_class.proc.stderr  # the progress bar finished
 
@@ -170,11 +179,14 @@ def test_honest_submission_gets_full_marks_beside_broken_ones(broken_class):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("student, reason", [
-    ("badjson", "invalid notebook"),
-    ("kills", "the judge was killed"),  # it kills its parent: in the judge, the judge itself
-    ("missing", "notebook missing"),
-])
+@pytest.mark.parametrize(
+    "student, reason",
+    [
+        ("badjson", "invalid notebook"),
+        ("kills", "the judge was killed"),  # it kills its parent: in the judge, the judge itself
+        ("missing", "notebook missing"),
+    ],
+)
 def test_broken_submission_is_failed_with_its_reason(course, broken_class, student, reason):
     row = broken_class.summary[student]
     assert row["status"] == "failed" and reason in row["reason"], row
@@ -189,15 +201,18 @@ def test_code_that_ends_its_process_scores_nothing_and_says_why(broken_class):
     row = broken_class.summary["exits"]
     assert row["status"] == "flagged" and row["score"] == "0", row
     assert "nbgrader's own run failed" in row["flags"] and "Kernel died" in row["flags"]
-    reasons = [r["reason"] for r in broken_class.grades if r["student_id"] == "exits"
-               and r["grade_id"].startswith("test_")]
+    reasons = [
+        r["reason"] for r in broken_class.grades if r["student_id"] == "exits" and r["grade_id"].startswith("test_")
+    ]
     assert reasons and all("ended the learner's process" in why for why in reasons), reasons
 
 
 @pytest.mark.slow
 def test_a_killed_grader_is_tried_once_more(broken_class):
-    assert "graded twice, the first run ended with: nbgrader failed (exit code -9)" in (
-        broken_class.summary["kills"]["flags"])
+    assert (
+        "graded twice, the first run ended with: nbgrader failed (exit code -9)"
+        in (broken_class.summary["kills"]["flags"])
+    )
     assert "graded twice" not in broken_class.summary["exits"]["flags"]
 
 
@@ -211,9 +226,14 @@ def test_crash_log_is_kept_for_the_instructor(broken_class):
 def test_repaired_submission_is_graded_and_flagged(broken_class):
     row = broken_class.summary["sneaky"]
     assert row["status"] == "flagged" and row["score"] == "4", row
-    for flag in ("numpy.py", "evil.pth", "duplicated cell ids: softmax, test_softmax",
-                 "duplicated cells: softmax, test_softmax",
-                 "changed nbgrader metadata: test_softmax", "missing cells: test_softmax_edge"):
+    for flag in (
+        "numpy.py",
+        "evil.pth",
+        "duplicated cell ids: softmax, test_softmax",
+        "duplicated cells: softmax, test_softmax",
+        "changed nbgrader metadata: test_softmax",
+        "missing cells: test_softmax_edge",
+    ):
         assert flag in row["flags"]
 
 
@@ -227,6 +247,7 @@ def test_grading_kernel_sees_no_secrets(broken_class, course):
 
 
 # --- wall-clock limit ----------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_runaway_notebook_is_killed_with_everything_it_started(course, kit, tmp_path):
@@ -269,10 +290,10 @@ def alive(pid: int) -> bool:
 
 # --- filters, re-runs and --force -----------------------------------------------------
 
+
 def other_released(course) -> str | None:
     """Another assignment with a student notebook, to prove --assignment filters."""
-    return next((a for a in assignments()
-                 if a != ASSIGNMENT and course.student_path(a).is_file()), None)
+    return next((a for a in assignments() if a != ASSIGNMENT and course.student_path(a).is_file()), None)
 
 
 @pytest.mark.slow
@@ -291,7 +312,8 @@ def test_filters_reruns_and_force(course, kit, tmp_path):
         _, summary = kit.read_csv(out / "summary.csv")
         _, grades = kit.read_csv(out / "grades.csv")
         assert {(r["student_id"], r["assignment"]) for r in grades} <= {
-            (r["student_id"], r["assignment"]) for r in summary}
+            (r["student_id"], r["assignment"]) for r in summary
+        }
         assert not [r for r in summary if r["status"] == "failed"], summary  # says why
         return proc.stdout, {(r["student_id"], r["assignment"]): r for r in summary}
 
@@ -310,8 +332,9 @@ def test_filters_reruns_and_force(course, kit, tmp_path):
     assert summary[("bob", ASSIGNMENT)]["score"] == "0"
 
     # A resubmission is graded again even without --force.
-    shutil.copyfile(subs / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
-                    subs / "bob" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    shutil.copyfile(
+        subs / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", subs / "bob" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    )
     stdout, summary = grade("--assignment", ASSIGNMENT)
     assert "1 graded" in stdout and "1 skipped" in stdout
     assert summary[("bob", ASSIGNMENT)]["score"] == "4"
@@ -329,15 +352,20 @@ def test_filters_reruns_and_force(course, kit, tmp_path):
 def test_a_changed_check_regrades_what_was_graded(course, kit, tmp_path):
     """The skip key covers logitlab: after a check changes, nothing keeps a stale score."""
     helpers = tmp_path / "helpers"
-    shutil.copytree(ROOT / "helpers" / "logitlab", helpers / "logitlab",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "helpers" / "logitlab", helpers / "logitlab", ignore=shutil.ignore_patterns("__pycache__"))
     subs, out = tmp_path / "submitted", tmp_path / "graded"
     kit.put_submission(subs, "alice", ASSIGNMENT, course.solved(ASSIGNMENT))
     env = {**os.environ, "PYTHONPATH": str(helpers)}  # this copy of logitlab is the one graded with
 
     def grade():
-        proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(subs), "-o", str(out)],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [sys.executable, "-m", "grader", "grade", str(subs), "-o", str(out)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         return proc.stdout
 

@@ -3,6 +3,7 @@ report and Run All goes on, a passing one says so in one line; under nbgrader (o
 grader's judge) it still fails the cell, with a short message and no traceback, in that
 cell only: the kernel's traceback mode never changes. Untouched student notebooks run to
 their last cell."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,16 @@ from nbclient import NotebookClient
 
 from grader.course import NOTEBOOKS
 
-FIRST_NOTEBOOKS = ["00_welcome", "01_logits", "02_softmax", "03_stability", "04_temperature",
-                   "05_cross_entropy", "06_gradients", "07_sequence_loss"]
+FIRST_NOTEBOOKS = [
+    "00_welcome",
+    "01_logits",
+    "02_softmax",
+    "03_stability",
+    "04_temperature",
+    "05_cross_entropy",
+    "06_gradients",
+    "07_sequence_loss",
+]
 
 
 def stub(z, axis=-1):
@@ -79,8 +88,9 @@ def _execute(monkeypatch, tmp_path, grading: str | None):
     if grading:
         monkeypatch.setenv("NBGRADER_EXECUTION", grading)  # the kernel inherits it
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     return nb.cells
 
 
@@ -119,8 +129,12 @@ def test_the_test_cells_of_the_first_notebooks_use_no_magic(course):
 @pytest.mark.parametrize("name", FIRST_NOTEBOOKS)
 def test_run_all_on_an_untouched_student_notebook_reaches_its_last_cell(tmp_path, name):
     nb = nbformat.read(str(NOTEBOOKS / name / f"{name}.ipynb"), as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3",  # stops at the first error, as Run All does
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",  # stops at the first error, as Run All does
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)
     stderr = [o.text for c in code for o in c.outputs if o.output_type == "stream" and o.name == "stderr"]
@@ -136,13 +150,20 @@ def test_nbgrader_validate_still_fails_the_cell_and_shows_the_message(tmp_path):
     nb = nbformat.read(str(NOTEBOOKS / "02_softmax" / "02_softmax.ipynb"), as_version=4)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "softmax":
-            cell.source = ("import numpy as np\n\n\ndef softmax(z, axis=-1):\n"
-                           "    exps = np.exp(np.asarray(z))\n    return exps / exps.sum(axis=axis)\n")
+            cell.source = (
+                "import numpy as np\n\n\ndef softmax(z, axis=-1):\n"
+                "    exps = np.exp(np.asarray(z))\n    return exps / exps.sum(axis=axis)\n"
+            )
     path = tmp_path / "02_softmax.ipynb"
     nbformat.write(nb, str(path))
-    run = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(path),
-                          f"--NbGrader.config_file={CONFIG}"],
-                         cwd=tmp_path, env=tool_env(), capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "validate", str(path), f"--NbGrader.config_file={CONFIG}"],
+        cwd=tmp_path,
+        env=tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     out = run.stdout
     assert "VALIDATION FAILED" in out
     core = out.split('assert_check("softmax", softmax, part="core")')[1].split("=====")[0]

@@ -1,6 +1,7 @@
 """The course grades correctly through nbgrader: full marks for the solutions, zero for
 the untouched student notebooks, for every assignment with graded cells, in ONE parallel
 `python -m grader grade` run that leaves the submissions untouched."""
+
 from __future__ import annotations
 
 import shutil
@@ -33,10 +34,14 @@ def run(course, kit, tmp_path_factory):
     grades_header, grades = kit.read_csv(out / "grades.csv")
     summary_header, summary = kit.read_csv(out / "summary.csv")
     return SimpleNamespace(
-        proc=proc, unchanged=kit.tree_digest(subs) == before,
-        grades_header=grades_header, scores=kit.scores_by_student(grades), grades=grades,
+        proc=proc,
+        unchanged=kit.tree_digest(subs) == before,
+        grades_header=grades_header,
+        scores=kit.scores_by_student(grades),
+        grades=grades,
         summary_header=summary_header,
-        summary={(r["student_id"], r["assignment"]): r for r in summary})
+        summary={(r["student_id"], r["assignment"]): r for r in summary},
+    )
 
 
 def test_there_is_something_to_grade():
@@ -62,10 +67,13 @@ def test_csv_columns(run):
 
 
 def test_grades_csv_has_exactly_one_row_per_graded_cell(course, run):
-    expected = {(student, a, gid, pts) for a in RELEASED for student in ("solved", "untouched")
-                for gid, pts in course.graded_cells(a).items()}
-    got = [(r["student_id"], r["assignment"], r["grade_id"], float(r["max_score"]))
-           for r in run.grades]
+    expected = {
+        (student, a, gid, pts)
+        for a in RELEASED
+        for student in ("solved", "untouched")
+        for gid, pts in course.graded_cells(a).items()
+    }
+    got = [(r["student_id"], r["assignment"], r["grade_id"], float(r["max_score"])) for r in run.grades]
     assert len(got) == len(set(got))
     assert set(got) == expected
     assert set(run.summary) == {(s, a) for a in RELEASED for s in ("solved", "untouched")}
@@ -98,6 +106,9 @@ def test_untouched_student_notebook_scores_zero(run, assignment):
     earned = {gid: score for gid, (score, _) in cells.items() if score != 0}
     assert not earned, f"the untouched {assignment} earns points on {earned}"
     assert run.summary[("untouched", assignment)]["status"] == "graded"
-    reasons = [r["reason"] for r in run.grades if r["student_id"] == "untouched"
-               and r["assignment"] == assignment and r["grade_id"] in cells]
+    reasons = [
+        r["reason"]
+        for r in run.grades
+        if r["student_id"] == "untouched" and r["assignment"] == assignment and r["grade_id"] in cells
+    ]
     assert all("not implemented" in why or "NotImplementedError" in why for why in reasons), reasons

@@ -1,6 +1,7 @@
 """Hints in tiers: every graded exercise has two or three, no tier holds a line of the
 solution, each notebook shows them right after the exercise text, and the widget reveals
 one tier at a time (with a text fallback)."""
+
 from __future__ import annotations
 
 import ast
@@ -37,8 +38,9 @@ def _statements(source: str) -> list[str]:
     for node in ast.walk(ast.parse(textwrap.dedent(body))):
         if isinstance(node, ast.stmt) and not isinstance(node, (ast.If, ast.For, ast.With, ast.Try)):
             found.append(ast.unparse(node))
-        if isinstance(node, (ast.Assign, ast.AugAssign, ast.Return)) \
-                and not isinstance(node.value, (type(None), ast.Name, ast.Constant, ast.Attribute)):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.Return)) and not isinstance(
+            node.value, (type(None), ast.Name, ast.Constant, ast.Attribute)
+        ):
             found.append(ast.unparse(node.value))
     return [s for s in map(_normal, found) if len(s) >= 16]
 
@@ -47,16 +49,21 @@ def _statements(source: str) -> list[str]:
 def test_two_or_three_tiers_that_never_hold_a_line_of_the_solution(course, assignment, exercise):
     found = tiers(exercise)
     assert 2 <= len(found) <= 3
-    source = {c.metadata["nbgrader"]["grade_id"]: c.source for c in course.source(assignment).cells
-              if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}[exercise]
+    source = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in course.source(assignment).cells
+        if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"
+    }[exercise]
     text = _normal(" ".join(found))
     leaked = [s for s in _statements(source) if s in text]
     assert not leaked, f"a hint of {exercise} holds a line of its solution: {leaked}"
 
 
 def test_the_statement_finder_sees_solution_lines():
-    src = ("def f(z):\n    ### BEGIN SOLUTION\n    exps = np.exp(z - z.max())\n"
-           "    return exps / exps.sum(axis=-1, keepdims=True)\n    ### END SOLUTION\n")
+    src = (
+        "def f(z):\n    ### BEGIN SOLUTION\n    exps = np.exp(z - z.max())\n"
+        "    return exps / exps.sum(axis=-1, keepdims=True)\n    ### END SOLUTION\n"
+    )
     found = _statements(src)
     assert _normal("exps / exps.sum(axis=-1, keepdims=True)") in found
     assert _normal("np.exp(z - z.max())") in found
@@ -65,8 +72,7 @@ def test_the_statement_finder_sees_solution_lines():
 @pytest.mark.parametrize("assignment, exercise", EXERCISES, ids=[e for _, e in EXERCISES])
 def test_the_notebook_shows_the_hints_right_after_the_exercise_text(course, assignment, exercise):
     cells = course.student(assignment).cells
-    solution = next(i for i, c in enumerate(cells)
-                    if c.metadata.get("nbgrader", {}).get("grade_id") == exercise)
+    solution = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == exercise)
     assert cells[solution - 1].cell_type == "code" and cells[solution - 1].source == f'hints("{exercise}")'
     assert cells[solution - 2].cell_type == "markdown"
     assert "*Hint" not in cells[solution - 2].source  # the tiers replace the old hint paragraphs

@@ -1,4 +1,5 @@
 """grader/jail.py: what a jailed command can and cannot see, and that the host is untouched."""
+
 from __future__ import annotations
 
 import socket
@@ -29,12 +30,16 @@ def tree(tmp_path):
     return tmp_path
 
 
-def _jailed(tree: Path, script: str, read_only=(), memory_mb=0,
-            network=True) -> subprocess.CompletedProcess:
-    cmd = jail.command([tree / "hidden"], [tree / "hidden" / "work"], list(read_only),
-                       ["sh", "-c", script], memory_mb=memory_mb, network=network)
-    return subprocess.run(cmd, cwd=tree / "hidden" / "work", capture_output=True, text=True,
-                          timeout=60)
+def _jailed(tree: Path, script: str, read_only=(), memory_mb=0, network=True) -> subprocess.CompletedProcess:
+    cmd = jail.command(
+        [tree / "hidden"],
+        [tree / "hidden" / "work"],
+        list(read_only),
+        ["sh", "-c", script],
+        memory_mb=memory_mb,
+        network=network,
+    )
+    return subprocess.run(cmd, cwd=tree / "hidden" / "work", capture_output=True, text=True, timeout=60)
 
 
 def test_hidden_folder_is_empty_but_the_kept_one_is_there_and_writable(tree):
@@ -47,8 +52,7 @@ def test_hidden_folder_is_empty_but_the_kept_one_is_there_and_writable(tree):
 
 def test_read_only_folder_can_be_read_but_not_written(tree):
     (tree / "ro" / "lib.txt").write_text("lib")
-    run = _jailed(tree, f"cat {tree}/ro/lib.txt; echo x > {tree}/ro/planted.pth",
-                  read_only=[tree / "ro"])
+    run = _jailed(tree, f"cat {tree}/ro/lib.txt; echo x > {tree}/ro/planted.pth", read_only=[tree / "ro"])
     assert run.stdout == "lib" and "Read-only file system" in run.stderr, run
     assert not (tree / "ro" / "planted.pth").exists()
 
@@ -63,8 +67,10 @@ def test_memory_limit_gives_a_memory_error(tree):
 def test_without_network_not_even_the_hosts_loopback_is_reached(tree, network):
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
-        probe = (f"{sys.executable} -c \"import socket; "
-                 f"socket.create_connection(('127.0.0.1', {port}), timeout=5); print('reached')\"")
+        probe = (
+            f"{sys.executable} -c \"import socket; "
+            f"socket.create_connection(('127.0.0.1', {port}), timeout=5); print('reached')\""
+        )
         run = _jailed(tree, probe, network=network)
     assert ("reached" in run.stdout) == network, run
 

@@ -1,5 +1,6 @@
 """The judge: test cells run in a process that never runs learner code, against the
 learner's functions in a process of their own, over a wire that carries only plain values."""
+
 from __future__ import annotations
 
 import json
@@ -22,11 +23,20 @@ GRADED = [a for a in assignments() if a != "00_welcome"]
 
 # ---- the wire ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    np.arange(6, dtype=np.float32).reshape(2, 3), np.array(0.7), np.array([True, False]),
-    np.array(["refund", "reship"]), np.arange(4, dtype=np.int64)[::2], np.zeros((0, 3)),
-    np.array([np.inf, -np.inf, np.nan]), np.complex128(1 + 2j),
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.arange(6, dtype=np.float32).reshape(2, 3),
+        np.array(0.7),
+        np.array([True, False]),
+        np.array(["refund", "reship"]),
+        np.arange(4, dtype=np.int64)[::2],
+        np.zeros((0, 3)),
+        np.array([np.inf, -np.inf, np.nan]),
+        np.complex128(1 + 2j),
+    ],
+)
 def test_arrays_and_numpy_scalars_travel_exactly(value):
     back = wire.decode(json.loads(json.dumps(wire.encode(value))))
     assert type(back) is type(value) and back.dtype == value.dtype
@@ -35,8 +45,7 @@ def test_arrays_and_numpy_scalars_travel_exactly(value):
 
 
 def test_python_types_are_kept_apart_from_numpy_ones():
-    value = [1.5, np.float64(1.5), True, np.bool_(True), 3, np.int64(3), "x", None,
-             (1, [2.0]), {"a": (1,)}]
+    value = [1.5, np.float64(1.5), True, np.bool_(True), 3, np.int64(3), "x", None, (1, [2.0]), {"a": (1,)}]
     back = wire.decode(json.loads(json.dumps(wire.encode(value))))
     assert [type(v) for v in back] == [type(v) for v in value]
     assert back[8] == (1, [2.0]) and back[9] == {"a": (1,)}
@@ -50,14 +59,17 @@ def test_a_generator_travels_as_its_state():
         wire.encode(np.random.Generator(np.random.MT19937(1)))
 
 
-@pytest.mark.parametrize("data, why", [
-    ({"t": "nd", "dtype": "|O", "shape": [1], "b64": ""}, "not numeric"),
-    ({"t": "nd", "dtype": "<f8", "shape": [3], "b64": "AAAAAAAAAAA="}, "wrong size"),
-    ({"t": "nd", "dtype": "<f8", "shape": [-1], "b64": ""}, "negative"),
-    ({"t": "pickle", "data": "..."}, "unknown value tag"),
-    ({"t": "fn", "id": 0}, "unknown value tag"),
-    ({"t": "rng", "state": {"bit_generator": "os", "state": {}}}, "bit generator"),
-])
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        ({"t": "nd", "dtype": "|O", "shape": [1], "b64": ""}, "not numeric"),
+        ({"t": "nd", "dtype": "<f8", "shape": [3], "b64": "AAAAAAAAAAA="}, "wrong size"),
+        ({"t": "nd", "dtype": "<f8", "shape": [-1], "b64": ""}, "negative"),
+        ({"t": "pickle", "data": "..."}, "unknown value tag"),
+        ({"t": "fn", "id": 0}, "unknown value tag"),
+        ({"t": "rng", "state": {"bit_generator": "os", "state": {}}}, "bit generator"),
+    ],
+)
 def test_decode_refuses_anything_but_plain_values(data, why):
     with pytest.raises(wire.WireError, match=why):
         wire.decode(data)
@@ -154,8 +166,7 @@ def uses_helper(z):
 
 @pytest.fixture
 def session():
-    learner = judge.Learner([["setup", "import numpy as np"], ["mine", LEARNER]], None,
-                            {"PATH": "/usr/bin:/bin"})
+    learner = judge.Learner([["setup", "import numpy as np"], ["mine", LEARNER]], None, {"PATH": "/usr/bin:/bin"})
     s = judge.Session(learner)
     s.begin_cell()
     yield s
@@ -198,7 +209,7 @@ def test_a_callable_argument_stays_in_the_judge_and_is_called_back(session):
 
     def cube(x):
         seen.append(type(x))
-        return x ** 3
+        return x**3
 
     slope = remote(session, "derivative")(cube, 2.0)
     assert abs(slope - 12.0) < 1e-6 and seen == [float, float]
@@ -258,8 +269,12 @@ def test_a_call_that_ends_the_process_fails_clearly_and_the_next_works(session):
 
 def test_a_cell_that_hangs_or_fails_is_noted_and_the_rest_still_runs(monkeypatch):
     monkeypatch.setattr(judge, "LOAD_LIMIT", 1.0)
-    program = [["softmax", "def softmax(z):\n    return z\n"], ["your cell 3", "while True:\n    pass\n"],
-               ["broken", "def f(:\n"], ["helper", "def g():\n    return 7\n"]]
+    program = [
+        ["softmax", "def softmax(z):\n    return z\n"],
+        ["your cell 3", "while True:\n    pass\n"],
+        ["broken", "def f(:\n"],
+        ["helper", "def g():\n    return 7\n"],
+    ]
     learner = judge.Learner(program, None, {"PATH": "/usr/bin:/bin"})
     s = judge.Session(learner)
     s.begin_cell()
@@ -277,6 +292,7 @@ def test_free_names_are_what_a_test_cell_reads_without_defining():
 
 
 # ---- whole notebooks ---------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):
@@ -316,13 +332,14 @@ def _with_softmax(sources, code, extra_cell=None):
 
 def test_the_learners_process_runs_added_cells_and_module_code(tmp_path, sources):
     helper = "import numpy as np\n\ndef _shift(z, axis):\n    return z - np.max(z, axis=axis, keepdims=True)\n"
-    code = ("import numpy as np\nAXIS_DEFAULT = -1\n\n\ndef softmax(z, axis=AXIS_DEFAULT):\n"
-            "    z = np.asarray(z)\n    z = z if np.issubdtype(z.dtype, np.floating) else z.astype(float)\n"
-            "    e = np.exp(_shift(z, axis))\n    return e / e.sum(axis=axis, keepdims=True)\n")
+    code = (
+        "import numpy as np\nAXIS_DEFAULT = -1\n\n\ndef softmax(z, axis=AXIS_DEFAULT):\n"
+        "    z = np.asarray(z)\n    z = z if np.issubdtype(z.dtype, np.floating) else z.astype(float)\n"
+        "    e = np.exp(_shift(z, axis))\n    return e / e.sum(axis=axis, keepdims=True)\n"
+    )
     result = _judge(tmp_path, sources, "02_softmax", _with_softmax(sources, code, helper))
     assert all(ok for ok, _ in result.cells.values()), result.cells
-    program = judging.program(_with_softmax(sources, code, helper),
-                              _nb(NOTEBOOKS / "02_softmax" / "02_softmax.ipynb"))
+    program = judging.program(_with_softmax(sources, code, helper), _nb(NOTEBOOKS / "02_softmax" / "02_softmax.ipynb"))
     labels = [label for label, _ in program]
     assert "your cell 3" in labels and "softmax" in labels and "setup" in labels
     assert not any(label.startswith("test_") for label in labels)
@@ -331,8 +348,7 @@ def test_the_learners_process_runs_added_cells_and_module_code(tmp_path, sources
 def test_a_lost_point_says_why_without_expected_values(tmp_path, sources):
     result = _judge(tmp_path, sources, "02_softmax", _with_softmax(sources, NEAR_MISS_SOFTMAX))
     assert result.cells["test_softmax"] == (True, "")
-    assert result.cells["test_softmax_edge"] == (
-        False, "1 hidden case(s) failed: 3-D batch along axis=1: wrong values")
+    assert result.cells["test_softmax_edge"] == (False, "1 hidden case(s) failed: 3-D batch along axis=1: wrong values")
 
 
 def test_a_cell_that_did_not_run_comes_first_in_the_reason(tmp_path, sources):
@@ -354,11 +370,12 @@ def test_the_jailed_learner_reaches_no_network(tmp_path, sources):
         skip_unless_ci("the learner's process is jailed only as root, allowed to make namespaces")
     (tmp_path / "hidden").mkdir()
     with socket.create_server(("127.0.0.1", 0)) as server:
-        code = ("import socket\n"
-                "def softmax(z, axis=-1):\n"
-                f"    socket.create_connection(('127.0.0.1', {server.getsockname()[1]}), timeout=2)\n")
-        result = _judge(tmp_path, sources, "02_softmax", _with_softmax(sources, code),
-                        hide=[tmp_path / "hidden"])
+        code = (
+            "import socket\n"
+            "def softmax(z, axis=-1):\n"
+            f"    socket.create_connection(('127.0.0.1', {server.getsockname()[1]}), timeout=2)\n"
+        )
+        result = _judge(tmp_path, sources, "02_softmax", _with_softmax(sources, code), hide=[tmp_path / "hidden"])
         server.setblocking(False)
         with pytest.raises(BlockingIOError):  # nobody ever connected
             server.accept()

@@ -1,15 +1,15 @@
 """The plot helpers: Figures with labelled axes, palette colours, no global pyplot state."""
+
 from __future__ import annotations
 
 import re
 
 import numpy as np
 import pytest
-from matplotlib.colors import to_hex
-from matplotlib.figure import Figure
-
 from logitlab import plots
 from logitlab.errors import LogitlabInputError
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
 
 BUILDERS = {
     "probability_bars": lambda: plots.probability_bars([0.659, 0.242, 0.099], ["cat", "dog", "bird"]),
@@ -63,13 +63,16 @@ def test_probability_bars_default_labels():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["class 0", "class 1"]
 
 
-@pytest.mark.parametrize("args, words", [
-    (([3.0, 1.0, 0.0],), "probs must be probabilities between 0 and 1"),
-    (([0.5, 0.2, 0.1],), "probs sums to 0.8, not 1: pass probabilities"),
-    (([0.5, np.nan, 0.5],), "probs contains nan"),
-    ((["a", "b"],), "probs must be a list or 1-D array of numbers"),
-    (([0.5, 0.5], ["only one"]), "labels must have 2 entries"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (([3.0, 1.0, 0.0],), "probs must be probabilities between 0 and 1"),
+        (([0.5, 0.2, 0.1],), "probs sums to 0.8, not 1: pass probabilities"),
+        (([0.5, np.nan, 0.5],), "probs contains nan"),
+        ((["a", "b"],), "probs must be a list or 1-D array of numbers"),
+        (([0.5, 0.5], ["only one"]), "labels must have 2 entries"),
+    ],
+)
 def test_probability_bars_bad_input(args, words):
     with pytest.raises(LogitlabInputError, match=re.escape(words)):
         plots.probability_bars(*args)
@@ -96,12 +99,15 @@ def test_exp_curve_below_overflow_has_no_marker():
     assert len(ax.lines) == 1 and ax.get_xlim() == (-5, 5)
 
 
-@pytest.mark.parametrize("args, words", [
-    ((5, 5), "xmin must be less than xmax"),
-    ((10, -10), "xmin must be less than xmax"),
-    (("low", 5), "xmin must be a number"),
-    ((0, np.inf), "xmax must be finite"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ((5, 5), "xmin must be less than xmax"),
+        ((10, -10), "xmin must be less than xmax"),
+        (("low", 5), "xmin must be a number"),
+        ((0, np.inf), "xmax must be finite"),
+    ],
+)
 def test_exp_curve_bad_input(args, words):
     with pytest.raises(LogitlabInputError, match=re.escape(words)):
         plots.exp_curve(*args)
@@ -109,8 +115,9 @@ def test_exp_curve_bad_input(args, words):
 
 def test_loss_curve_labels_the_curriculum_table():
     ax = plots.loss_curve((0.99, 0.9, 0.8, 0.5, 0.1, 0.01)).axes[0]
-    assert sorted(texts(ax)) == sorted(["p=0.99: 0.01", "p=0.9: 0.11", "p=0.8: 0.22",
-                                        "p=0.5: 0.69", "p=0.1: 2.30", "p=0.01: 4.61"])
+    assert sorted(texts(ax)) == sorted(
+        ["p=0.99: 0.01", "p=0.9: 0.11", "p=0.8: 0.22", "p=0.5: 0.69", "p=0.1: 2.30", "p=0.01: 4.61"]
+    )
     x, y = ax.lines[0].get_xdata(), ax.lines[0].get_ydata()
     assert y == pytest.approx(-np.log(x)) and x.max() == 1.0
 

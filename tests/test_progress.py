@@ -1,5 +1,6 @@
 """The progress store and the course map: what counts as an attempt, a passed quiz and a
 complete lesson, shown as HTML and as text with a legend; nothing under grading."""
+
 from __future__ import annotations
 
 import json
@@ -118,8 +119,9 @@ def test_html_map_shows_the_same_with_a_legend():
 
 
 def test_a_record_in_the_first_format_is_read_as_exercises(home):
-    (home / "progress.json").write_text(json.dumps({"softmax": {"passed": True, "when": 1},
-                                                    "not_an_exercise": {"passed": True}}))
+    (home / "progress.json").write_text(
+        json.dumps({"softmax": {"passed": True, "when": 1}, "not_an_exercise": {"passed": True}})
+    )
     assert progress.load() == {"exercises": {"softmax": {"passed": True, "when": 1}}, "quizzes": {}}
     progress.record_quiz("02_softmax", 3, 3)
     data = json.loads((home / "progress.json").read_text())

@@ -1,10 +1,11 @@
 """The repository's promises: setup files agree, the README opens with the two commands."""
+
 from __future__ import annotations
 
 import re
 import subprocess
-import tomllib
 
+import tomllib
 import yaml
 
 from grader.course import ROOT

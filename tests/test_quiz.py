@@ -1,4 +1,5 @@
 """The self-check quiz: no preselection, right/wrong feedback, clear errors."""
+
 from __future__ import annotations
 
 import re
@@ -9,11 +10,18 @@ from logitlab.errors import LogitlabInputError
 from logitlab.quiz import quiz
 
 QUESTIONS = [
-    ("Logits [1, 2, 3] and [101, 102, 103]: how do their softmax outputs compare?",
-     ["They are identical", "The second is more peaked", "The second is uniform"], 0,
-     "Only differences between logits matter."),
-    ("Two logits differ by 2. Ratio of their probabilities?", ["2", "e^2", "it depends"], 1,
-     "p_i / p_j = e^(z_i - z_j)."),
+    (
+        "Logits [1, 2, 3] and [101, 102, 103]: how do their softmax outputs compare?",
+        ["They are identical", "The second is more peaked", "The second is uniform"],
+        0,
+        "Only differences between logits matter.",
+    ),
+    (
+        "Two logits differ by 2. Ratio of their probabilities?",
+        ["2", "e^2", "it depends"],
+        1,
+        "p_i / p_j = e^(z_i - z_j).",
+    ),
 ]
 
 
@@ -35,8 +43,9 @@ def test_one_box_per_question_nothing_preselected():
 
 
 def test_static_views_get_a_short_text():
-    assert quiz(QUESTIONS)._repr_mimebundle_()["text/plain"] == \
-        "self-check quiz, 2 questions (run the notebook to answer)"
+    assert (
+        quiz(QUESTIONS)._repr_mimebundle_()["text/plain"] == "self-check quiz, 2 questions (run the notebook to answer)"
+    )
 
 
 def test_right_answer_says_correct_and_explains():
@@ -98,24 +107,29 @@ def test_text_is_escaped():
 GOOD = ("Q?", ["a", "b"], 0, "because")
 
 
-@pytest.mark.parametrize("questions, words", [
-    ([], "questions must be a non-empty list"),
-    ("Q?", "questions must be a non-empty list"),
-    (None, "questions must be a non-empty list"),
-    ([GOOD, ("Q?", ["a", "b"], 0)], "quiz question 2 must be a tuple (question, options, correct_index, explanation)"),
-    ([GOOD, "Q?"], "quiz question 2 must be a tuple"),
-    ([("", ["a", "b"], 0, "x")], "quiz question 1: the question must be a non-empty string"),
-    ([("Q?", ["a", "b"], 0, None)], "quiz question 1: the explanation must be a non-empty string"),
-    ([("Q?", ["a"], 0, "x")], "quiz question 1: options must be a list of at least 2 strings"),
-    ([("Q?", "ab", 0, "x")], "quiz question 1: options must be a list of at least 2 strings"),
-    ([("Q?", ["a", 2], 0, "x")], "quiz question 1: option 1 must be a non-empty string"),
-    ([GOOD, GOOD, ("Q?", ["a", "b", "c"], 3, "x")],
-     "quiz question 3: correct_index must be an int from 0 to 2"),
-    ([("Q?", ["a", "b"], -1, "x")], "correct_index must be an int from 0 to 1"),
-    ([("Q?", ["a", "b"], "a", "x")], "correct_index must be an int from 0 to 1"),
-    ([("Q?", ["a", "b"], True, "x")], "correct_index must be an int from 0 to 1"),
-    ([("Q?", ["a", "b"], 1.0, "x")], "correct_index must be an int from 0 to 1"),
-])
+@pytest.mark.parametrize(
+    "questions, words",
+    [
+        ([], "questions must be a non-empty list"),
+        ("Q?", "questions must be a non-empty list"),
+        (None, "questions must be a non-empty list"),
+        (
+            [GOOD, ("Q?", ["a", "b"], 0)],
+            "quiz question 2 must be a tuple (question, options, correct_index, explanation)",
+        ),
+        ([GOOD, "Q?"], "quiz question 2 must be a tuple"),
+        ([("", ["a", "b"], 0, "x")], "quiz question 1: the question must be a non-empty string"),
+        ([("Q?", ["a", "b"], 0, None)], "quiz question 1: the explanation must be a non-empty string"),
+        ([("Q?", ["a"], 0, "x")], "quiz question 1: options must be a list of at least 2 strings"),
+        ([("Q?", "ab", 0, "x")], "quiz question 1: options must be a list of at least 2 strings"),
+        ([("Q?", ["a", 2], 0, "x")], "quiz question 1: option 1 must be a non-empty string"),
+        ([GOOD, GOOD, ("Q?", ["a", "b", "c"], 3, "x")], "quiz question 3: correct_index must be an int from 0 to 2"),
+        ([("Q?", ["a", "b"], -1, "x")], "correct_index must be an int from 0 to 1"),
+        ([("Q?", ["a", "b"], "a", "x")], "correct_index must be an int from 0 to 1"),
+        ([("Q?", ["a", "b"], True, "x")], "correct_index must be an int from 0 to 1"),
+        ([("Q?", ["a", "b"], 1.0, "x")], "correct_index must be an int from 0 to 1"),
+    ],
+)
 def test_malformed_questions_say_which_and_what(questions, words):
     with pytest.raises(LogitlabInputError, match=re.escape(words)):
         quiz(questions)
@@ -130,8 +144,9 @@ def test_placeholder_under_grading(monkeypatch):
 
 # ---- scores that count for the learner (never for a grade) ---------------------------
 
-THREE = QUESTIONS + [("Which output can softmax never produce?", ["[0.5, 0.5]", "[1.0, 0.0]"], 1,
-                      "exp of a finite number is positive.")]
+THREE = QUESTIONS + [
+    ("Which output can softmax never produce?", ["[0.5, 0.5]", "[1.0, 0.0]"], 1, "exp of a finite number is positive.")
+]
 
 
 @pytest.fixture
@@ -208,8 +223,19 @@ def test_quizzes_never_record_under_grading(home, monkeypatch):
     assert not (home / "progress.json").exists()
 
 
-@pytest.mark.parametrize("name", ["00_welcome", "01_logits", "02_softmax", "03_stability",
-                                  "04_temperature", "05_cross_entropy", "06_gradients", "07_sequence_loss"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "00_welcome",
+        "01_logits",
+        "02_softmax",
+        "03_stability",
+        "04_temperature",
+        "05_cross_entropy",
+        "06_gradients",
+        "07_sequence_loss",
+    ],
+)
 def test_every_notebook_quiz_names_its_lesson(course, name):
     # (a quiz without lesson=... still records in JupyterLab, which gives the kernel the notebook's path)
     calls = [c.source for c in course.student(name).cells if c.source.lstrip().startswith("quiz(")]

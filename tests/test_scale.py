@@ -1,4 +1,5 @@
 """A class of 200 submissions in one `grade` run: nothing lost, every score right."""
+
 from __future__ import annotations
 
 import shutil

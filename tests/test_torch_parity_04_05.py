@@ -4,6 +4,7 @@ The functions are the notebooks' own solutions, executed from the built source
 notebooks. Without torch the module is skipped, except under CI=true, where a missing
 torch is a failure (`make torch` installs it).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,9 @@ try:
     import torch
     import torch.nn.functional as F
 except ImportError:
-    skip_unless_ci("torch cannot be imported (`make torch` installs torch==2.13.0); the "
-                   "parity tests need it", module=True)
+    skip_unless_ci(
+        "torch cannot be imported (`make torch` installs torch==2.13.0); the parity tests need it", module=True
+    )
 
 TOL = {"rtol": 1e-6, "atol": 1e-9}
 
@@ -35,16 +37,24 @@ def random_logits(seed: int, shape, scale=3.0) -> np.ndarray:
     return np.random.default_rng(seed).normal(scale=scale, size=shape)
 
 
-EXTREME = np.array([[1000.0, -1000.0, 999.0, 0.0], [-1000.0, -999.5, -1000.0, -1001.0],
-                    [0.0, -np.inf, 2.0, -np.inf], [-np.inf, 1000.0, -np.inf, -1000.0]])
+EXTREME = np.array(
+    [
+        [1000.0, -1000.0, 999.0, 0.0],
+        [-1000.0, -999.5, -1000.0, -1001.0],
+        [0.0, -np.inf, 2.0, -np.inf],
+        [-np.inf, 1000.0, -np.inf, -1000.0],
+    ]
+)
 
 
 @pytest.mark.parametrize("temperature", [0.05, 0.5, 1.0, 2.0, 7.5])
 @pytest.mark.parametrize("case", ["random", "3-D, axis=1", "extreme"])
 def test_softmax_with_temperature_matches_torch(sol, temperature, case):
-    z, axis = {"random": (random_logits(0, (5, 9)), -1),
-               "3-D, axis=1": (random_logits(1, (2, 6, 3)), 1),
-               "extreme": (EXTREME, -1)}[case]
+    z, axis = {
+        "random": (random_logits(0, (5, 9)), -1),
+        "3-D, axis=1": (random_logits(1, (2, 6, 3)), 1),
+        "extreme": (EXTREME, -1),
+    }[case]
     ours = sol["softmax_with_temperature"](z, temperature, axis=axis)
     theirs = torch.softmax(t64(z) / temperature, dim=axis).numpy()
     np.testing.assert_allclose(ours, theirs, **TOL)
@@ -114,4 +124,6 @@ def test_perplexity_matches_torch_exp(sol):
     losses = np.array([0.0, 0.5, np.log(2), 3.0, 10.0])
     np.testing.assert_allclose(sol["perplexity"](losses), torch.exp(t64(losses)).numpy(), **TOL)
     loss = F.cross_entropy(t64([[3.0, 1.0, 0.0], [0.5, 0.0, 2.0]]), torch.tensor([1, 2])).item()
-    assert sol["perplexity"](loss) == pytest.approx(float(torch.exp(torch.tensor(loss, dtype=torch.float64))), rel=1e-12)
+    assert sol["perplexity"](loss) == pytest.approx(
+        float(torch.exp(torch.tensor(loss, dtype=torch.float64))), rel=1e-12
+    )

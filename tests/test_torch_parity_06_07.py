@@ -4,6 +4,7 @@ The solutions are the solution cells of the built nbgrader source notebooks, exe
 as they are. The references are autograd through F.cross_entropy, and F.cross_entropy
 itself on the flattened (B * T, V) logits with ignore_index and each reduction.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,9 @@ try:
     import torch
     import torch.nn.functional as F
 except ImportError:
-    skip_unless_ci("torch cannot be imported (`make torch` installs torch==2.13.0); the "
-                   "parity tests need it", module=True)
+    skip_unless_ci(
+        "torch cannot be imported (`make torch` installs torch==2.13.0); the parity tests need it", module=True
+    )
 
 TOL = dict(rtol=1e-6, atol=1e-9)
 
@@ -45,8 +47,10 @@ GRAD_CASES = {
     "one row (unbatched)": (np.array([3.0, 1.0, 0.0]), 1),
     "random (16, 10)": (3 * _rng.normal(size=(16, 10)), _rng.integers(0, 10, 16)),
     "random (1, 50)": (_rng.normal(size=(1, 50)), np.array([7])),
-    "logits of +-1000": (np.array([[1000.0, -1000.0, 999.0], [-1000.0, -1000.0, -999.0],
-                                   [1000.0, 1000.0, 1000.0]]), np.array([2, 0, 1])),
+    "logits of +-1000": (
+        np.array([[1000.0, -1000.0, 999.0], [-1000.0, -1000.0, -999.0], [1000.0, 1000.0, 1000.0]]),
+        np.array([2, 0, 1]),
+    ),
     "-inf off target": (np.array([[0.0, -np.inf, 2.0], [-np.inf, 1.0, 1.0]]), np.array([2, 1])),
     "-inf on the target": (np.array([[0.0, -np.inf, 2.0], [1.0, 0.0, 0.0]]), np.array([1, 0])),
     "saturated [8, 0, 0], target reship": (np.array([8.0, 0.0, 0.0]), 1),
@@ -73,8 +77,7 @@ def test_numerical_gradient_of_the_mean_loss_matches_autograd(solutions):
 def _torch_sequence_ce(logits, targets, ignore_index, reduction) -> np.ndarray:
     z = _t(logits)
     t = torch.as_tensor(np.asarray(targets), dtype=torch.long)
-    out = F.cross_entropy(z.reshape(-1, z.shape[-1]), t.reshape(-1),
-                          ignore_index=ignore_index, reduction=reduction)
+    out = F.cross_entropy(z.reshape(-1, z.shape[-1]), t.reshape(-1), ignore_index=ignore_index, reduction=reduction)
     return out.reshape(t.shape).numpy() if reduction == "none" else out.numpy()
 
 
@@ -86,12 +89,21 @@ SEQ_CASES = {
     "two positions (T, V)": (np.array([[3.0, 1.0, 0.0], [0.5, 0.0, 2.0]]), np.array([1, 2]), -100),
     "padded batch (B, T, V)": (_Z, _T, -100),
     "ignore_index=0": (_Z, np.where(_T < 0, 0, _T), 0),
-    "large vocabulary, padded": (_rng.normal(size=(2, 5, 300)),
-                                 np.array([[5, 299, 0, -100, -100], [150, -100, 7, 8, -100]]), -100),
-    "logits of +-1000": (np.array([[[1000.0, -1000.0, 999.0], [-1000.0, 1000.0, 0.0],
-                                    [-1000.0, -1000.0, -1000.0]]]), np.array([[2, 1, 0]]), -100),
-    "-inf off target": (np.array([[0.0, -np.inf, 2.0], [-np.inf, 1.0, 1.0], [3.0, 0.0, -np.inf]]),
-                        np.array([2, 1, 0]), -100),
+    "large vocabulary, padded": (
+        _rng.normal(size=(2, 5, 300)),
+        np.array([[5, 299, 0, -100, -100], [150, -100, 7, 8, -100]]),
+        -100,
+    ),
+    "logits of +-1000": (
+        np.array([[[1000.0, -1000.0, 999.0], [-1000.0, 1000.0, 0.0], [-1000.0, -1000.0, -1000.0]]]),
+        np.array([[2, 1, 0]]),
+        -100,
+    ),
+    "-inf off target": (
+        np.array([[0.0, -np.inf, 2.0], [-np.inf, 1.0, 1.0], [3.0, 0.0, -np.inf]]),
+        np.array([2, 1, 0]),
+        -100,
+    ),
     "-inf on the target (loss inf)": (np.array([[0.0, -np.inf, 2.0], [1.0, 0.0, 0.0]]), np.array([1, 0]), -100),
     "every target ignored": (_Z, np.full((4, 6), -100), -100),
 }

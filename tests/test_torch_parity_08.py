@@ -5,6 +5,7 @@ they are. The references: torch.tril for the causal mask; torch.softmax of the s
 with masked entries filled with -inf; F.scaled_dot_product_attention with and without
 is_causal, and with a boolean attn_mask (True = may attend, as in this course).
 """
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,9 @@ try:
     import torch
     import torch.nn.functional as F
 except ImportError:
-    skip_unless_ci("torch cannot be imported (`make torch` installs torch==2.13.0); the "
-                   "parity tests need it", module=True)
+    skip_unless_ci(
+        "torch cannot be imported (`make torch` installs torch==2.13.0); the parity tests need it", module=True
+    )
 
 TOL = dict(rtol=1e-6, atol=1e-9)
 
@@ -64,13 +66,16 @@ _causal = np.tril(np.ones((6, 6), dtype=bool))
 _padding = np.array([[True] * 6, [False, False, True, True, True, True]])[:, None, None, :]
 MASK_CASES = {
     "causal (T, T) over (B, H)": (_S, _causal),
-    "a random mask, every row keeps something": (_rng.normal(size=(5, 9)),
-                                                  np.eye(5, 9, dtype=bool) | (_rng.random((5, 9)) < 0.4)),
+    "a random mask, every row keeps something": (
+        _rng.normal(size=(5, 9)),
+        np.eye(5, 9, dtype=bool) | (_rng.random((5, 9)) < 0.4),
+    ),
     "padding (B, 1, 1, T) and causal": (_S, _causal & np.array([[True] * 6, [True] * 6])[:, None, None, :]),
-    "scores of +-1000": (np.array([[1000.0, -1000.0, 999.0, 5000.0], [-1000.0, -1001.0, -999.0, 0.0]]),
-                         np.array([True, True, True, False])),
-    "-inf among the kept scores": (np.array([[0.0, -np.inf, 2.0], [-np.inf, 1.0, 1.0]]),
-                                   np.ones((2, 3), dtype=bool)),
+    "scores of +-1000": (
+        np.array([[1000.0, -1000.0, 999.0, 5000.0], [-1000.0, -1001.0, -999.0, 0.0]]),
+        np.array([True, True, True, False]),
+    ),
+    "-inf among the kept scores": (np.array([[0.0, -np.inf, 2.0], [-np.inf, 1.0, 1.0]]), np.ones((2, 3), dtype=bool)),
 }
 
 

@@ -5,6 +5,7 @@ The 10 solutions call F.cross_entropy and autograd; the references here are the 
 functions the learner wrote earlier (the solution cells of the built source notebooks)
 and, for label smoothing, the formula of the notebook written out in numpy.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,9 @@ try:
     import torch
     import torch.nn.functional as F
 except ImportError:
-    skip_unless_ci("torch cannot be imported (`make torch` installs torch==2.13.0); the "
-                   "parity tests need it", module=True)
+    skip_unless_ci(
+        "torch cannot be imported (`make torch` installs torch==2.13.0); the parity tests need it", module=True
+    )
 
 TOL = dict(rtol=1e-6, atol=1e-9)
 NAMES = ["05_cross_entropy", "06_gradients", "07_sequence_loss", "10_pytorch"]
@@ -42,13 +44,22 @@ SEQ_CASES = {
     "padded batch (B, T, V)": (_Z, _T, -100),
     "T == V": (_rng.normal(size=(3, 5, 5)), _rng.integers(0, 5, size=(3, 5)), -100),
     "ignore_index=0": (_Z, np.where(_T < 0, 0, _T), 0),
-    "large vocabulary, padded": (_rng.normal(size=(2, 5, 300)),
-                                 np.array([[5, 299, 0, -100, -100], [150, -100, 7, 8, -100]]), -100),
+    "large vocabulary, padded": (
+        _rng.normal(size=(2, 5, 300)),
+        np.array([[5, 299, 0, -100, -100], [150, -100, 7, 8, -100]]),
+        -100,
+    ),
     "logits near 1000": (1000 + _Z, _T, -100),
-    "logits of +-1000": (np.array([[[1000.0, -1000.0, 999.0], [-1000.0, 1000.0, 0.0],
-                                    [-1000.0, -1000.0, -1000.0]]]), np.array([[2, 1, 0]]), -100),
-    "-inf off target": (np.array([[0.0, -np.inf, 2.0], [-np.inf, 1.0, 1.0], [3.0, 0.0, -np.inf]]),
-                        np.array([2, 1, 0]), -100),
+    "logits of +-1000": (
+        np.array([[[1000.0, -1000.0, 999.0], [-1000.0, 1000.0, 0.0], [-1000.0, -1000.0, -1000.0]]]),
+        np.array([[2, 1, 0]]),
+        -100,
+    ),
+    "-inf off target": (
+        np.array([[0.0, -np.inf, 2.0], [-np.inf, 1.0, 1.0], [3.0, 0.0, -np.inf]]),
+        np.array([2, 1, 0]),
+        -100,
+    ),
     "every target ignored": (_Z, np.full((4, 6), -100), -100),
 }
 
@@ -59,8 +70,7 @@ def test_torch_cross_entropy_matches_the_numpy_sequence_loss_of_07(solutions, la
     logits, targets, ignore = SEQ_CASES[label]
     ours = solutions["torch_cross_entropy"](logits, targets, ignore_index=ignore, reduction=reduction)
     numpy_07 = solutions["sequence_cross_entropy"](logits, targets, ignore_index=ignore, reduction=reduction)
-    np.testing.assert_allclose(np.asarray(ours, dtype=np.float64), np.asarray(numpy_07, dtype=np.float64),
-                               **TOL)
+    np.testing.assert_allclose(np.asarray(ours, dtype=np.float64), np.asarray(numpy_07, dtype=np.float64), **TOL)
     if reduction == "none":
         assert np.shape(ours) == np.shape(targets) and np.asarray(ours).dtype == np.float64
     else:
@@ -98,8 +108,10 @@ GRAD_CASES = {
     "random (16, 10)": (3 * _rng.normal(size=(16, 10)), _rng.integers(0, 10, 16)),
     "random (1, 50)": (_rng.normal(size=(1, 50)), np.array([7])),
     "logits near 1000": (1000 + _rng.normal(size=(5, 4)), _rng.integers(0, 4, 5)),
-    "logits of +-1000": (np.array([[1000.0, -1000.0, 999.0], [-1000.0, -1000.0, -999.0],
-                                   [1000.0, 1000.0, 1000.0]]), np.array([2, 0, 1])),
+    "logits of +-1000": (
+        np.array([[1000.0, -1000.0, 999.0], [-1000.0, -1000.0, -999.0], [1000.0, 1000.0, 1000.0]]),
+        np.array([2, 0, 1]),
+    ),
     "-inf off target": (np.array([[0.0, -np.inf, 2.0], [-np.inf, 1.0, 1.0]]), np.array([2, 1])),
     "saturated [8, 0, 0], target reship": (np.array([8.0, 0.0, 0.0]), 1),
 }

@@ -4,6 +4,7 @@ The solutions are the solution cells of the built nbgrader source notebook, exec
 they are. The references: torch.logsumexp of the concatenated chunks, and
 F.cross_entropy of the full logits hidden @ weight.T (what the chunked loss never builds).
 """
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,9 @@ try:
     import torch
     import torch.nn.functional as F
 except ImportError:
-    skip_unless_ci("torch cannot be imported (`make torch` installs torch==2.13.0); the "
-                   "parity tests need it", module=True)
+    skip_unless_ci(
+        "torch cannot be imported (`make torch` installs torch==2.13.0); the parity tests need it", module=True
+    )
 
 TOL = dict(rtol=1e-6, atol=1e-9)
 
@@ -67,8 +69,9 @@ def test_online_logsumexp_matches_torch_logsumexp(solutions, label):
 
 
 def _torch_ce(hidden, weight, targets) -> float:
-    logits = torch.as_tensor(np.asarray(hidden, dtype=np.float64)) @ torch.as_tensor(
-        np.asarray(weight, dtype=np.float64)).T
+    logits = (
+        torch.as_tensor(np.asarray(hidden, dtype=np.float64)) @ torch.as_tensor(np.asarray(weight, dtype=np.float64)).T
+    )
     return F.cross_entropy(logits, torch.as_tensor(np.asarray(targets), dtype=torch.long)).item()
 
 

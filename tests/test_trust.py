@@ -1,6 +1,7 @@
 """Scores an instructor can trust (one `grade` run): correct code written with ordinary
 habits keeps full marks, and no way of reaching the hidden answers from learner code
 earns more than the same near miss without it."""
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,12 @@ def graded(course, kit, tmp_path_factory):
     _, grades = kit.read_csv(out / "grades.csv")
     _, summary = kit.read_csv(out / "summary.csv")
     records = {p.stem: json.loads(p.read_text()) for p in (out / ".jobs" / A).glob("*.json")}
-    return SimpleNamespace(scores=kit.scores_by_student(grades), grades=grades, records=records,
-                           summary={(r["student_id"], r["assignment"]): r for r in summary})
+    return SimpleNamespace(
+        scores=kit.scores_by_student(grades),
+        grades=grades,
+        records=records,
+        summary={(r["student_id"], r["assignment"]): r for r in summary},
+    )
 
 
 def _total(graded, student, assignment=A):
@@ -59,8 +64,11 @@ def _total(graded, student, assignment=A):
 def test_honest_habits_keep_full_marks(graded, course, student, assignment):
     cells_ = graded.scores[(student, assignment)]
     assert set(cells_) == set(course.autograded_cells(assignment))
-    lost = {gid: [r["reason"] for r in graded.grades if r["student_id"] == student
-                  and r["grade_id"] == gid] for gid, (s, top) in cells_.items() if s != top}
+    lost = {
+        gid: [r["reason"] for r in graded.grades if r["student_id"] == student and r["grade_id"] == gid]
+        for gid, (s, top) in cells_.items()
+        if s != top
+    }
     assert not lost, lost
     assert graded.summary[(student, assignment)]["status"] == "graded", graded.summary[(student, assignment)]
 
@@ -69,8 +77,9 @@ def test_the_near_miss_passes_the_public_checks_and_misses_one_hidden_case(grade
     cells_ = graded.scores[("near-miss", A)]
     assert cells_["test_softmax"] == (2.0, 2.0)
     assert cells_["test_softmax_edge"][0] == 0
-    reason = next(r["reason"] for r in graded.grades
-                  if r["student_id"] == "near-miss" and r["grade_id"] == "test_softmax_edge")
+    reason = next(
+        r["reason"] for r in graded.grades if r["student_id"] == "near-miss" and r["grade_id"] == "test_softmax_edge"
+    )
     assert reason == "1 hidden case(s) failed: 3-D batch along axis=1: wrong values"
 
 

@@ -1,12 +1,12 @@
 """The live widgets: built without a display, driven by the learner's function, synchronous."""
+
 from __future__ import annotations
 
 import re
 
+import ipywidgets as w
 import numpy as np
 import pytest
-import ipywidgets as w
-
 from logitlab.errors import LogitlabInputError
 from logitlab.widgets import logit_playground, stability_explorer
 from logitlab.widgets.stability import OVERFLOW, UNDERFLOW
@@ -39,6 +39,7 @@ def not_grading(monkeypatch):
 
 
 # --- logit playground ---------------------------------------------------------------
+
 
 def test_playground_shows_the_worked_example():
     pg = logit_playground(textbook_softmax, logits=[2.0, 1.0, 0.1], labels=["cat", "dog", "bird"])
@@ -93,14 +94,17 @@ def test_unimplemented_softmax_shows_exps_and_a_message():
     assert "to see probabilities" in html and 'style="color:#D55E00"' in html  # vermillion warning
 
 
-@pytest.mark.parametrize("fn, message", [
-    (lambda z, axis=-1: np.exp(z), "sums to 11.21, not 1"),                         # forgot to divide
-    (lambda z, axis=-1: z / z.sum(), "negative values"),                              # no exp
-    (lambda z, axis=-1: np.full(len(z), np.nan), "nan or inf"),
-    (lambda z, axis=-1: textbook_softmax(z)[:2], "returned shape (2,), expected (3,)"),
-    (lambda z, axis=-1: "0.3 0.3 0.4", "returned str, not an array of numbers"),
-    (lambda z, axis=-1: 1 / 0, "raised ZeroDivisionError: division by zero"),
-])
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda z, axis=-1: np.exp(z), "sums to 11.21, not 1"),  # forgot to divide
+        (lambda z, axis=-1: z / z.sum(), "negative values"),  # no exp
+        (lambda z, axis=-1: np.full(len(z), np.nan), "nan or inf"),
+        (lambda z, axis=-1: textbook_softmax(z)[:2], "returned shape (2,), expected (3,)"),
+        (lambda z, axis=-1: "0.3 0.3 0.4", "returned str, not an array of numbers"),
+        (lambda z, axis=-1: 1 / 0, "raised ZeroDivisionError: division by zero"),
+    ],
+)
 def test_wrong_softmax_is_named_not_shown(fn, message):
     pg = logit_playground(fn, logits=[2.0, 1.0, -0.1] if "negative" in message else [2.0, 1.0, 0.1])
     assert floats(pg.table.value, "ll-prob") == []
@@ -136,15 +140,18 @@ def test_labels_are_escaped():
     assert "&lt;b&gt;x&lt;/b&gt;" in pg.table.value
 
 
-@pytest.mark.parametrize("kwargs, exc, words", [
-    ({"softmax_fn": "softmax"}, TypeError, "softmax_fn must be a function"),
-    ({"softmax_fn": textbook_softmax(np.zeros(2))}, TypeError, "softmax_fn must be a function"),
-    ({"logits": ["a", "b"]}, LogitlabInputError, "logits must be a list"),
-    ({"logits": [[1.0, 2.0]]}, LogitlabInputError, "logits must be 1-D"),
-    ({"logits": []}, LogitlabInputError, "logits must be 1-D with at least 1"),
-    ({"logits": [1.0, np.inf]}, LogitlabInputError, "logits must be finite"),
-    ({"logits": [1.0, 2.0], "labels": ["a"]}, LogitlabInputError, "labels must have 2 entries"),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc, words",
+    [
+        ({"softmax_fn": "softmax"}, TypeError, "softmax_fn must be a function"),
+        ({"softmax_fn": textbook_softmax(np.zeros(2))}, TypeError, "softmax_fn must be a function"),
+        ({"logits": ["a", "b"]}, LogitlabInputError, "logits must be a list"),
+        ({"logits": [[1.0, 2.0]]}, LogitlabInputError, "logits must be 1-D"),
+        ({"logits": []}, LogitlabInputError, "logits must be 1-D with at least 1"),
+        ({"logits": [1.0, np.inf]}, LogitlabInputError, "logits must be finite"),
+        ({"logits": [1.0, 2.0], "labels": ["a"]}, LogitlabInputError, "labels must have 2 entries"),
+    ],
+)
 def test_playground_bad_input_names_the_argument(kwargs, exc, words):
     args = {"softmax_fn": textbook_softmax, **kwargs}
     with pytest.raises(exc, match=re.escape(words)):
@@ -152,6 +159,7 @@ def test_playground_bad_input_names_the_argument(kwargs, exc, words):
 
 
 # --- stability explorer --------------------------------------------------------------
+
 
 def column(html: str) -> list[str]:
     return re.findall(r"<tr><td>[^<]*</td><td>(?:<b[^>]*>)?([^<]+)<", html)
@@ -203,12 +211,15 @@ def test_unimplemented_function_is_named_in_its_own_column():
     assert column(ex.naive_html.value) == ["0.844", "0.114", "0.042"]
 
 
-@pytest.mark.parametrize("args, words", [
-    ((None, stable_softmax), "naive_fn must be a function"),
-    ((textbook_softmax, 3), "stable_fn must be a function"),
-    ((textbook_softmax, stable_softmax, "abc"), "logits must be a list"),
-    ((textbook_softmax, stable_softmax, [1.0, -np.inf]), "logits must be finite"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ((None, stable_softmax), "naive_fn must be a function"),
+        ((textbook_softmax, 3), "stable_fn must be a function"),
+        ((textbook_softmax, stable_softmax, "abc"), "logits must be a list"),
+        ((textbook_softmax, stable_softmax, [1.0, -np.inf]), "logits must be finite"),
+    ],
+)
 def test_explorer_bad_input_names_the_argument(args, words):
     with pytest.raises((TypeError, LogitlabInputError), match=re.escape(words)):
         stability_explorer(*args)
@@ -216,18 +227,26 @@ def test_explorer_bad_input_names_the_argument(args, words):
 
 def test_static_views_get_a_short_text():
     # Where widgets cannot render (nbviewer, GitHub), text/plain is shown instead.
-    assert logit_playground(textbook_softmax)._repr_mimebundle_()["text/plain"] == \
-        "logit playground for textbook_softmax (run the notebook to use it)"
-    assert stability_explorer(textbook_softmax, stable_softmax)._repr_mimebundle_()["text/plain"] == \
-        "stability explorer: textbook_softmax vs stable_softmax (run the notebook to use it)"
+    assert (
+        logit_playground(textbook_softmax)._repr_mimebundle_()["text/plain"]
+        == "logit playground for textbook_softmax (run the notebook to use it)"
+    )
+    assert (
+        stability_explorer(textbook_softmax, stable_softmax)._repr_mimebundle_()["text/plain"]
+        == "stability explorer: textbook_softmax vs stable_softmax (run the notebook to use it)"
+    )
 
 
 # --- grading ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("build, name", [
-    (lambda: logit_playground(not_implemented), "logit playground"),
-    (lambda: stability_explorer(not_implemented, not_implemented), "stability explorer"),
-])
+
+@pytest.mark.parametrize(
+    "build, name",
+    [
+        (lambda: logit_playground(not_implemented), "logit playground"),
+        (lambda: stability_explorer(not_implemented, not_implemented), "stability explorer"),
+    ],
+)
 def test_placeholder_under_grading(monkeypatch, build, name):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     widget = build()

@@ -1,5 +1,6 @@
 """The 08_attention widget: an attention heatmap driven by the learner's causal_mask and
 masked_softmax, with toggles for the causal mask, a 0-filled mask and the 1/sqrt(d_k) scale."""
+
 from __future__ import annotations
 
 import math
@@ -94,23 +95,29 @@ def test_the_widget_uses_the_learners_mask_not_its_own():
     assert upper.weights[-1, -1] == pytest.approx(1.0)  # the last word sees only itself
 
 
-@pytest.mark.parametrize("mask_fn, words", [
-    (not_implemented, "not implemented yet"),
-    (lambda n: np.tril(np.ones((n, n))), "not booleans"),
-    (lambda n: np.ones((n, n + 1), dtype=bool), "returned shape"),
-])
+@pytest.mark.parametrize(
+    "mask_fn, words",
+    [
+        (not_implemented, "not implemented yet"),
+        (lambda n: np.tril(np.ones((n, n))), "not booleans"),
+        (lambda n: np.ones((n, n + 1), dtype=bool), "returned shape"),
+    ],
+)
 def test_a_broken_mask_is_reported_and_the_weights_still_shown(mask_fn, words):
     ex = attention_explorer(mask_fn, SOFTMAX)
     assert words in ex.readout.value and "use the causal mask" in ex.readout.value
     assert ex.mask.all() and ex.weights is not None
 
 
-@pytest.mark.parametrize("softmax_fn, words", [
-    (not_implemented, "not implemented yet"),
-    (lambda scores, mask, axis=-1: np.where(mask, np.exp(scores), 0), "sum to"),
-    (lambda scores, mask, axis=-1: np.full(np.shape(scores), 1 / T), "weight to masked entries"),
-    (lambda scores, mask, axis=-1: np.exp(scores) / 0, "nan, inf or negative"),
-])
+@pytest.mark.parametrize(
+    "softmax_fn, words",
+    [
+        (not_implemented, "not implemented yet"),
+        (lambda scores, mask, axis=-1: np.where(mask, np.exp(scores), 0), "sum to"),
+        (lambda scores, mask, axis=-1: np.full(np.shape(scores), 1 / T), "weight to masked entries"),
+        (lambda scores, mask, axis=-1: np.exp(scores) / 0, "nan, inf or negative"),
+    ],
+)
 def test_a_broken_softmax_gives_a_message_and_no_heatmap(softmax_fn, words):
     ex = attention_explorer(MASK, softmax_fn)
     assert ex.weights is None and ex.leak is None and ex.image.value == b""
@@ -124,6 +131,7 @@ def test_the_learner_mutating_its_input_does_not_change_the_widget():
         scores[...] = 0
         mask[...] = False
         return out
+
     ex = attention_explorer(MASK, rude)
     before = ex.weights.copy()
     ex.scaled.value = False

@@ -1,4 +1,5 @@
 """The one way every widget calls a learner's function: answers, numbers, or a message."""
+
 from __future__ import annotations
 
 import warnings
@@ -27,16 +28,19 @@ def test_numbers_come_back_as_float64_of_the_asked_shape():
     assert problem is None and type(loss) is float and loss == 0.25
 
 
-@pytest.mark.parametrize("fn, shape, message", [
-    (unfinished, None, "unfinished is not implemented yet"),
-    (lambda z: 1 / 0, None, "<lambda> raised ZeroDivisionError: division by zero"),
-    (lambda z: z[:2], (3,), "<lambda> returned shape (2,), expected (3,)"),
-    (lambda z: "0.3 0.7", (3,), "<lambda> returned str, not an array of numbers"),
-    (lambda z: z, (), "<lambda> returned an array of shape (3,), not one number"),
-    (lambda z: {}, (), "<lambda> returned dict, not a number"),
-    (lambda z: None, (), "<lambda> returned None: is its return statement missing?"),
-    (lambda z: None, (3,), "<lambda> returned None: is its return statement missing?"),
-])
+@pytest.mark.parametrize(
+    "fn, shape, message",
+    [
+        (unfinished, None, "unfinished is not implemented yet"),
+        (lambda z: 1 / 0, None, "<lambda> raised ZeroDivisionError: division by zero"),
+        (lambda z: z[:2], (3,), "<lambda> returned shape (2,), expected (3,)"),
+        (lambda z: "0.3 0.7", (3,), "<lambda> returned str, not an array of numbers"),
+        (lambda z: z, (), "<lambda> returned an array of shape (3,), not one number"),
+        (lambda z: {}, (), "<lambda> returned dict, not a number"),
+        (lambda z: None, (), "<lambda> returned None: is its return statement missing?"),
+        (lambda z: None, (3,), "<lambda> returned None: is its return statement missing?"),
+    ],
+)
 def test_whatever_goes_wrong_becomes_one_message(fn, shape, message):
     assert call_learner(fn, np.zeros(3), shape=shape) == (None, message)
 
@@ -65,7 +69,8 @@ def test_distribution_problems_name_the_mistake():
 
 def test_a_problem_line_says_what_to_do():
     assert "implement it above, then run this cell again to see more." in problem_html(
-        "f is not implemented yet", "see more")
+        "f is not implemented yet", "see more"
+    )
     line = problem_html("f raised ValueError: <bad>")
     assert 'class="ll-problem"' in line and "&lt;bad&gt;" in line and "fix it above" in line
 

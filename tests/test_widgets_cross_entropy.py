@@ -1,4 +1,5 @@
 """The loss explorer draws the learner's cross_entropy and reads out their perplexity."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """The 06_gradients widgets: built without a display, driven by the learner's functions,
 updated synchronously when a control changes."""
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,9 @@ def floats(html: str, css_class: str) -> list[float]:
 
 
 def vectors(html: str, css_class: str) -> list[list[float]]:
-    return [[float(x) for x in v.strip("[]").split(",")]
-            for v in re.findall(rf'class="{css_class}"[^>]*>([^<]+)<', html)]
+    return [
+        [float(x) for x in v.strip("[]").split(",")] for v in re.findall(rf'class="{css_class}"[^>]*>([^<]+)<', html)
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +44,7 @@ def not_grading(monkeypatch):
 
 
 # ---- gradient descent explorer --------------------------------------------------
+
 
 def test_one_step_reproduces_the_curriculum_numbers():
     ex = descent_explorer(GRAD)
@@ -82,16 +85,20 @@ def test_p_comes_from_the_learners_gradient_not_from_the_widget():
     def uniform_minus_y(logits, target):
         z = np.asarray(logits, dtype=float)
         return np.full(z.shape, 1 / z.size) - np.eye(z.size)[target]
+
     ex = descent_explorer(uniform_minus_y)
     assert vectors(ex.table.value, "ll-p") == [[0.333, 0.333, 0.333]]
 
 
-@pytest.mark.parametrize("fn, words", [
-    (not_implemented, "not implemented yet"),
-    (lambda z, t: -GRAD(z, t), "does not return p - y"),
-    (lambda z, t: 1 / 0, "ZeroDivisionError"),
-    (lambda z, t: [1.0, 2.0], "shape"),
-])
+@pytest.mark.parametrize(
+    "fn, words",
+    [
+        (not_implemented, "not implemented yet"),
+        (lambda z, t: -GRAD(z, t), "does not return p - y"),
+        (lambda z, t: 1 / 0, "ZeroDivisionError"),
+        (lambda z, t: [1.0, 2.0], "shape"),
+    ],
+)
 def test_a_broken_gradient_gives_a_message_and_no_steps(fn, words):
     ex = descent_explorer(fn)
     assert "ll-problem" in ex.table.value and words in ex.table.value
@@ -109,6 +116,7 @@ def test_descent_explorer_rejects_bad_arguments():
 
 
 # ---- eps explorer ----------------------------------------------------------------
+
 
 def test_the_error_curve_has_truncation_and_round_off_sides():
     ex = eps_explorer(NUMGRAD)
@@ -147,6 +155,7 @@ def test_the_curve_is_the_learners_own():
             step[i] += eps
             g[i] = (f(step) - f(x)) / eps
         return g
+
     ex = eps_explorer(forward)
     # forward differences: error about eps * |f''| / 2, slope 1 instead of 2
     at = int(np.argmin(abs(EPS_GRID - 1e-2)))

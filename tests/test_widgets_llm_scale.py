@@ -1,5 +1,6 @@
 """The 11_llm_scale widget: the memory calculator's arithmetic, its controls, and the peak
 memory of the learner's chunked_cross_entropy measured under the table."""
+
 from __future__ import annotations
 
 import re
@@ -50,8 +51,13 @@ def test_the_arithmetic_of_the_course():
     assert memory["row statistics (max, sum)"] == (2 * 8_192 * 4,) * 2
     # a chunk larger than the vocabulary is one block of all of it
     assert loss_memory(10, 50, 2, 4_096)["logits"] == (1_000, 1_000)
-    assert [human(x) for x in (999, 1_000, 2_500_000, 12.58e9, 3e12)] == \
-        ["999 B", "1.0 kB", "2.5 MB", "12.6 GB", "3.0 TB"]
+    assert [human(x) for x in (999, 1_000, 2_500_000, 12.58e9, 3e12)] == [
+        "999 B",
+        "1.0 kB",
+        "2.5 MB",
+        "12.6 GB",
+        "3.0 TB",
+    ]
 
 
 def test_default_view_shows_the_course_figures_naive_against_chunked():
@@ -89,12 +95,15 @@ def test_the_measured_peak_is_the_learners_and_follows_the_chunk_size():
     assert lazy.measured_peak > full and lazy.measured_loss == pytest.approx(loss, rel=1e-9)
 
 
-@pytest.mark.parametrize("fn, words", [
-    (not_implemented, "not implemented yet"),
-    (lambda hidden, weight, targets, chunk_size: 1 / 0, "ZeroDivisionError"),
-    (lambda hidden, weight, targets, chunk_size: None, "returned None"),
-    (lambda hidden, weight, targets, chunk_size: float("nan"), "returned nan"),
-])
+@pytest.mark.parametrize(
+    "fn, words",
+    [
+        (not_implemented, "not implemented yet"),
+        (lambda hidden, weight, targets, chunk_size: 1 / 0, "ZeroDivisionError"),
+        (lambda hidden, weight, targets, chunk_size: None, "returned None"),
+        (lambda hidden, weight, targets, chunk_size: float("nan"), "returned nan"),
+    ],
+)
 def test_a_broken_function_gives_a_message_and_the_table_still_works(fn, words):
     calc = memory_calculator(fn)
     assert calc.measured_peak is None and calc.measured_loss is None

@@ -1,4 +1,5 @@
 """The logit explorer of 01: built without a display, driven by the learner's functions."""
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,7 @@ def not_grading(monkeypatch):
 
 
 def test_explorer_shows_scores_their_sum_and_the_learners_answers():
-    ex = logit_explorer(argmax_label, logits=[3.0, 1.0, 0.0], labels=TICKETS,
-                        is_distribution_fn=is_distribution)
+    ex = logit_explorer(argmax_label, logits=[3.0, 1.0, 0.0], labels=TICKETS, is_distribution_fn=is_distribution)
     assert isinstance(ex, w.VBox) and isinstance(ex.output, w.HTML)
     assert [s.description for s in ex.sliders] == TICKETS
     assert [s.value for s in ex.sliders] == [3.0, 1.0, 0.0]
@@ -45,8 +45,7 @@ def test_explorer_shows_scores_their_sum_and_the_learners_answers():
 
 
 def test_moving_sliders_updates_the_output_synchronously():
-    ex = logit_explorer(argmax_label, logits=[3.0, 1.0, 0.0], labels=TICKETS,
-                        is_distribution_fn=is_distribution)
+    ex = logit_explorer(argmax_label, logits=[3.0, 1.0, 0.0], labels=TICKETS, is_distribution_fn=is_distribution)
     ex.sliders[1].value = 5.0
     assert shown(ex.output.value, "ll-predicted") == ["reship"]
     assert shown(ex.output.value, "ll-sum") == ["8.0"]

@@ -1,5 +1,6 @@
 """The 10_pytorch widget: the probabilities-as-logits bug, driven by the learner's
 torch_cross_entropy and autograd_logit_gradient (the solutions of the notebook)."""
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,7 @@ from support import skip_unless_ci
 from grader.build import solution_functions
 
 if torch_problem() is not None:
-    skip_unless_ci(f"PyTorch cannot be imported ({torch_problem()}); the widget's numbers need it",
-                   module=True)
+    skip_unless_ci(f"PyTorch cannot be imported ({torch_problem()}); the widget's numbers need it", module=True)
 
 
 def _solutions() -> dict:
@@ -97,12 +97,15 @@ def test_controls_update_the_numbers():
     assert ex.grad_right[1] < -0.99 and abs(ex.grad_bug[1]) < 0.01  # the extra softmax saturates
 
 
-@pytest.mark.parametrize("loss_fn, grad_fn, words", [
-    (torch_cross_entropy, GRAD, "torch_cross_entropy is not implemented yet"),
-    (LOSS, autograd_logit_gradient, "autograd_logit_gradient is not implemented yet"),
-    (lambda *a, **k: 1 / 0, GRAD, "ZeroDivisionError"),
-    (LOSS, lambda logits, target: np.zeros(2), "returned shape (2,), expected (1, 3)"),
-])
+@pytest.mark.parametrize(
+    "loss_fn, grad_fn, words",
+    [
+        (torch_cross_entropy, GRAD, "torch_cross_entropy is not implemented yet"),
+        (LOSS, autograd_logit_gradient, "autograd_logit_gradient is not implemented yet"),
+        (lambda *a, **k: 1 / 0, GRAD, "ZeroDivisionError"),
+        (LOSS, lambda logits, target: np.zeros(2), "returned shape (2,), expected (1, 3)"),
+    ],
+)
 def test_a_broken_function_gives_a_message_and_no_numbers(loss_fn, grad_fn, words):
     ex = probability_bug_explorer(loss_fn, grad_fn)
     assert words in ex.readout.value and ex.image.value == b""

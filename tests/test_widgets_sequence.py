@@ -1,5 +1,6 @@
 """The 07_sequence_loss widget: per-position losses and the toggles for padding and
 prompt masks, driven by the learner's sequence_cross_entropy and mask_prompt_tokens."""
+
 from __future__ import annotations
 
 import math
@@ -92,13 +93,20 @@ def test_an_unfinished_mask_is_reported_and_the_loss_still_shown():
     assert shown(ex, "ll-count") == 20
 
 
-@pytest.mark.parametrize("fn, words", [
-    (not_implemented, "not implemented yet"),
-    (lambda logits, targets, ignore_index=-100, reduction="mean": 1 / 0, "ZeroDivisionError"),
-    # losses that are not 0 at ignored positions (the learner multiplied nothing out)
-    (lambda logits, targets, ignore_index=-100, reduction="mean":
-     np.ones(np.shape(targets)) if reduction == "none" else 1.0, "not 0 at ignored positions"),
-])
+@pytest.mark.parametrize(
+    "fn, words",
+    [
+        (not_implemented, "not implemented yet"),
+        (lambda logits, targets, ignore_index=-100, reduction="mean": 1 / 0, "ZeroDivisionError"),
+        # losses that are not 0 at ignored positions (the learner multiplied nothing out)
+        (
+            lambda logits, targets, ignore_index=-100, reduction="mean": (
+                np.ones(np.shape(targets)) if reduction == "none" else 1.0
+            ),
+            "not 0 at ignored positions",
+        ),
+    ],
+)
 def test_a_broken_loss_gives_a_message_and_no_numbers(fn, words):
     ex = sequence_loss_explorer(fn, MASK)
     assert ex.losses is None and ex.mean_loss is None and ex.perplexity is None

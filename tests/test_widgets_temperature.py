@@ -1,4 +1,5 @@
 """The temperature explorer runs the learner's four functions and shows what they return."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -62,6 +63,7 @@ def test_the_histogram_is_reproducible(fns):
 def test_it_shows_the_learners_result_not_its_own(fns):
     def multiplies(z, temperature, axis=-1):  # a known bug: sharpens when T grows
         return fns[0](np.asarray(z) * temperature, 1.0, axis)
+
     w = temperature_explorer(multiplies, *fns[1:])
     w.temperature.value = 3.0
     assert w.tempered.max() > 0.8
@@ -74,8 +76,10 @@ def test_every_learner_function_is_called(fns):
         def wrapped(*args, **kwargs):
             called.add(fn.__name__)
             return fn(*args, **kwargs)
+
         wrapped.__name__ = fn.__name__
         return wrapped
+
     w = temperature_explorer(*map(spy, fns))
     w.top_k.value, w.top_p.value = 3, 0.8
     assert called == set(NAMES)

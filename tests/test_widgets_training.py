@@ -1,5 +1,6 @@
 """The 09_training widget: live training driven by the learner's train_step, with a
 progress bar, growing training and validation curves, and a learning-rate control."""
+
 from __future__ import annotations
 
 import math
@@ -112,6 +113,7 @@ def test_a_learning_rate_far_too_high_is_reported():
     def exploding(W, b, X, y, lr):
         W_new, b_new, loss = STEP(W, b, X, y, lr)
         return W_new, b_new, loss * (1 + lr) ** 4  # a loss that explodes at large lr
+
     lab = training_lab(exploding)
     lab.lr.value = 300
     lab.train()
@@ -120,11 +122,14 @@ def test_a_learning_rate_far_too_high_is_reported():
     assert not lab.run.disabled
 
 
-@pytest.mark.parametrize("fn, words", [
-    (not_implemented, "not implemented yet"),
-    (lambda W, b, X, y, lr: (W, b), "should return (new W, new b, loss)"),
-    (lambda W, b, X, y, lr: (np.asarray(W).T, b, 1.0), "expected"),
-])
+@pytest.mark.parametrize(
+    "fn, words",
+    [
+        (not_implemented, "not implemented yet"),
+        (lambda W, b, X, y, lr: (W, b), "should return (new W, new b, loss)"),
+        (lambda W, b, X, y, lr: (np.asarray(W).T, b, 1.0), "expected"),
+    ],
+)
 def test_a_broken_step_gives_a_message_and_stops(fn, words):
     lab = training_lab(fn)
     lab.train()

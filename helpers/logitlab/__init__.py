@@ -4,6 +4,7 @@ It checks a learner's functions and names the misconception behind a failure
 (`logitlab.checks`), draws live widgets and plots, and keeps a local record of
 progress. It deliberately contains no answers to the graded exercises.
 """
+
 from .checks import check
 from .course import COURSE
 from .progress import course_map

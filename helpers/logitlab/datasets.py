@@ -8,6 +8,7 @@ is a matter of the desk's habits, so no model can be perfect (as with real data)
 
 The same messages serve as a tiny corpus for a next-word model (`token_stream`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -24,29 +25,55 @@ END = "<end>"  # ends every message in the word stream; a next-word model starts
 _GREETINGS = ("hi", "hello", "hey", "dear support", "good morning", "hello there", "", "")
 _ITEMS = ("parcel", "order", "blender", "lamp", "jacket", "kettle", "keyboard", "book", "chair", "phone case")
 _PROBLEMS = {  # problem -> phrases; {item} is filled in
-    "lost": ("my {item} never arrived", "the {item} is still not here", "where is my {item}",
-             "tracking says my {item} was delivered but it was not"),
-    "broken": ("the {item} arrived broken", "my {item} came damaged", "the {item} does not work",
-               "the {item} was crushed in the box"),
-    "wrong": ("you sent the wrong {item}", "this is not the {item} i ordered", "the {item} is the wrong size",
-              "i got someone else's {item}"),
+    "lost": (
+        "my {item} never arrived",
+        "the {item} is still not here",
+        "where is my {item}",
+        "tracking says my {item} was delivered but it was not",
+    ),
+    "broken": (
+        "the {item} arrived broken",
+        "my {item} came damaged",
+        "the {item} does not work",
+        "the {item} was crushed in the box",
+    ),
+    "wrong": (
+        "you sent the wrong {item}",
+        "this is not the {item} i ordered",
+        "the {item} is the wrong size",
+        "i got someone else's {item}",
+    ),
     "late": ("my {item} is two weeks late", "the {item} still has not shipped", "my {item} is very late"),
 }
 _WANTS = {  # what the customer asks for -> phrases
-    "refund": ("i want my money back", "please refund me", "i would like a refund", "cancel it and refund me",
-               "just give me a refund"),
-    "reship": ("please send it again", "can you send a new one", "please send a replacement",
-               "ship another one please", "i still want it so please resend"),
-    "escalate": ("this is the third time i write", "i want to talk to a manager", "this is unacceptable",
-                 "i will post a bad review", "nobody answers my emails"),
+    "refund": (
+        "i want my money back",
+        "please refund me",
+        "i would like a refund",
+        "cancel it and refund me",
+        "just give me a refund",
+    ),
+    "reship": (
+        "please send it again",
+        "can you send a new one",
+        "please send a replacement",
+        "ship another one please",
+        "i still want it so please resend",
+    ),
+    "escalate": (
+        "this is the third time i write",
+        "i want to talk to a manager",
+        "this is unacceptable",
+        "i will post a bad review",
+        "nobody answers my emails",
+    ),
 }
 # How the desk labels a ticket that does not say what the customer wants.
-_HABITS = {"lost": (0.3, 0.5, 0.2), "broken": (0.4, 0.5, 0.1), "wrong": (0.3, 0.6, 0.1),
-           "late": (0.5, 0.2, 0.3)}
+_HABITS = {"lost": (0.3, 0.5, 0.2), "broken": (0.4, 0.5, 0.1), "wrong": (0.3, 0.6, 0.1), "late": (0.5, 0.2, 0.3)}
 _CLOSINGS = ("thanks", "thank you", "regards", "cheers", "asap please", "", "", "")
 _SEED = 2024
-_COUNT = 360   # tickets in all
-_TRAIN = 240   # the first 240 are the training split, the rest the validation split
+_COUNT = 360  # tickets in all
+_TRAIN = 240  # the first 240 are the training split, the rest the validation split
 _STATES = 0.75  # share of tickets that say what the customer wants
 
 

@@ -1,4 +1,5 @@
 """Clear messages for bad input to logitlab's public functions."""
+
 from __future__ import annotations
 
 import difflib
@@ -20,8 +21,9 @@ def unknown_name(kind: str, name: object, known: Iterable[str]) -> LogitlabInput
 
 def require_callable(arg: str, value: object) -> None:
     if not callable(value):
-        raise TypeError(f"{arg} must be a function (pass your function itself, without calling it), "
-                        f"got {type(value).__name__}")
+        raise TypeError(
+            f"{arg} must be a function (pass your function itself, without calling it), got {type(value).__name__}"
+        )
 
 
 def as_vector(arg: str, value: object, *, min_len: int = 1) -> np.ndarray:

@@ -6,6 +6,7 @@ notebook shows them with `hints("exercise")`: a button reveals the next tier. Wh
 widgets cannot render, the text shows the first tier and says how to ask for the next
 (`hints("exercise", 2)` prints the first two as text).
 """
+
 from __future__ import annotations
 
 import functools
@@ -48,7 +49,7 @@ class HintText:
 
     def __repr__(self) -> str:
         n = len(self.tiers)
-        lines = [f"{_title(i, n)}: {t}" for i, t in enumerate(self.tiers[:self.shown], 1)]
+        lines = [f"{_title(i, n)}: {t}" for i, t in enumerate(self.tiers[: self.shown], 1)]
         if self.shown < n:
             lines.append(f"(next hint: hints({self.exercise!r}, {self.shown + 1}))")
         return "\n".join(lines)
@@ -56,8 +57,10 @@ class HintText:
     def _repr_html_(self) -> str:
         from .checks._core import code_html
 
-        return "".join(f"<p><b>{html.escape(_title(i, len(self.tiers)))}.</b> {code_html(t)}</p>"
-                       for i, t in enumerate(self.tiers[:self.shown], 1))
+        return "".join(
+            f"<p><b>{html.escape(_title(i, len(self.tiers)))}.</b> {code_html(t)}</p>"
+            for i, t in enumerate(self.tiers[: self.shown], 1)
+        )
 
 
 @functools.cache
@@ -85,8 +88,9 @@ def hints_widget_class():
             n = len(self.tiers)
             self.panel.value = HintText(self.exercise, self.tiers, self.shown)._repr_html_()
             done = self.shown == n
-            self.button.description = (f"All {n} hints shown" if done else
-                                       f"Show hint {self.shown + 1} of {n}: {NAMES[self.shown]}")
+            self.button.description = (
+                f"All {n} hints shown" if done else f"Show hint {self.shown + 1} of {n}: {NAMES[self.shown]}"
+            )
             self.button.disabled = done
 
         def __repr__(self) -> str:  # where widgets cannot render: the first tier, as text
@@ -109,8 +113,9 @@ def hints(exercise: str, upto: int | None = None):
     all_tiers = tiers(exercise)
     if upto is not None:
         if isinstance(upto, bool) or not isinstance(upto, int) or not 1 <= upto <= len(all_tiers):
-            raise LogitlabInputError(f"upto must be an int from 1 to {len(all_tiers)} (the number of "
-                                     f"hints of {exercise}), got {upto!r}")
+            raise LogitlabInputError(
+                f"upto must be an int from 1 to {len(all_tiers)} (the number of hints of {exercise}), got {upto!r}"
+            )
         return HintText(exercise, all_tiers, upto)
     from .widgets._base import placeholder, under_grading
 

@@ -8,6 +8,7 @@ learner has typed anything. This extension fills in the same `language_info` whe
 server hands a Python notebook to JupyterLab, so nothing changes on open. It is enabled
 by lab/jupyter/jupyter_server_config.json (`make lab` and the hub use that folder).
 """
+
 from __future__ import annotations
 
 import functools
@@ -40,12 +41,15 @@ def _load_jupyter_server_extension(serverapp) -> None:
     original = manager.get
     info = kernel_language_info()
     if inspect.iscoroutinefunction(original):
+
         @functools.wraps(original)
         async def get(*args, **kwargs):
             return with_language_info(await original(*args, **kwargs), info)
     else:
+
         @functools.wraps(original)
         def get(*args, **kwargs):
             return with_language_info(original(*args, **kwargs), info)
+
     manager.get = get
     serverapp.log.info("logitlab.lab: notebooks open with the kernel's language_info (not marked modified)")

@@ -5,6 +5,7 @@ no global state, nothing shown): a notebook displays it as the cell's value, a
 test inspects it, a script saves it. Colours come from the Okabe-Ito palette,
 which stays distinguishable under the common forms of colour blindness.
 """
+
 from __future__ import annotations
 
 import functools
@@ -16,12 +17,20 @@ import numpy as np
 from .errors import LogitlabInputError, as_labels, as_vector
 
 OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7",
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
 }
 # Drawing order: strong, well-separated colours first; yellow last (faint on white).
-PALETTE = tuple(OKABE_ITO[n] for n in ("blue", "orange", "bluish green", "vermillion",
-                                       "reddish purple", "sky blue", "black", "yellow"))
+PALETTE = tuple(
+    OKABE_ITO[n]
+    for n in ("blue", "orange", "bluish green", "vermillion", "reddish purple", "sky blue", "black", "yellow")
+)
 MAIN, ACCENT, WARN = OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["vermillion"]
 
 # exp(x) is inf in float64 beyond log(largest float64) ~ 709.78.
@@ -65,15 +74,15 @@ def _finite_number(arg: str, value: object) -> float:
     return x
 
 
-def probability_bars(probs: Sequence[float], labels: Sequence[str] | None = None,
-                     title: str | None = None):
+def probability_bars(probs: Sequence[float], labels: Sequence[str] | None = None, title: str | None = None):
     """Bar chart of a probability vector, each bar labelled with its value (3 decimals)."""
     p = as_vector("probs", probs)
     if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
         raise LogitlabInputError(f"probs must be probabilities between 0 and 1, got {p}")
     if abs(p.sum() - 1.0) > 1e-3:
-        raise LogitlabInputError(f"probs sums to {p.sum():.4g}, not 1: pass probabilities "
-                                 "(softmax of the logits), not the logits themselves")
+        raise LogitlabInputError(
+            f"probs sums to {p.sum():.4g}, not 1: pass probabilities (softmax of the logits), not the logits themselves"
+        )
     names = as_labels("labels", labels, p.size)
     fig = new_figure(max(3.0, 0.9 * p.size + 1.5), 3.2)
     ax = fig.add_subplot()
@@ -103,8 +112,7 @@ def exp_curve(xmin: float = -10.0, xmax: float = 800.0):
     # log10(e^x) = x / ln 10 is plotted, not e^x itself, so the curve never overflows.
     ax.plot(x, x / np.log(10), color=MAIN, label="$e^x$ (float64)")
     if hi > OVERFLOW:
-        ax.axvline(OVERFLOW, color=WARN, linestyle="--",
-                   label=f"overflow: $e^x$ = inf for x > {OVERFLOW:.2f}")
+        ax.axvline(OVERFLOW, color=WARN, linestyle="--", label=f"overflow: $e^x$ = inf for x > {OVERFLOW:.2f}")
         ax.axvspan(max(lo, OVERFLOW), hi, color=WARN, alpha=0.12)
     ax.set_xlim(lo, hi)
     ax.set_xlabel("x (a logit)")
@@ -133,8 +141,7 @@ def loss_curve(marks: Sequence[float] = (0.99, 0.9, 0.5, 0.1, 0.01)):
             offset, align, stacked = (-4, 4 + 14 * stacked), "right", stacked + 1
         else:
             offset, align = (6, 4), "left"
-        ax.annotate(f"p={v:g}: {-np.log(v):.2f}", (v, -np.log(v)), textcoords="offset points",
-                    xytext=offset, ha=align)
+        ax.annotate(f"p={v:g}: {-np.log(v):.2f}", (v, -np.log(v)), textcoords="offset points", xytext=offset, ha=align)
     ax.set_xlim(0, 1.05)
     ax.set_ylim(-0.2, None)
     ax.set_xlabel("p: probability given to the correct class")

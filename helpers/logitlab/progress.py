@@ -6,6 +6,7 @@ is complete when every exercise passes and its quiz is passed (75% or more). Not
 recorded while nbgrader (or the grader) executes a notebook, so grading never writes
 to it, and nothing here ever affects a grade.
 """
+
 from __future__ import annotations
 
 import html
@@ -72,8 +73,7 @@ def record_quiz(lesson: str, correct: int, total: int) -> dict:
     if lesson not in LESSONS:
         raise unknown_name("lesson", lesson, LESSONS)
     if isinstance(total, bool) or not isinstance(total, int) or total < 1 or not 0 <= correct <= total:
-        raise LogitlabInputError(f"a quiz score needs 0 <= correct <= total and total >= 1, "
-                                 f"got {correct}/{total}")
+        raise LogitlabInputError(f"a quiz score needs 0 <= correct <= total and total >= 1, got {correct}/{total}")
     score = correct / total
     data = load()
     best = max(score, data["quizzes"].get(lesson, {}).get("best", 0.0))
@@ -93,9 +93,11 @@ def reset() -> None:
 
 MARKS = {"done": "[x]", "tried": "[~]", "todo": "[ ]"}
 STYLE = {"done": ("&#10004;", "#1b7837"), "tried": ("&#8230;", "#e08214"), "todo": ("&#9675;", "#777")}
-LEGEND = ("[x] passed, [~] tried but not passed yet, [ ] not tried (from your own check(...) "
-          f"calls); quiz: your best score, {QUIZ_PASS:.0%} passes; a lesson is complete when every "
-          "exercise passes and its quiz is passed. Quizzes never count towards a grade.")
+LEGEND = (
+    "[x] passed, [~] tried but not passed yet, [ ] not tried (from your own check(...) "
+    f"calls); quiz: your best score, {QUIZ_PASS:.0%} passes; a lesson is complete when every "
+    "exercise passes and its quiz is passed. Quizzes never count towards a grade."
+)
 
 
 class Lesson:
@@ -151,8 +153,10 @@ class CourseMap:
     def __repr__(self) -> str:
         lines = ["Course map: exercises passed, quiz (best score), lesson"]
         for lesson in self.lessons:
-            lines.append(f"{lesson.id:17} exercises {lesson.exercises_text():5} quiz {lesson.quiz_text():12} "
-                         f"{lesson.status:11}  {lesson.title}")
+            lines.append(
+                f"{lesson.id:17} exercises {lesson.exercises_text():5} quiz {lesson.quiz_text():12} "
+                f"{lesson.status:11}  {lesson.title}"
+            )
             if lesson.marks:
                 lines.append("    " + "  ".join(f"{MARKS[m]} {ex}" for ex, m in lesson.marks))
         lines.append(f"Legend: {LEGEND}")
@@ -165,21 +169,31 @@ class CourseMap:
         head = "".join(cell.format(";font-weight:bold", h) for h in ("notebook", "exercises", "quiz", "lesson"))
         out = [f"<table class='logitlab-map'><tr>{head}</tr>"]
         for lesson in self.lessons:
-            marks = " ".join(f"<span style='color:{style[m][1]}'>{style[m][0]} {html.escape(ex)}</span>"
-                             for ex, m in lesson.marks) or "<i>no graded exercise</i>"
+            marks = (
+                " ".join(
+                    f"<span style='color:{style[m][1]}'>{style[m][0]} {html.escape(ex)}</span>"
+                    for ex, m in lesson.marks
+                )
+                or "<i>no graded exercise</i>"
+            )
             count = f"<b>{lesson.exercises_text()}</b> " if lesson.marks else ""
-            out.append("<tr>" + cell.format("", f"<code>{lesson.id}</code><br>{html.escape(lesson.title)}")
-                       + cell.format("", count + marks) + cell.format(";white-space:nowrap",
-                                                                     html.escape(lesson.quiz_text()))
-                       + cell.format(f";white-space:nowrap;color:{status[lesson.status]}",
-                                     f"<b>{lesson.status}</b>") + "</tr>")
+            out.append(
+                "<tr>"
+                + cell.format("", f"<code>{lesson.id}</code><br>{html.escape(lesson.title)}")
+                + cell.format("", count + marks)
+                + cell.format(";white-space:nowrap", html.escape(lesson.quiz_text()))
+                + cell.format(f";white-space:nowrap;color:{status[lesson.status]}", f"<b>{lesson.status}</b>")
+                + "</tr>"
+            )
         out.append("</table>")
-        legend = (f"<span style='color:{style['done'][1]}'>&#10004; passed</span>, "
-                  f"<span style='color:{style['tried'][1]}'>&#8230; tried, not passed yet</span>, "
-                  f"<span style='color:{style['todo'][1]}'>&#9675; not tried</span> (from your own "
-                  f"<code>check(...)</code> calls). Quiz: your best score; {QUIZ_PASS:.0%} passes. A lesson "
-                  "is <b>complete</b> when every exercise passes and its quiz is passed. Quizzes never "
-                  "count towards a grade.")
+        legend = (
+            f"<span style='color:{style['done'][1]}'>&#10004; passed</span>, "
+            f"<span style='color:{style['tried'][1]}'>&#8230; tried, not passed yet</span>, "
+            f"<span style='color:{style['todo'][1]}'>&#9675; not tried</span> (from your own "
+            f"<code>check(...)</code> calls). Quiz: your best score; {QUIZ_PASS:.0%} passes. A lesson "
+            "is <b>complete</b> when every exercise passes and its quiz is passed. Quizzes never "
+            "count towards a grade."
+        )
         out.append(f"<p class='logitlab-legend'><b>Legend:</b> {legend}</p>")
         return "".join(out)
 

@@ -7,6 +7,7 @@ answer is right); the lesson's best score goes to the progress store, where 75% 
 the quiz and completes the lesson once its exercises pass. Under grading the quiz is a
 placeholder and nothing is recorded: quizzes never affect grades.
 """
+
 from __future__ import annotations
 
 import html
@@ -43,18 +44,20 @@ def _parse(number: int, item: object) -> Question:
     where = f"quiz question {number}"
     if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 4:
         raise LogitlabInputError(
-            f"{where} must be a tuple (question, options, correct_index, explanation), got {item!r:.80}")
+            f"{where} must be a tuple (question, options, correct_index, explanation), got {item!r:.80}"
+        )
     text, options, correct, explanation = item
     _nonempty_text(where, "the question", text)
     _nonempty_text(where, "the explanation", explanation)
     if isinstance(options, (str, bytes)) or not isinstance(options, Sequence) or len(options) < 2:
-        raise LogitlabInputError(
-            f"{where}: options must be a list of at least 2 strings, got {options!r:.80}")
+        raise LogitlabInputError(f"{where}: options must be a list of at least 2 strings, got {options!r:.80}")
     for i, option in enumerate(options):
         _nonempty_text(where, f"option {i}", option)
     if isinstance(correct, bool) or not isinstance(correct, int) or not 0 <= correct < len(options):
-        raise LogitlabInputError(f"{where}: correct_index must be an int from 0 to {len(options) - 1} "
-                                 f"(a position in options, counting from 0), got {correct!r}")
+        raise LogitlabInputError(
+            f"{where}: correct_index must be an int from 0 to {len(options) - 1} "
+            f"(a position in options, counting from 0), got {correct!r}"
+        )
     return Question(text, tuple(options), correct, explanation)
 
 
@@ -67,14 +70,14 @@ class QuestionBox(w.VBox):
         self._on_verdict = on_verdict
         prompt = w.HTMLMath(f"<b>{number}.</b> {html.escape(question.text)}")
         # Options carry their index as value, so repeated labels stay distinct.
-        self.choices = w.RadioButtons(options=[(o, i) for i, o in enumerate(question.options)],
-                                      value=None, layout=w.Layout(width="auto"))
+        self.choices = w.RadioButtons(
+            options=[(o, i) for i, o in enumerate(question.options)], value=None, layout=w.Layout(width="auto")
+        )
         self.check = w.Button(description="Check", button_style="info")
         self.feedback = w.HTMLMath()
         self.check.on_click(self._on_check)
         self.choices.observe(self._on_choice, names="value")
-        super().__init__([prompt, self.choices, self.check, self.feedback],
-                         layout=w.Layout(margin="0 0 1em 0"))
+        super().__init__([prompt, self.choices, self.check, self.feedback], layout=w.Layout(margin="0 0 1em 0"))
 
     def _on_choice(self, _change) -> None:
         self.feedback.value = ""  # an old verdict must not stick to a new answer
@@ -114,8 +117,10 @@ class Quiz(w.VBox):
 
     def _score_text(self, saved: dict | None) -> str:
         n, right = len(self.questions), self.correct
-        line = (f"<b>Score: {right} of {n}</b> ({right / n:.0%}); {progress.QUIZ_PASS:.0%} passes the quiz. "
-                "Quizzes never count towards a grade.")
+        line = (
+            f"<b>Score: {right} of {n}</b> ({right / n:.0%}); {progress.QUIZ_PASS:.0%} passes the quiz. "
+            "Quizzes never count towards a grade."
+        )
         if saved is not None:
             verdict = "passed" if saved["passed"] else "not passed yet"
             line += f" Best score saved in your progress: {saved['best']:.0%}, quiz {verdict}."
@@ -131,6 +136,7 @@ def _current_lesson() -> str | None:
     path = os.environ.get("JPY_SESSION_NAME", "")
     try:
         from IPython import get_ipython
+
         shell = get_ipython()
         path = (shell.user_ns.get("__session__") if shell else None) or path
     except ImportError:
@@ -151,7 +157,8 @@ def quiz(questions, lesson: str | None = None):
     if isinstance(questions, (str, bytes)) or not isinstance(questions, Sequence) or not questions:
         raise LogitlabInputError(
             "questions must be a non-empty list of (question, options, correct_index, explanation) "
-            f"tuples, got {questions!r:.80}")
+            f"tuples, got {questions!r:.80}"
+        )
     if lesson is not None and lesson not in progress.LESSONS:
         raise unknown_name("lesson", lesson, progress.LESSONS)
     parsed = [_parse(n, item) for n, item in enumerate(questions, start=1)]

@@ -6,6 +6,7 @@ functions used here were captured when logitlab was imported, before learner cod
 A failure raises CheckFailed, an AssertionError that IPython shows without a
 traceback (so no test code); each case runs quietly and under the checks' time limit.
 """
+
 from __future__ import annotations
 
 import copy
@@ -47,8 +48,9 @@ def expect_close(actual, expected, label: str, rtol: float = 1e-6, atol: float =
         raise CheckFailed(f"{label}: {_describe(actual, expected)}")
 
 
-def battery(fn: Callable, ref: Callable, cases: Iterable[tuple[str, tuple, dict]],
-            rtol: float = 1e-6, atol: float = 1e-9) -> None:
+def battery(
+    fn: Callable, ref: Callable, cases: Iterable[tuple[str, tuple, dict]], rtol: float = 1e-6, atol: float = 1e-9
+) -> None:
     """Run `fn` and `ref` on every (label, args, kwargs) case; raise on any difference.
 
     Each case also checks that the inputs are left unmodified and that float32 array
@@ -78,8 +80,7 @@ def battery(fn: Callable, ref: Callable, cases: Iterable[tuple[str, tuple, dict]
             failures.append(str(err))
             continue
         if f32 and getattr(out, "dtype", None) != _float32:
-            failures.append(f"{label}: float32 input gave {getattr(out, 'dtype', type(out).__name__)}, "
-                            "not float32")
+            failures.append(f"{label}: float32 input gave {getattr(out, 'dtype', type(out).__name__)}, not float32")
     if failures:
         raise CheckFailed(f"{len(failures)} hidden case(s) failed:\n- " + "\n- ".join(failures))
 

@@ -12,6 +12,7 @@ exception from the learner's code is translated into the misconception behind it
 (`_explain`). A report puts the root cause first: when the first, basic case of an
 exercise fails, the other failures are folded under it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -60,8 +61,9 @@ class NotImplementedMiss(Miss):
 
 
 def not_implemented(name: str) -> NotImplementedMiss:
-    return NotImplementedMiss(f"{name} is not implemented yet: replace `raise NotImplementedError()` "
-                              "with your code and run its cell again.")
+    return NotImplementedMiss(
+        f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code and run its cell again."
+    )
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,12 @@ def case(exercise: str, title: str, edge: bool = False, basic: bool = False):
     `basic` (one whose failure breaks most later ones, such as a batch): when the first
     failure of a report is a basic case, the report shows it and folds the others under it.
     """
+
     def register(body: Callable[[Callable], None]):
         first = exercise not in _SPECS
         _SPECS.setdefault(exercise, []).append(Case(exercise, title, body, edge, basic or first))
         return body
+
     return register
 
 
@@ -118,6 +122,7 @@ def exercises() -> list[str]:
 
 
 # ---- helpers for writing cases ---------------------------------------------
+
 
 def fn_name(fn: Callable) -> str:
     return getattr(fn, "__name__", None) or "your function"
@@ -176,6 +181,7 @@ def quiet():
 
 
 # ---- the report ----------------------------------------------------------------
+
 
 def code_html(text: str) -> str:
     """Escaped text with its `code spans` shown as code."""
@@ -248,8 +254,10 @@ class Report:
         listed = ": " + " · ".join(r.title for r in folded) if titles else ""
         if head.basic:
             verb = "fails" if len(folded) == 1 else "fail"
-            return (f"{_plural(len(folded), 'more check')} also {verb}, probably for the same reason "
-                    f"(fix this first, then check again){listed}")
+            return (
+                f"{_plural(len(folded), 'more check')} also {verb}, probably for the same reason "
+                f"(fix this first, then check again){listed}"
+            )
         return f"the same problem also fails{listed or ' in ' + _plural(len(folded), 'more check')}"
 
     def summary(self) -> str:
@@ -282,22 +290,27 @@ class Report:
         for head, folded in self.groups():
             more = ""
             if folded:
-                inner = "".join(f"<li><b>{html.escape(r.title)}</b>: {code_html(r.message)}</li>"
-                                for r in folded)
-                more = (f"<details><summary>{html.escape(self._fold_text(head, folded, titles=False))}"
-                        f"</summary><ul>{inner}</ul></details>")
-            items.append(f"<li>&#10008; <b>{html.escape(head.title)}</b><br><span>{code_html(head.message)}"
-                         f"</span>{more}</li>")
+                inner = "".join(f"<li><b>{html.escape(r.title)}</b>: {code_html(r.message)}</li>" for r in folded)
+                more = (
+                    f"<details><summary>{html.escape(self._fold_text(head, folded, titles=False))}"
+                    f"</summary><ul>{inner}</ul></details>"
+                )
+            items.append(
+                f"<li>&#10008; <b>{html.escape(head.title)}</b><br><span>{code_html(head.message)}</span>{more}</li>"
+            )
         if self.implemented and not self.note:
             items += [f"<li>&#10004; {html.escape(r.title)}</li>" for r in self.results if r.message is None]
         head = html.escape(self.headline())
         note = f"<br><i>{html.escape(self.note)}</i>" if self.note else ""
-        return (f"<div class='logitlab-report' style='border-left:4px solid {colour};padding-left:8px'>"
-                f"<b style='color:{colour}'>{head}</b>{note}<ul style='list-style:none;padding-left:4px'>"
-                f"{''.join(items) if self.implemented and not self.note else ''}</ul></div>")
+        return (
+            f"<div class='logitlab-report' style='border-left:4px solid {colour};padding-left:8px'>"
+            f"<b style='color:{colour}'>{head}</b>{note}<ul style='list-style:none;padding-left:4px'>"
+            f"{''.join(items) if self.implemented and not self.note else ''}</ul></div>"
+        )
 
 
 # ---- the two runners ---------------------------------------------------------
+
 
 def _crash(exc: Exception, fn: Callable, exercise: str) -> str:
     """A case raised something other than a Miss: the learner's exception, or a result the
@@ -345,13 +358,19 @@ def run(exercise: str, fn: Callable, part: str | None = None) -> Report:
             except NotImplementedMiss as miss:
                 return Report(exercise, (Result("is implemented", str(miss), True),), implemented=False)
             except TimeLimit as stop:
-                return Report(exercise, (Result(c.title, timeout_message(stop, exercise), True),),
-                              note="the other checks were not run")
+                return Report(
+                    exercise,
+                    (Result(c.title, timeout_message(stop, exercise), True),),
+                    note="the other checks were not run",
+                )
             except Miss as miss:
                 results.append(Result(c.title, str(miss), basic, getattr(miss, "cause", None)))
             except Exception as exc:
-                results.append(Result(c.title, _crash(exc, fn, exercise), basic,
-                                      cause(exc, exercise) if _by_learner(exc) else None))
+                results.append(
+                    Result(
+                        c.title, _crash(exc, fn, exercise), basic, cause(exc, exercise) if _by_learner(exc) else None
+                    )
+                )
     finally:
         _RUNNING.pop()
     return Report(exercise, tuple(results))
@@ -365,6 +384,7 @@ def check(exercise: str, fn: Callable) -> Report:
     report = run(exercise, fn)
     if report.implemented:
         from .. import progress
+
         progress.record(exercise, report.passed)
     return report
 
@@ -393,8 +413,10 @@ class GradedCell:
         r = self.report
         if r.passed:
             return f"PASS: {r.exercise} passes its {len(r.results)} graded {self._what()}."
-        return (f"FAIL: this graded cell scores 0 as {r.exercise} is now; the notebook runs on, "
-                "and only grading stops here.")
+        return (
+            f"FAIL: this graded cell scores 0 as {r.exercise} is now; the notebook runs on, "
+            "and only grading stops here."
+        )
 
     def __str__(self) -> str:
         return self.headline() if self.report.passed else f"{self.headline()}\n{self.report}"
@@ -440,8 +462,10 @@ def uses_your(*fns: Callable):
     names = " and ".join(fn_name(f) for f in fns)
 
     def stub_note(stubs, again: str) -> None:
-        print(f"[this part runs your {names}: {' and '.join(map(fn_name, stubs))} is not implemented "
-              f"yet; write it above, then run {again}]")
+        print(
+            f"[this part runs your {names}: {' and '.join(map(fn_name, stubs))} is not implemented "
+            f"yet; write it above, then run {again}]"
+        )
 
     try:
         yield

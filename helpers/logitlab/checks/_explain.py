@@ -5,6 +5,7 @@ what numpy saw, not what they did: a sum taken without keepdims. `explain` turns
 usual exceptions into that sentence, then adds the raw error and the learner's line
 for reference. Spec modules add exercise-specific readings with `@explains(...)`.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,10 +22,12 @@ _SPECIFIC: dict[str, list[Reader]] = {}
 
 def explains(*exercises: str):
     """Register the decorated reader (exception -> message or None) for `exercises`."""
+
     def register(reader: Reader) -> Reader:
         for ex in exercises:
             _SPECIFIC.setdefault(ex, []).append(reader)
         return reader
+
     return register
 
 
@@ -37,121 +40,218 @@ def _broadcast(text: str) -> str | None:
     if len(shapes) < 2:
         return None
     a, b = sorted(shapes[:2], key=len, reverse=True)
-    dropped = [i for i in range(len(a)) if a[:i] + a[i + 1:] == b]
+    dropped = [i for i in range(len(a)) if a[:i] + a[i + 1 :] == b]
     if dropped:
-        kept = a[:dropped[-1]] + (1,) + a[dropped[-1] + 1:]
-        return (f"keepdims forgotten: one value per row (a sum or max along the axis, or [..., i]) has shape "
-                f"{b} and does not line up with the {a} array; keep the axis (keepdims=True, or "
-                f"[..., i:i + 1]) to get shape {kept}")
-    return (f"keepdims forgotten (probably): shapes {a} and {b} do not line up, which usually means a sum "
-            "or max along an axis lost that axis and was then combined with the full array; pass "
-            "keepdims=True to every reduction")
+        kept = a[: dropped[-1]] + (1,) + a[dropped[-1] + 1 :]
+        return (
+            f"keepdims forgotten: one value per row (a sum or max along the axis, or [..., i]) has shape "
+            f"{b} and does not line up with the {a} array; keep the axis (keepdims=True, or "
+            f"[..., i:i + 1]) to get shape {kept}"
+        )
+    return (
+        f"keepdims forgotten (probably): shapes {a} and {b} do not line up, which usually means a sum "
+        "or max along an axis lost that axis and was then combined with the full array; pass "
+        "keepdims=True to every reduction"
+    )
 
 
 _GENERIC: list[tuple[type, str, str | Callable[[str], str | None]]] = [
     # (exception type, words in its message, the misconception or a function of the message)
     (ValueError, "could not be broadcast", _broadcast),
-    (ValueError, "truth value of an array",
-     "an `if`, `and`, `or` or max() met an array of several entries: with a batch a comparison gives "
-     "one bool per entry; use np.where to choose entry by entry, or .all()/.any() for one answer"),
-    (IndexError, "too many indices",
-     "your code indexes a batch (2-D), but a single row is 1-D: index the last axis with [..., i] or "
-     "reduce with axis=-1, so one row and a batch both work"),
-    (IndexError, "out of bounds for axis",
-     "an index ran past the end of an axis: positions go from 0 to n - 1 (an off-by-one, or indexing "
-     "the wrong axis)"),
-    (IndexError, "list index out of range",
-     "an index ran past the end of a list: positions go from 0 to n - 1, so a loop over range(len(x)) "
-     "never needs a + 1"),
-    (IndexError, "valid indices",
-     "an index is a float (targets or token ids stored as floats, or a division result): indices must "
-     "be integers, e.g. np.asarray(target, dtype=int) or // instead of /"),
-    (IndexError, "must be of integer",
-     "an index array holds floats: indices must be integers, e.g. np.asarray(target, dtype=int)"),
-    (ValueError, "out of bounds for array of dimension",
-     "a fixed axis number that does not exist for this input: use the `axis` argument (default -1, the"
-     " last axis), never a hard-coded 1"),
-    (TypeError, "'list'",
-     "the input was a Python list, and lists do not do arithmetic: convert it first with z = "
-     "np.asarray(z)"),
-    (TypeError, "'tuple'",
-     "the input was a tuple, and tuples do not do arithmetic: convert it first with np.asarray(...)"),
-    (TypeError, "list indices must be",
-     "the input was a Python list, which takes one index at a time: convert it with np.asarray(...) to"
-     " index rows and columns together"),
-    (TypeError, "can only concatenate list",
-     "the input was a Python list: + joins lists instead of adding numbers; convert it first with "
-     "np.asarray(...)"),
-    (AttributeError, "'list' object has no attribute",
-     "the input was a Python list, which has no .max(), .sum() or .shape: convert it first with "
-     "np.asarray(...)"),
-    (IndexError, "shape mismatch",
-     "indexing with np.arange(N) and the targets assumes one row per target, but the shapes do not "
-     "line up: for any leading shape pick the target entries with np.take_along_axis(x, target[..., "
-     "None], axis=-1)"),
-    (TypeError, "slice indices must be integers",
-     "a slice such as [:n] needs one int, but n is an array: with one length per row, compare "
-     "positions instead (np.arange(T) < lengths[..., None]) or loop over rows"),
-    (TypeError, "only integer scalar arrays",
-     "a slice such as [:n] needs one int, but n is an array: with one length per row, compare "
-     "positions instead (np.arange(T) < lengths[..., None]) or loop over rows"),
-    (AttributeError, "object has no attribute 'index'",
-     "numpy arrays have no .index() (a list method): np.argmax gives the position of the largest entry"),
-    (OverflowError, "cannot convert float infinity to integer",
-     "an integer array cannot hold -inf or inf: convert the logits to float first (np.asarray(z, "
-     "dtype=float) for integer input)"),
-    (ValueError, "probabilities",
-     "rng.choice needs a probability distribution (entries >= 0, summing to 1, no nan): pass it "
-     "softmax of the logits, computed stably, not the logits or unnormalised exps"),
-    (TypeError, "has no len()",
-     "len() of a single number: a single row comes with one int target and a batch with an array of "
-     "them; make both work (e.g. np.atleast_1d)"),
-    (TypeError, "arrays can be converted to Python scalars",
-     "math.exp, math.log and float() take ONE number: use np.exp / np.log on arrays, and call float() "
-     "only on the final single result"),
-    (TypeError, "must be real number",
-     "math.exp, math.log and float() take ONE number: use np.exp / np.log, which work on lists and "
-     "arrays"),
-    (OverflowError, "math range error",
-     "math.exp overflowed (it cannot return inf): use np.exp, and subtract the max first when logits "
-     "are large"),
-    (TypeError, "Cannot cast ufunc",
-     "an in-place operation (such as z -= m or np.exp(z, out=z)) on an integer array: the float result"
-     " cannot be stored back, and in-place edits change the caller's array anyway; write z = z - m"),
-    (TypeError, "unexpected keyword argument",
-     "the function does not accept an argument the exercise specifies: keep the signature given, with "
-     "every argument and its default"),
-    (TypeError, "positional argument",
-     "the function takes a different number of arguments than the exercise specifies: keep the "
-     "signature given, with every argument and its default"),
-    (TypeError, "'NoneType'",
-     "a value is None: a helper of yours has no `return`, or a method that works in place "
-     "(list.sort(), random.shuffle) was used as if it returned its result"),
-    (TypeError, "cannot be interpreted as an integer",
-     "range() and positions need integers, and a float came in: use len(x) or x.shape[-1], or int(...)"),
-    (TypeError, "object is not iterable",
-     "a loop or sum() over a single number: iterate over an array or a list, not one value"),
-    (UnboundLocalError, "",
-     "a variable is used before it gets a value on some path: give it a value before the `if` or the "
-     "loop that sets it"),
-    (NameError, "",
-     "a name that is defined nowhere your function can see: a typo, a missing import, or a variable "
-     "from a cell that has not run; a function should use only its arguments and imports"),
-    (RecursionError, "",
-     "your function calls itself without end: did a helper get the exercise's name, or does the "
-     "exercise call itself inside its own body?"),
-    (ZeroDivisionError, "",
-     "a division by zero with plain Python numbers: check what you divide by (a count that can be 0, a"
-     " sum over nothing)"),
+    (
+        ValueError,
+        "truth value of an array",
+        "an `if`, `and`, `or` or max() met an array of several entries: with a batch a comparison gives "
+        "one bool per entry; use np.where to choose entry by entry, or .all()/.any() for one answer",
+    ),
+    (
+        IndexError,
+        "too many indices",
+        "your code indexes a batch (2-D), but a single row is 1-D: index the last axis with [..., i] or "
+        "reduce with axis=-1, so one row and a batch both work",
+    ),
+    (
+        IndexError,
+        "out of bounds for axis",
+        "an index ran past the end of an axis: positions go from 0 to n - 1 (an off-by-one, or indexing "
+        "the wrong axis)",
+    ),
+    (
+        IndexError,
+        "list index out of range",
+        "an index ran past the end of a list: positions go from 0 to n - 1, so a loop over range(len(x)) "
+        "never needs a + 1",
+    ),
+    (
+        IndexError,
+        "valid indices",
+        "an index is a float (targets or token ids stored as floats, or a division result): indices must "
+        "be integers, e.g. np.asarray(target, dtype=int) or // instead of /",
+    ),
+    (
+        IndexError,
+        "must be of integer",
+        "an index array holds floats: indices must be integers, e.g. np.asarray(target, dtype=int)",
+    ),
+    (
+        ValueError,
+        "out of bounds for array of dimension",
+        "a fixed axis number that does not exist for this input: use the `axis` argument (default -1, the"
+        " last axis), never a hard-coded 1",
+    ),
+    (
+        TypeError,
+        "'list'",
+        "the input was a Python list, and lists do not do arithmetic: convert it first with z = np.asarray(z)",
+    ),
+    (
+        TypeError,
+        "'tuple'",
+        "the input was a tuple, and tuples do not do arithmetic: convert it first with np.asarray(...)",
+    ),
+    (
+        TypeError,
+        "list indices must be",
+        "the input was a Python list, which takes one index at a time: convert it with np.asarray(...) to"
+        " index rows and columns together",
+    ),
+    (
+        TypeError,
+        "can only concatenate list",
+        "the input was a Python list: + joins lists instead of adding numbers; convert it first with np.asarray(...)",
+    ),
+    (
+        AttributeError,
+        "'list' object has no attribute",
+        "the input was a Python list, which has no .max(), .sum() or .shape: convert it first with np.asarray(...)",
+    ),
+    (
+        IndexError,
+        "shape mismatch",
+        "indexing with np.arange(N) and the targets assumes one row per target, but the shapes do not "
+        "line up: for any leading shape pick the target entries with np.take_along_axis(x, target[..., "
+        "None], axis=-1)",
+    ),
+    (
+        TypeError,
+        "slice indices must be integers",
+        "a slice such as [:n] needs one int, but n is an array: with one length per row, compare "
+        "positions instead (np.arange(T) < lengths[..., None]) or loop over rows",
+    ),
+    (
+        TypeError,
+        "only integer scalar arrays",
+        "a slice such as [:n] needs one int, but n is an array: with one length per row, compare "
+        "positions instead (np.arange(T) < lengths[..., None]) or loop over rows",
+    ),
+    (
+        AttributeError,
+        "object has no attribute 'index'",
+        "numpy arrays have no .index() (a list method): np.argmax gives the position of the largest entry",
+    ),
+    (
+        OverflowError,
+        "cannot convert float infinity to integer",
+        "an integer array cannot hold -inf or inf: convert the logits to float first (np.asarray(z, "
+        "dtype=float) for integer input)",
+    ),
+    (
+        ValueError,
+        "probabilities",
+        "rng.choice needs a probability distribution (entries >= 0, summing to 1, no nan): pass it "
+        "softmax of the logits, computed stably, not the logits or unnormalised exps",
+    ),
+    (
+        TypeError,
+        "has no len()",
+        "len() of a single number: a single row comes with one int target and a batch with an array of "
+        "them; make both work (e.g. np.atleast_1d)",
+    ),
+    (
+        TypeError,
+        "arrays can be converted to Python scalars",
+        "math.exp, math.log and float() take ONE number: use np.exp / np.log on arrays, and call float() "
+        "only on the final single result",
+    ),
+    (
+        TypeError,
+        "must be real number",
+        "math.exp, math.log and float() take ONE number: use np.exp / np.log, which work on lists and arrays",
+    ),
+    (
+        OverflowError,
+        "math range error",
+        "math.exp overflowed (it cannot return inf): use np.exp, and subtract the max first when logits are large",
+    ),
+    (
+        TypeError,
+        "Cannot cast ufunc",
+        "an in-place operation (such as z -= m or np.exp(z, out=z)) on an integer array: the float result"
+        " cannot be stored back, and in-place edits change the caller's array anyway; write z = z - m",
+    ),
+    (
+        TypeError,
+        "unexpected keyword argument",
+        "the function does not accept an argument the exercise specifies: keep the signature given, with "
+        "every argument and its default",
+    ),
+    (
+        TypeError,
+        "positional argument",
+        "the function takes a different number of arguments than the exercise specifies: keep the "
+        "signature given, with every argument and its default",
+    ),
+    (
+        TypeError,
+        "'NoneType'",
+        "a value is None: a helper of yours has no `return`, or a method that works in place "
+        "(list.sort(), random.shuffle) was used as if it returned its result",
+    ),
+    (
+        TypeError,
+        "cannot be interpreted as an integer",
+        "range() and positions need integers, and a float came in: use len(x) or x.shape[-1], or int(...)",
+    ),
+    (
+        TypeError,
+        "object is not iterable",
+        "a loop or sum() over a single number: iterate over an array or a list, not one value",
+    ),
+    (
+        UnboundLocalError,
+        "",
+        "a variable is used before it gets a value on some path: give it a value before the `if` or the "
+        "loop that sets it",
+    ),
+    (
+        NameError,
+        "",
+        "a name that is defined nowhere your function can see: a typo, a missing import, or a variable "
+        "from a cell that has not run; a function should use only its arguments and imports",
+    ),
+    (
+        RecursionError,
+        "",
+        "your function calls itself without end: did a helper get the exercise's name, or does the "
+        "exercise call itself inside its own body?",
+    ),
+    (
+        ZeroDivisionError,
+        "",
+        "a division by zero with plain Python numbers: check what you divide by (a count that can be 0, a"
+        " sum over nothing)",
+    ),
 ]
 
 
 def target_index_error(exc: BaseException) -> str | None:
     """For exercises indexed by targets: an IndexError usually means the wrong axis."""
     if isinstance(exc, IndexError) and "out of bounds for axis" in str(exc):
-        return ("the targets indexed the wrong axis: x[target] picks whole ROWS by number; pick one entry "
-                "per row with x[np.arange(N), target], or np.take_along_axis(x, target[..., None], axis=-1) "
-                "for any leading shape")
+        return (
+            "the targets indexed the wrong axis: x[target] picks whole ROWS by number; pick one entry "
+            "per row with x[np.arange(N), target], or np.take_along_axis(x, target[..., None], axis=-1) "
+            "for any leading shape"
+        )
     return None
 
 
@@ -168,8 +268,11 @@ def where(exc: BaseException) -> str:
     remote = getattr(exc, "learner_line", None)  # set by the grader's judge: the code ran elsewhere
     if remote is not None:
         return f", at line {remote[0]}: `{remote[1].strip():.80}`" if remote[1] else ""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.startswith(_PACKAGE) and _NUMPY not in f.filename]
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if not f.filename.startswith(_PACKAGE) and _NUMPY not in f.filename
+    ]
     if not frames or not frames[-1].line:
         return ""
     return f", at line {frames[-1].lineno}: `{frames[-1].line.strip():.80}`"

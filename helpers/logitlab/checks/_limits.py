@@ -9,6 +9,7 @@ of Python instead (slower, so only there). Without SIGALRM (Windows) there is no
 the main thread. `Watched` wraps the learner's function so that a message can say on
 which input the call got stuck.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -160,9 +161,13 @@ def describe_input(args: tuple, kwargs: dict) -> str:
 def timeout_message(stop: TimeLimit, fallback_name: str) -> str:
     """What a learner reads when their function ran out of time."""
     if stop.call is None:
-        return (f"the checks of {fallback_name} did not finish within {stop.seconds:g} s: your function is "
-                "very slow here (a Python loop over every entry, repeated many times?)")
+        return (
+            f"the checks of {fallback_name} did not finish within {stop.seconds:g} s: your function is "
+            "very slow here (a Python loop over every entry, repeated many times?)"
+        )
     name, args, kwargs = stop.call
-    return (f"{name} did not return within {stop.seconds:g} s on {describe_input(args, kwargs)}: look for "
-            "a loop that never ends (a `while` whose condition never becomes False, or a counter "
-            "that is never updated)")
+    return (
+        f"{name} did not return within {stop.seconds:g} s on {describe_input(args, kwargs)}: look for "
+        "a loop that never ends (a `while` whose condition never becomes False, or a counter "
+        "that is never updated)"
+    )

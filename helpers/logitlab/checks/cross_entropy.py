@@ -5,6 +5,7 @@ compared with what the usual mistakes would give on the same input (log10 instea
 ln, a forgotten minus, log(1 - p), a sum instead of a mean, ...), and the message names
 the mistake it matches.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,7 +37,8 @@ hint_tiers(
     "(for a 2-D batch, x[np.arange(N), idx] does the same); np.log is the natural log; float(...) makes "
     "a Python float.",
     "np.asarray handles an int, a list and an array of targets alike; a single row is a 1-D array with "
-    "one int target. Pick, take -ln, average. Inside np.errstate(divide='ignore') a 0 gives inf quietly.")
+    "one int target. Pick, take -ln, average. Inside np.errstate(divide='ignore') a 0 gives inf quietly.",
+)
 hint_tiers(
     "cross_entropy_from_logits",
     "Never compute the probabilities first: -ln softmax(z)[t] = logsumexp(z) - z[t], and the stable "
@@ -44,13 +46,15 @@ hint_tiers(
     "Per row: the max with keepdims=True, the log of the sum of the shifted exps, the max added back; "
     "the target's logit picked with np.take_along_axis, as in cross_entropy.",
     "For a (2, 3) batch the log-sum-exps and the picked logits are both (2, 1); their difference is "
-    "the loss of each row, and the result is its mean as a Python float.")
+    "the loss of each row, and the result is its mean as a Python float.",
+)
 hint_tiers(
     "perplexity",
     "Perplexity undoes the log of the mean loss: it is e raised to the loss (the loss is in nats).",
     "np.exp works on a number, a list and an array alike (math.exp takes one number only), and it "
     "keeps float32 as float32.",
-    "One number in, one Python float out (float(...)); an array in, an array of the same shape out.")
+    "One number in, one Python float out (float(...)); an array in, an array of the same shape out.",
+)
 
 explains("cross_entropy", "cross_entropy_from_logits")(target_index_error)
 
@@ -64,35 +68,43 @@ def _loss(fn, what: str, *args) -> float:
     if isinstance(out, (bool, np.bool_)) or not isinstance(out, float):
         shape = getattr(out, "shape", None)
         if shape not in (None, ()):
-            raise Miss(f"{what} returned an array of shape {shape}: the loss is ONE number, the mean "
-                       "over the batch (np.mean), returned as float(...)")
+            raise Miss(
+                f"{what} returned an array of shape {shape}: the loss is ONE number, the mean "
+                "over the batch (np.mean), returned as float(...)"
+            )
         raise Miss(f"{what} returned {type(out).__name__}: return a Python float, e.g. float(np.mean(...))")
     return out
 
 
-def _diagnose(value: float, expected: float, mistakes: dict[str, float | None], what: str,
-              atol: float = 1e-5) -> None:
+def _diagnose(value: float, expected: float, mistakes: dict[str, float | None], what: str, atol: float = 1e-5) -> None:
     """Pass if value is expected; else name the first mistake whose result it matches."""
     if close(value, expected, rtol=1e-6, atol=atol):
         return
     if np.isnan(value):
-        raise Miss(f"{what} is nan: 0 * log(0) or inf - inf somewhere; pick the target's entry "
-                   "instead of multiplying by a one-hot vector")
+        raise Miss(
+            f"{what} is nan: 0 * log(0) or inf - inf somewhere; pick the target's entry "
+            "instead of multiplying by a one-hot vector"
+        )
     for message, wrong in mistakes.items():
         if wrong is not None and close(value, wrong, rtol=1e-4, atol=1e-4):
             raise Miss(f"{what} = {value:.4g}: {message}")
-    raise Miss(f"{what} = {value:.4g} is not the expected loss: the loss of a row is -ln(probability "
-               "of its target), averaged over the rows")
+    raise Miss(
+        f"{what} = {value:.4g} is not the expected loss: the loss of a row is -ln(probability "
+        "of its target), averaged over the rows"
+    )
 
 
 def _blame_float32(fn, ex: str, rows, targets, expected: float, what: str) -> None:
     """The float32 loss is wrong: blame float32 only if the float64 one is right."""
     value = _loss(fn, f"{ex}(float64 {what}, targets)", np.array(rows), np.array(targets))
     if not close(value, expected, rtol=1e-6, atol=1e-5):
-        raise Miss("the loss of this batch is wrong in float64 too, so float32 is not the cause: fix the "
-                   "batch checks first")
-    raise Miss(f"float32 {what} gave a different loss than float64: index and take the log the same way "
-               "for both (no float32-only path)")
+        raise Miss(
+            "the loss of this batch is wrong in float64 too, so float32 is not the cause: fix the batch checks first"
+        )
+    raise Miss(
+        f"float32 {what} gave a different loss than float64: index and take the log the same way "
+        "for both (no float32-only path)"
+    )
 
 
 def _raises_for_bad_target(fn, *args) -> bool:
@@ -100,8 +112,10 @@ def _raises_for_bad_target(fn, *args) -> bool:
         with np.errstate(all="ignore"):
             fn(*args)
     except NotImplementedError:
-        raise NotImplementedMiss(f"{getattr(fn, '__name__', 'your function')} is not implemented yet: "
-                                 "replace `raise NotImplementedError()` with your code.") from None
+        raise NotImplementedMiss(
+            f"{getattr(fn, '__name__', 'your function')} is not implemented yet: "
+            "replace `raise NotImplementedError()` with your code."
+        ) from None
     except Exception:
         return True
     return False
@@ -113,18 +127,21 @@ def _register_common(ex: str, rows, row_targets, expected: float, per_row: list[
     @case(ex, "averages over the rows of a batch", basic=True)
     def _batch(fn):
         value = _loss(fn, f"{ex}(batch of 2 rows)", [list(r) for r in rows], list(row_targets))
-        _diagnose(value, expected, {
-            "summed instead of averaged over the batch: divide by the number of rows (np.mean)":
-                sum(per_row),
-            "only the first row counted: pick one entry per row with probs[np.arange(N), target]":
-                per_row[0],
-            "probs[:, target] picks an N x N block, not one entry per row: use "
-            "probs[np.arange(N), target] (or np.take_along_axis)":
-                None if ex != "cross_entropy" else 1.044252,
-            "probs[target] picks whole ROWS by number and averaged all their entries: pick one entry "
-            "per row with probs[np.arange(N), target] (or np.take_along_axis)":
-                None if ex != "cross_entropy" else float(np.mean(-np.log(rows))),
-        }, f"{ex}(batch)")
+        _diagnose(
+            value,
+            expected,
+            {
+                "summed instead of averaged over the batch: divide by the number of rows (np.mean)": sum(per_row),
+                "only the first row counted: pick one entry per row with probs[np.arange(N), target]": per_row[0],
+                "probs[:, target] picks an N x N block, not one entry per row: use "
+                "probs[np.arange(N), target] (or np.take_along_axis)": None if ex != "cross_entropy" else 1.044252,
+                "probs[target] picks whole ROWS by number and averaged all their entries: pick one entry "
+                "per row with probs[np.arange(N), target] (or np.take_along_axis)": None
+                if ex != "cross_entropy"
+                else float(np.mean(-np.log(rows))),
+            },
+            f"{ex}(batch)",
+        )
 
     @case(ex, "accepts the targets as a list, a tuple or an int array")
     def _targets(fn):
@@ -133,8 +150,10 @@ def _register_common(ex: str, rows, row_targets, expected: float, per_row: list[
         values = [_loss(fn, f"{ex}(batch, targets as {type(t).__name__})", np.array(rows), t) for t in forms]
         for t, value in zip(forms[1:], values[1:]):
             if not close(value, values[0], rtol=1e-9, atol=1e-12):
-                raise Miss(f"targets given as a {type(t).__name__} changed the loss: convert them with "
-                           "np.asarray(target) and use them as integer indices")
+                raise Miss(
+                    f"targets given as a {type(t).__name__} changed the loss: convert them with "
+                    "np.asarray(target) and use them as integer indices"
+                )
 
     @case(ex, "leaves its inputs unchanged")
     def _unmodified(fn):
@@ -142,14 +161,17 @@ def _register_common(ex: str, rows, row_targets, expected: float, per_row: list[
         before = (x.copy(), t.copy())
         call(fn, x, t)
         if not (same_input(before[0], x) and same_input(before[1], t)):
-            raise Miss("an input array changed during the call: avoid in-place operations such as "
-                       "np.log(x, out=x) or x -= ...")
+            raise Miss(
+                "an input array changed during the call: avoid in-place operations such as np.log(x, out=x) or x -= ..."
+            )
 
     @case(ex, "a target outside 0..V-1 raises an error", edge=True)
     def _bad_target(fn):
         if not _raises_for_bad_target(fn, np.array(rows[0]), 3):
-            raise Miss("target 3 with only 3 classes returned a loss: it must fail (index it directly, "
-                       "or raise ValueError), a silently wrong loss is worse than an error")
+            raise Miss(
+                "target 3 with only 3 classes returned a loss: it must fail (index it directly, "
+                "or raise ValueError), a silently wrong loss is worse than an error"
+            )
 
     @case(ex, "leading batch shape (2, 2, V) with targets of shape (2, 2)", edge=True)
     def _leading(fn):
@@ -157,11 +179,14 @@ def _register_common(ex: str, rows, row_targets, expected: float, per_row: list[
         t = np.array([list(row_targets), list(row_targets)[::-1]])
         value = _loss(fn, f"{ex}(shape (2, 2, 3))", x, t)
         if not close(value, expected, rtol=1e-6, atol=1e-5):
-            raise Miss("with a (2, 2, V) input the loss should be the mean over all 4 positions: index "
-                       "along the last axis (np.take_along_axis(x, target[..., None], axis=-1))")
+            raise Miss(
+                "with a (2, 2, V) input the loss should be the mean over all 4 positions: index "
+                "along the last axis (np.take_along_axis(x, target[..., None], axis=-1))"
+            )
 
 
 # ---- cross_entropy -----------------------------------------------------------
+
 
 def _prob_mistakes(p: float) -> dict[str, float]:
     """What the usual mistakes give for a single row whose target has probability p."""
@@ -181,8 +206,9 @@ def _ce_single(fn):
     mistakes = _prob_mistakes(0.242)
     mistakes["scored the most likely class, not the target: pick probs[target]"] = 0.417032
     mistakes["summed -ln p over every class: with a one-hot target only the target's term is left"] = 4.148485
-    mistakes["computed the entropy -sum p ln p of the prediction: the loss uses the target, not the "
-             "model's own distribution"] = 0.847129
+    mistakes[
+        "computed the entropy -sum p ln p of the prediction: the loss uses the target, not the model's own distribution"
+    ] = 0.847129
     _diagnose(value, 1.418818, mistakes, "cross_entropy([0.659, 0.242, 0.099], target=1)")
 
 
@@ -205,8 +231,10 @@ _register_common("cross_entropy", BATCH_PROBS, BATCH_TARGETS, BATCH_MEAN, [0.417
 def _ce_zeros(fn):
     value = _loss(fn, "cross_entropy([0, 1, 0], 1)", np.array([0.0, 1.0, 0.0]), 1)
     if np.isnan(value):
-        raise Miss("nan for probs [0, 1, 0] with target 1: a one-hot target times log(probs) gives "
-                   "0 * log(0) = 0 * -inf = nan. Pick the target's probability instead")
+        raise Miss(
+            "nan for probs [0, 1, 0] with target 1: a one-hot target times log(probs) gives "
+            "0 * log(0) = 0 * -inf = nan. Pick the target's probability instead"
+        )
     if value != 0.0:
         raise Miss(f"probs [0, 1, 0] with target 1 is a perfect prediction: the loss is -ln 1 = 0, got {value:.4g}")
     value = _loss(fn, "cross_entropy([[0.5, 0.5, 0]], [0])", np.array([[0.5, 0.5, 0.0]]), np.array([0]))
@@ -217,35 +245,39 @@ def _ce_zeros(fn):
 def _ce_zero_target(fn):
     value = _loss(fn, "cross_entropy([1, 0], 1)", np.array([1.0, 0.0]), 1)
     if np.isfinite(value):
-        raise Miss(f"probability 0 on the target gave {value:.4g}: -ln 0 is inf (certain and wrong). "
-                   "Do not clip the probabilities; that is why the next function works from logits")
+        raise Miss(
+            f"probability 0 on the target gave {value:.4g}: -ln 0 is inf (certain and wrong). "
+            "Do not clip the probabilities; that is why the next function works from logits"
+        )
     if value != INF:
         raise Miss(f"probability 0 on the target gave {value}: -ln 0 is +inf")
     value = _loss(fn, "cross_entropy([1, 1e-300], 1)", np.array([1.0, 1e-300]), 1)
     if not close(value, 690.775528, rtol=1e-9, atol=1e-6):
-        raise Miss(f"a target probability of 1e-300 gave {value:.6g}, not -ln(1e-300) = 690.78: "
-                   "probabilities must not be clipped or rounded")
+        raise Miss(
+            f"a target probability of 1e-300 gave {value:.6g}, not -ln(1e-300) = 690.78: "
+            "probabilities must not be clipped or rounded"
+        )
 
 
 @case("cross_entropy", "accepts float32 probabilities", edge=True)
 def _ce_float32(fn):
-    value = _loss(fn, "cross_entropy(float32 probs, targets)", np.array(BATCH_PROBS, dtype=np.float32),
-                  np.array(BATCH_TARGETS))
+    value = _loss(
+        fn, "cross_entropy(float32 probs, targets)", np.array(BATCH_PROBS, dtype=np.float32), np.array(BATCH_TARGETS)
+    )
     if not close(value, BATCH_MEAN, rtol=1e-4, atol=1e-5):
         _blame_float32(fn, "cross_entropy", BATCH_PROBS, BATCH_TARGETS, BATCH_MEAN, "probabilities")
 
 
 # ---- cross_entropy_from_logits -------------------------------------------------
 
+
 def _logit_mistakes(lse: float, z_target: float, z_max: float) -> dict[str, float]:
     """What the usual mistakes give for one row; lse is log-sum-exp of the row."""
     right = lse - z_target
     return {
         "forgot to subtract the target's logit: the loss is logsumexp(z) - z[target]": lse,
-        "subtracted the largest logit instead of the target's: the loss is logsumexp(z) - z[target]":
-            lse - z_max,
-        "shifted by the max inside exp but did not add it back: logsumexp(z) = m + ln(sum(exp(z - m)))":
-            right - z_max,
+        "subtracted the largest logit instead of the target's: the loss is logsumexp(z) - z[target]": lse - z_max,
+        "shifted by the max inside exp but did not add it back: logsumexp(z) = m + ln(sum(exp(z - m)))": right - z_max,
         "the sign is flipped: the loss is logsumexp(z) - z[target], which is never negative": -right,
         "used log10: cross-entropy uses the natural log, np.log": right / LN10,
         "used log2 (bits): the course measures losses in nats, with np.log": right / LN2,
@@ -254,11 +286,13 @@ def _logit_mistakes(lse: float, z_target: float, z_max: float) -> dict[str, floa
 
 @case("cross_entropy_from_logits", "reproduces the worked examples (0.42, 2.17, 0.17, 1.349, 0.349)")
 def _cefl_worked(fn):
-    examples = [([2.0, 1.0, 0.1], 0, 0.417030, 2.417030),
-                ([3.0, 1.0, 0.0], 1, 2.169846, 3.169846),
-                ([3.0, 1.0, 0.0], 0, 0.169846, 3.169846),
-                ([1.0, 0.0, -2.0], 1, 1.349012, 1.349012),
-                ([1.0, 0.0, -2.0], 0, 0.349012, 1.349012)]
+    examples = [
+        ([2.0, 1.0, 0.1], 0, 0.417030, 2.417030),
+        ([3.0, 1.0, 0.0], 1, 2.169846, 3.169846),
+        ([3.0, 1.0, 0.0], 0, 0.169846, 3.169846),
+        ([1.0, 0.0, -2.0], 1, 1.349012, 1.349012),
+        ([1.0, 0.0, -2.0], 0, 0.349012, 1.349012),
+    ]
     for z, t, loss, lse in examples:
         what = f"cross_entropy_from_logits({z}, {t})"
         _diagnose(_loss(fn, what, list(z), t), loss, _logit_mistakes(lse, z[t], max(z)), what)
@@ -268,8 +302,10 @@ def _cefl_worked(fn):
 def _cefl_shift(fn):
     value = _loss(fn, "cross_entropy_from_logits([3, 1, 0] + 50, 1)", np.array([53.0, 51.0, 50.0]), 1)
     if not close(value, 2.169846, rtol=1e-6, atol=1e-5):
-        raise Miss("the loss changed when every logit moved by 50: only differences between logits "
-                   "matter, so logsumexp(z + c) - (z_target + c) must equal the original")
+        raise Miss(
+            "the loss changed when every logit moved by 50: only differences between logits "
+            "matter, so logsumexp(z + c) - (z_target + c) must equal the original"
+        )
 
 
 @case("cross_entropy_from_logits", "returns a Python float")
@@ -282,29 +318,35 @@ _register_common("cross_entropy_from_logits", SEQ_LOGITS, SEQ_TARGETS, SEQ_MEAN,
 
 @case("cross_entropy_from_logits", "stays finite for logits of +-1000", edge=True)
 def _cefl_huge(fn):
-    overflow = ("exp(1000) overflows to inf. Compute logsumexp stably: m + ln(sum(exp(z - m))) "
-                "with m the row max")
-    tiny_p = ("a tiny probability was materialised (softmax underflows to 0 and ln 0 = -inf). "
-              "Use logsumexp(z) - z[target], never log(softmax(z))")
+    overflow = "exp(1000) overflows to inf. Compute logsumexp stably: m + ln(sum(exp(z - m))) with m the row max"
+    tiny_p = (
+        "a tiny probability was materialised (softmax underflows to 0 and ln 0 = -inf). "
+        "Use logsumexp(z) - z[target], never log(softmax(z))"
+    )
     # [1000, 998, 997] is [3, 1, 0] shifted: only an overflow can break it. The other two
     # need probabilities of e^-1000 and e^-2000, which no float64 can hold.
-    for z, t, loss, why in (([1000.0, 998.0, 997.0], 1, 2.169846, overflow),
-                            ([1000.0, 0.0, -1000.0], 2, 2000.0, tiny_p),
-                            ([1000.0, 0.0, -1000.0], 1, 1000.0, tiny_p)):
+    for z, t, loss, why in (
+        ([1000.0, 998.0, 997.0], 1, 2.169846, overflow),
+        ([1000.0, 0.0, -1000.0], 2, 2000.0, tiny_p),
+        ([1000.0, 0.0, -1000.0], 1, 1000.0, tiny_p),
+    ):
         value = _loss(fn, f"cross_entropy_from_logits({z}, {t})", np.array(z), t)
         if not np.isfinite(value):
             raise Miss(f"{value} for logits {z}, target {t}: {why}")
         if not close(value, loss, rtol=1e-9, atol=1e-6):
-            raise Miss(f"for logits {z}, target {t} the loss should be logsumexp(z) - z[target]; "
-                       "check the shift by the max")
+            raise Miss(
+                f"for logits {z}, target {t} the loss should be logsumexp(z) - z[target]; check the shift by the max"
+            )
 
 
 @case("cross_entropy_from_logits", "-inf logits: finite elsewhere, inf on the target", edge=True)
 def _cefl_neg_inf(fn):
     value = _loss(fn, "cross_entropy_from_logits([0, -inf, 1], 2)", np.array([0.0, -INF, 1.0]), 2)
     if not close(value, 0.313262, rtol=1e-6, atol=1e-6):
-        raise Miss("a -inf logit on another class has probability 0 and must not disturb the loss "
-                   "(exp(-inf) = 0); got " + f"{value:.4g}")
+        raise Miss(
+            "a -inf logit on another class has probability 0 and must not disturb the loss "
+            "(exp(-inf) = 0); got " + f"{value:.4g}"
+        )
     value = _loss(fn, "cross_entropy_from_logits([0, -inf, 1], 1)", np.array([0.0, -INF, 1.0]), 1)
     if value != INF:
         raise Miss(f"a -inf logit on the target means probability 0, so the loss is +inf; got {value}")
@@ -312,18 +354,23 @@ def _cefl_neg_inf(fn):
 
 @case("cross_entropy_from_logits", "accepts float32 logits", edge=True)
 def _cefl_float32(fn):
-    value = _loss(fn, "cross_entropy_from_logits(float32 logits, targets)",
-                  np.array(SEQ_LOGITS, dtype=np.float32), np.array(SEQ_TARGETS))
+    value = _loss(
+        fn,
+        "cross_entropy_from_logits(float32 logits, targets)",
+        np.array(SEQ_LOGITS, dtype=np.float32),
+        np.array(SEQ_TARGETS),
+    )
     if not close(value, SEQ_MEAN, rtol=1e-4, atol=1e-5):
         _blame_float32(fn, "cross_entropy_from_logits", SEQ_LOGITS, SEQ_TARGETS, SEQ_MEAN, "logits")
 
 
 # ---- perplexity ----------------------------------------------------------------
 
+
 def _ppl_mistakes(loss: float) -> dict[str, float]:
     return {
-        "used 2 ** loss: the loss is in nats (natural log), so perplexity is e ** loss (np.exp)": 2.0 ** loss,
-        "used 10 ** loss: perplexity is e ** loss (np.exp)": 10.0 ** loss,
+        "used 2 ** loss: the loss is in nats (natural log), so perplexity is e ** loss (np.exp)": 2.0**loss,
+        "used 10 ** loss: perplexity is e ** loss (np.exp)": 10.0**loss,
         "exp(-loss) is 1 / perplexity: use np.exp(mean_loss)": np.exp(-loss),
         "returned the loss itself: perplexity is np.exp(mean_loss)": loss,
     }
@@ -343,8 +390,10 @@ def _ppl_values(fn):
 def _ppl_uniform(fn):
     value = as_array(call(fn, float(np.log(50_000))), "perplexity(ln 50000)")
     if not close(value, 50_000.0, rtol=1e-9, atol=0):
-        raise Miss("perplexity(ln V) should be V: a model that is uniform over 50,000 tokens is "
-                   "'choosing between' all 50,000 of them")
+        raise Miss(
+            "perplexity(ln V) should be V: a model that is uniform over 50,000 tokens is "
+            "'choosing between' all 50,000 of them"
+        )
 
 
 @case("perplexity", "returns a Python float for a number")
@@ -366,8 +415,10 @@ def _ppl_array(fn):
         raise Miss(f"a list of losses must work too ({miss})") from None
     value = as_array(out, "perplexity([0, ln 2, ln 4])")
     if value.shape != (3,):
-        raise Miss(f"perplexity of 3 losses returned shape {value.shape}: apply exp to each one "
-                   "(np.exp works on arrays; math.exp does not)")
+        raise Miss(
+            f"perplexity of 3 losses returned shape {value.shape}: apply exp to each one "
+            "(np.exp works on arrays; math.exp does not)"
+        )
     if not close(value, [1.0, 2.0, 4.0], rtol=1e-9, atol=0):
         raise Miss("perplexity([0, ln 2, ln 4]) should be [1, 2, 4]")
 
@@ -378,8 +429,10 @@ def _ppl_float32(fn):
     before = losses.copy()
     out = call(fn, losses)
     if getattr(out, "dtype", None) != np.float32:
-        raise Miss(f"float32 losses came back as {getattr(out, 'dtype', type(out).__name__)}: "
-                   "np.exp keeps float32, np.asarray(..., dtype=float) does not")
+        raise Miss(
+            f"float32 losses came back as {getattr(out, 'dtype', type(out).__name__)}: "
+            "np.exp keeps float32, np.asarray(..., dtype=float) does not"
+        )
     if not same_input(before, losses):
         raise Miss("the losses you were given changed: np.exp(x, out=x) works in place")
 

@@ -17,6 +17,7 @@ data, since the grader calls them from another process: a tensor coming back is 
 miss of its own, and PyTorch's error messages are translated into the misconception
 behind them (`_torch_error`).
 """
+
 from __future__ import annotations
 
 import math
@@ -29,55 +30,69 @@ from ._explain import explains
 from .gradients import BATCH, BATCH_TARGETS, RESHIP, RESHIP_GRAD, _is_softmax, _onehot
 from .sequence import BATCH_KEYS, IGNORE, ROWS, TWO_LOSSES, _known_losses, _logits, _scalar
 
-TICKET = [RESHIP]                 # one row (N = 1): refund, reship, escalate
-TICKET_LOSS = TWO_LOSSES[0]       # 2.170 with reship correct
-SOFTMAX_INPUT_LOSS = 1.387        # the loss when softmax(logits) is passed in as logits
-SMOOTH_LOSS = 2.1365              # [3, 1, 0], reship, label_smoothing=0.1
-PROBS_GRAD_AT_LOGITS = [0.132, -0.127, -0.005]    # gradient reaching the logits through softmax
-PROBS_GRAD_AT_PROBS = [0.518, -0.750, 0.232]      # gradient w.r.t. the probabilities themselves
+TICKET = [RESHIP]  # one row (N = 1): refund, reship, escalate
+TICKET_LOSS = TWO_LOSSES[0]  # 2.170 with reship correct
+SOFTMAX_INPUT_LOSS = 1.387  # the loss when softmax(logits) is passed in as logits
+SMOOTH_LOSS = 2.1365  # [3, 1, 0], reship, label_smoothing=0.1
+PROBS_GRAD_AT_LOGITS = [0.132, -0.127, -0.005]  # gradient reaching the logits through softmax
+PROBS_GRAD_AT_PROBS = [0.518, -0.750, 0.232]  # gradient w.r.t. the probabilities themselves
 PADDED_KEYS, PADDED_TARGETS = ["A", "B", "U"], [1, 2, IGNORE]  # 07's two positions + padding
 # Logits near 1000 whose differences (1.7, 2.3) are not float32-exact: converting them to
 # float32 (torch's default dtype) moves the loss by about 1e-5.
 PRECISE = [1000.0, 998.3, 997.7]
 PRECISE_LSE_OFFSET = math.log(1.0 + math.exp(-1.7) + math.exp(-2.3))  # logsumexp - 1000
 
-NO_TORCH_NOTE = ("PyTorch is not installed in this environment. Read on: every number is in "
-                 "the text. The torch cells print this note instead of running, and the two "
-                 "exercises cannot be checked here; where they are graded without PyTorch they "
-                 "are skipped and keep their points. To run everything, install PyTorch "
-                 "(`pip install torch`; the CPU build is enough) and restart the kernel.")
+NO_TORCH_NOTE = (
+    "PyTorch is not installed in this environment. Read on: every number is in "
+    "the text. The torch cells print this note instead of running, and the two "
+    "exercises cannot be checked here; where they are graded without PyTorch they "
+    "are skipped and keep their points. To run everything, install PyTorch "
+    "(`pip install torch`; the CPU build is enough) and restart the kernel."
+)
 
 # PyTorch error text -> the misconception behind it
 TORCH_ERRORS = (
-    ("expected target dtype to be Long",
-     "PyTorch wants class indices as int64 (torch.long): convert the targets with "
-     "torch.as_tensor(np.asarray(targets), dtype=torch.long); torch.from_numpy keeps int32"),
-    ("not implemented for 'Long'",
-     "integer logits make an integer tensor, and log_softmax needs floats: convert integer "
-     "logits to float64 first"),
-    ("only Tensors of floating point dtype can require gradients",
-     "integer logits make an integer tensor, and autograd needs floats: convert integer "
-     "logits to float64 first"),
-    ("Expected target size",
-     "F.cross_entropy reads dim 1 as the classes: flatten (B, T, V) logits to (B*T, V) and the "
-     "targets to (B*T,) first"),
-    ("does not require grad",
-     "autograd only tracks a tensor marked with .requires_grad_(): mark the logits tensor before "
-     "computing the loss"),
-    ("Can't call numpy() on Tensor that requires grad",
-     "a tensor that autograd tracks must be detached first: .detach().numpy()"),
-    ("only one element tensors can be converted",
-     "with reduction='none' there is one loss per position: return out.numpy(); .item() is "
-     "for 'mean' and 'sum'"),
-    ("'NoneType' object has no attribute 'numpy'",
-     ".grad is None: autograd fills .grad only on the leaf tensor marked with requires_grad; "
-     "convert the dtype first, then call .requires_grad_(), and read that tensor's .grad"),
-    ("No module named 'torch'",
-     "PyTorch is not installed here; install it to run this exercise"),
+    (
+        "expected target dtype to be Long",
+        "PyTorch wants class indices as int64 (torch.long): convert the targets with "
+        "torch.as_tensor(np.asarray(targets), dtype=torch.long); torch.from_numpy keeps int32",
+    ),
+    (
+        "not implemented for 'Long'",
+        "integer logits make an integer tensor, and log_softmax needs floats: convert integer logits to float64 first",
+    ),
+    (
+        "only Tensors of floating point dtype can require gradients",
+        "integer logits make an integer tensor, and autograd needs floats: convert integer logits to float64 first",
+    ),
+    (
+        "Expected target size",
+        "F.cross_entropy reads dim 1 as the classes: flatten (B, T, V) logits to (B*T, V) and the "
+        "targets to (B*T,) first",
+    ),
+    (
+        "does not require grad",
+        "autograd only tracks a tensor marked with .requires_grad_(): mark the logits tensor before computing the loss",
+    ),
+    (
+        "Can't call numpy() on Tensor that requires grad",
+        "a tensor that autograd tracks must be detached first: .detach().numpy()",
+    ),
+    (
+        "only one element tensors can be converted",
+        "with reduction='none' there is one loss per position: return out.numpy(); .item() is for 'mean' and 'sum'",
+    ),
+    (
+        "'NoneType' object has no attribute 'numpy'",
+        ".grad is None: autograd fills .grad only on the leaf tensor marked with requires_grad; "
+        "convert the dtype first, then call .requires_grad_(), and read that tensor's .grad",
+    ),
+    ("No module named 'torch'", "PyTorch is not installed here; install it to run this exercise"),
 )
 
 
 # ---- with or without PyTorch ---------------------------------------------------
+
 
 class TorchBroken(RuntimeError):
     """PyTorch is installed but cannot be imported."""
@@ -100,9 +115,11 @@ def torch_problem() -> str | None:
         broken = exc
     else:
         return None
-    raise TorchBroken(f"PyTorch is installed but cannot be imported ({type(broken).__name__}: "
-                      f"{broken}); reinstall it (`pip install torch`), or uninstall it to skip "
-                      "the PyTorch exercises") from broken
+    raise TorchBroken(
+        f"PyTorch is installed but cannot be imported ({type(broken).__name__}: "
+        f"{broken}); reinstall it (`pip install torch`), or uninstall it to skip "
+        "the PyTorch exercises"
+    ) from broken
 
 
 def have_torch(note: str = "This cell is skipped.") -> bool:
@@ -118,13 +135,13 @@ def check_with_torch(exercise: str, fn):
     """`check(exercise, fn)` where PyTorch imports; elsewhere a printed note and None."""
     from ._core import check
 
-    if not have_torch("This exercise cannot be checked here (it is graded only where PyTorch "
-                      "is installed)."):
+    if not have_torch("This exercise cannot be checked here (it is graded only where PyTorch is installed)."):
         return None
     return check(exercise, fn)
 
 
 # ---- shared helpers --------------------------------------------------------------
+
 
 @explains("torch_cross_entropy", "autograd_logit_gradient")
 def _torch_error(exc: BaseException) -> str | None:
@@ -144,6 +161,7 @@ class TorchNotImplemented(RuntimeError):
 
 def _call(fn, *args, **kwargs):
     """The learner's function; a torch tensor coming back is a miss."""
+
     def learner(*a, **kw):
         try:
             return fn(*a, **kw)
@@ -155,9 +173,11 @@ def _call(fn, *args, **kwargs):
     learner.__name__ = getattr(fn, "__name__", "your function")
     out = call(learner, *args, **kwargs)
     if _is_tensor(out):
-        raise Miss(f"{getattr(fn, '__name__', 'your function')} returned a torch tensor: "
-                   "return numpy data (loss.item() for one number, t.detach().numpy() for an "
-                   "array); the grader passes only numbers and arrays between processes")
+        raise Miss(
+            f"{getattr(fn, '__name__', 'your function')} returned a torch tensor: "
+            "return numpy data (loss.item() for one number, t.detach().numpy() for an "
+            "array); the grader passes only numbers and arrays between processes"
+        )
     return out
 
 
@@ -182,19 +202,21 @@ def _loss(fn, logits, targets, what: str, **kw) -> float:
 
 # ---- torch_cross_entropy ------------------------------------------------------------
 
+
 @case("torch_cross_entropy", "raw logits [3, 1, 0], target reship: loss 2.170")
 def _ticket(fn):
     loss = _loss(fn, [row[:] for row in TICKET], [1], "torch_cross_entropy([[3, 1, 0]], [1])")
     if close(loss, SOFTMAX_INPUT_LOSS, rtol=0, atol=5e-4):
-        raise Miss("1.387 is the loss of softmax(logits) fed in as logits: F.cross_entropy applies "
-                   "log_softmax itself, so give it the raw logits, never probabilities")
+        raise Miss(
+            "1.387 is the loss of softmax(logits) fed in as logits: F.cross_entropy applies "
+            "log_softmax itself, so give it the raw logits, never probabilities"
+        )
     if close(loss, -TICKET_LOSS, rtol=0, atol=5e-4):
         raise Miss("negative loss: the loss is -log p(target), positive")
     if close(loss, math.exp(-TICKET_LOSS), rtol=0, atol=5e-4):
         raise Miss("this is p(reship) = 0.114; the loss is its negative log")
     if not close(loss, TICKET_LOSS, rtol=0, atol=5e-4):
-        raise Miss("wrong loss for the reship ticket: call F.cross_entropy(logits, targets) on the "
-                   "logits as they are")
+        raise Miss("wrong loss for the reship ticket: call F.cross_entropy(logits, targets) on the logits as they are")
 
 
 @case("torch_cross_entropy", "padding (-100) is ignored, and ignore_index is passed on")
@@ -202,15 +224,19 @@ def _ignore(fn):
     expected = _known_losses(PADDED_KEYS, PADDED_TARGETS)
     mean = _loss(fn, _logits(PADDED_KEYS), np.array(PADDED_TARGETS), "the mean with one target -100")
     if close(mean, expected.sum() / 3, rtol=1e-6, atol=1e-9):
-        raise Miss("averaged over all positions including the ignored one: F.cross_entropy skips "
-                   "targets equal to ignore_index by itself, so pass the targets as they are")
+        raise Miss(
+            "averaged over all positions including the ignored one: F.cross_entropy skips "
+            "targets equal to ignore_index by itself, so pass the targets as they are"
+        )
     if not close(mean, expected[:2].mean(), rtol=1e-6, atol=1e-9):
         raise Miss("the mean should run over the two supervised positions only")
     custom = [1, 2, 0]  # 0 plays the padding id here
     mean0 = _loss(fn, _logits(PADDED_KEYS), np.array(custom), "ignore_index=0", ignore_index=0)
     if close(mean0, _known_losses(PADDED_KEYS, custom).mean(), rtol=1e-6, atol=1e-9):
-        raise Miss("forgot ignore_index: with ignore_index=0 the target 0 still counted; "
-                   "F.cross_entropy's default is -100, so pass ignore_index=ignore_index on")
+        raise Miss(
+            "forgot ignore_index: with ignore_index=0 the target 0 still counted; "
+            "F.cross_entropy's default is -100, so pass ignore_index=ignore_index on"
+        )
     if not close(mean0, expected[:2].mean(), rtol=1e-6, atol=1e-9):
         raise Miss("wrong mean with ignore_index=0: the positions whose target is 0 must be left out")
 
@@ -220,18 +246,20 @@ def _reductions(fn):
     expected = _known_losses(PADDED_KEYS, PADDED_TARGETS)
     total = _loss(fn, _logits(PADDED_KEYS), np.array(PADDED_TARGETS), "reduction='sum'", reduction="sum")
     if close(total, expected[:2].mean(), rtol=1e-6, atol=1e-9):
-        raise Miss("reduction='sum' returned the mean: pass reduction=reduction on to F.cross_entropy "
-                   "(mean and sum differ by the number of supervised positions)")
+        raise Miss(
+            "reduction='sum' returned the mean: pass reduction=reduction on to F.cross_entropy "
+            "(mean and sum differ by the number of supervised positions)"
+        )
     if not close(total, expected.sum(), rtol=1e-6, atol=1e-9):
         raise Miss("reduction='sum' should add the losses of the supervised positions")
     out = _call(fn, _logits(PADDED_KEYS), np.array(PADDED_TARGETS), reduction="none")
     losses = as_array(out, "reduction='none'")
     if losses.shape != (3,):
-        raise Miss(f"reduction='none' gave shape {losses.shape}: one loss per position, the shape "
-                   "of the targets (here (3,))")
+        raise Miss(
+            f"reduction='none' gave shape {losses.shape}: one loss per position, the shape of the targets (here (3,))"
+        )
     if not close(losses, expected, rtol=1e-6, atol=1e-9):
-        raise Miss("wrong per-position losses: reduction='none' gives each position's loss, 0 at "
-                   "ignored positions")
+        raise Miss("wrong per-position losses: reduction='none' gives each position's loss, 0 at ignored positions")
 
 
 @case("torch_cross_entropy", "(B, T, V) logits: the classes are on the LAST axis")
@@ -241,14 +269,15 @@ def _sequence(fn):
     out = _call(fn, _logits(BATCH_KEYS), targets, reduction="none")
     losses = as_array(out, "reduction='none' on (2, 3, 3) logits")
     if losses.shape == (6,):
-        raise Miss("reduction='none' came back flat, shape (6,): reshape the losses to the "
-                   "targets' shape (B, T)")
+        raise Miss("reduction='none' came back flat, shape (6,): reshape the losses to the targets' shape (B, T)")
     if losses.shape != (2, 3):
         raise Miss(f"reduction='none' gave shape {losses.shape} for (2, 3) targets")
     if not close(losses, expected, rtol=1e-6, atol=1e-9):
-        raise Miss("wrong losses for a (B, T, V) batch: F.cross_entropy reads dim 1 as the "
-                   "classes (here T, silently, since T == V); flatten the logits to (B*T, V) and "
-                   "the targets to (B*T,)")
+        raise Miss(
+            "wrong losses for a (B, T, V) batch: F.cross_entropy reads dim 1 as the "
+            "classes (here T, silently, since T == V); flatten the logits to (B*T, V) and "
+            "the targets to (B*T,)"
+        )
     mean = _loss(fn, _logits(BATCH_KEYS), targets, "the mean of a (B, T, V) batch")
     if not close(mean, expected[targets != IGNORE].mean(), rtol=1e-6, atol=1e-9):
         raise Miss("the mean of a (B, T, V) batch should pool every supervised position")
@@ -268,27 +297,36 @@ def _smoothing(fn):
     if close(loss, TICKET_LOSS, rtol=0, atol=5e-4):
         raise Miss("label_smoothing=0.1 changed nothing: pass label_smoothing on to F.cross_entropy")
     if not close(loss, SMOOTH_LOSS, rtol=0, atol=5e-4):
-        raise Miss("wrong loss with label_smoothing=0.1: F.cross_entropy(..., label_smoothing=...) "
-                   "mixes 0.9 of the usual loss with 0.1 of the loss against a uniform target")
-    mean = _loss(fn, _logits(PADDED_KEYS), np.array(PADDED_TARGETS), "label smoothing with padding",
-                 label_smoothing=0.2)
+        raise Miss(
+            "wrong loss with label_smoothing=0.1: F.cross_entropy(..., label_smoothing=...) "
+            "mixes 0.9 of the usual loss with 0.1 of the loss against a uniform target"
+        )
+    mean = _loss(
+        fn, _logits(PADDED_KEYS), np.array(PADDED_TARGETS), "label smoothing with padding", label_smoothing=0.2
+    )
     if not close(mean, _smoothed(PADDED_KEYS, PADDED_TARGETS, 0.2)[:2].mean(), rtol=1e-6, atol=1e-9):
-        raise Miss("wrong mean with label smoothing and a padded position: the ignored position "
-                   "stays out of both the sum and the count")
+        raise Miss(
+            "wrong mean with label smoothing and a padded position: the ignored position "
+            "stays out of both the sum and the count"
+        )
 
 
 @case("torch_cross_entropy", "float64 keeps its precision, float32 stays float32")
 def _dtypes(fn):
     loss = _loss(fn, [PRECISE], [1], "torch_cross_entropy([[1000, 998.3, 997.7]], [1])")
     if not close(loss, _precise_loss(1), rtol=1e-9, atol=0):
-        raise Miss("the loss lost precision: float64 data became float32, PyTorch's default "
-                   "(torch.tensor(list) and .float() give float32); torch.as_tensor(np.asarray(logits)) "
-                   "keeps float64")
+        raise Miss(
+            "the loss lost precision: float64 data became float32, PyTorch's default "
+            "(torch.tensor(list) and .float() give float32); torch.as_tensor(np.asarray(logits)) "
+            "keeps float64"
+        )
     z32 = _logits(PADDED_KEYS).astype(np.float32)
     out = _call(fn, z32, np.array(PADDED_TARGETS), reduction="none")
     if getattr(out, "dtype", None) != np.float32:
-        raise Miss(f"float32 logits gave {getattr(out, 'dtype', type(out).__name__)} losses with "
-                   "reduction='none': keep the logits' dtype")
+        raise Miss(
+            f"float32 logits gave {getattr(out, 'dtype', type(out).__name__)} losses with "
+            "reduction='none': keep the logits' dtype"
+        )
 
 
 @case("torch_cross_entropy", "leaves logits and targets unchanged")
@@ -297,19 +335,22 @@ def _unchanged(fn):
     before = (logits.copy(), targets.copy())
     _call(fn, logits, targets)
     if not same_input(before[1], targets):
-        raise Miss("the targets changed: torch.from_numpy shares memory with the numpy array, so "
-                   "an in-place write to the tensor edits the caller's targets")
+        raise Miss(
+            "the targets changed: torch.from_numpy shares memory with the numpy array, so "
+            "an in-place write to the tensor edits the caller's targets"
+        )
     if not same_input(before[0], logits):
-        raise Miss("the logits changed: torch.from_numpy shares memory with the numpy array; "
-                   "avoid in-place tensor operations (sub_, masked_fill_, -=)")
+        raise Miss(
+            "the logits changed: torch.from_numpy shares memory with the numpy array; "
+            "avoid in-place tensor operations (sub_, masked_fill_, -=)"
+        )
 
 
 @case("torch_cross_entropy", "one row (V,) with an int target", edge=True)
 def _one_row(fn):
     loss = _loss(fn, list(RESHIP), 1, "torch_cross_entropy([3, 1, 0], 1)")
     if not close(loss, TICKET_LOSS, rtol=0, atol=5e-4):
-        raise Miss("a 1-D logits vector is one row and an int target its class: the loss is the "
-                   "reship ticket's 2.170")
+        raise Miss("a 1-D logits vector is one row and an int target its class: the loss is the reship ticket's 2.170")
     out = as_array(_call(fn, np.array(RESHIP), 1, reduction="none"), "reduction='none' for one row")
     if out.shape != ():
         raise Miss(f"reduction='none' for one row gave shape {out.shape}: the shape of the target, ()")
@@ -321,11 +362,14 @@ def _huge(fn):
     out = _call(fn, logits, np.array([1, 0]), reduction="none")
     losses = as_array(out, "losses for logits of +-1000")
     if not np.isfinite(losses).all():
-        raise Miss("inf or nan for logits of +-1000: torch.log(torch.softmax(z)) underflows to "
-                   "log(0); use F.log_softmax or F.cross_entropy, which work from the logits")
+        raise Miss(
+            "inf or nan for logits of +-1000: torch.log(torch.softmax(z)) underflows to "
+            "log(0); use F.log_softmax or F.cross_entropy, which work from the logits"
+        )
     if not close(losses, [TICKET_LOSS, 2000.0], rtol=1e-6, atol=5e-4):
-        raise Miss("[1000, 998, 997] is [3, 1, 0] shifted (loss 2.170); for [-1000, 0, 1000] the "
-                   "first class has loss 2000")
+        raise Miss(
+            "[1000, 998, 997] is [3, 1, 0] shifted (loss 2.170); for [-1000, 0, 1000] the first class has loss 2000"
+        )
 
 
 @case("torch_cross_entropy", "every target ignored: the mean is nan, the sum 0", edge=True)
@@ -333,10 +377,11 @@ def _all_ignored(fn):
     targets = np.full(3, IGNORE)
     mean = _loss(fn, _logits(PADDED_KEYS), targets.copy(), "the mean with every target ignored")
     if not math.isnan(mean):
-        raise Miss(f"with no supervised position the mean is 0 / 0 = nan in PyTorch, got {mean:.4g}: "
-                   "return what F.cross_entropy gives")
-    total = _loss(fn, _logits(PADDED_KEYS), targets.copy(), "the sum with every target ignored",
-                  reduction="sum")
+        raise Miss(
+            f"with no supervised position the mean is 0 / 0 = nan in PyTorch, got {mean:.4g}: "
+            "return what F.cross_entropy gives"
+        )
+    total = _loss(fn, _logits(PADDED_KEYS), targets.copy(), "the sum with every target ignored", reduction="sum")
     if total != 0.0:
         raise Miss("with every target ignored, reduction='sum' is 0")
 
@@ -348,22 +393,26 @@ def _odd_logits(fn):
         raise Miss("integer logits are the same scores: convert them to float64 first")
     loss = _loss(fn, np.array([[0.0, -np.inf, 1.0]]), np.array([0]), "a -inf logit off target")
     if not close(loss, math.log(1 + math.e), rtol=1e-6, atol=1e-9):
-        raise Miss("a -inf logit off target has probability 0 and adds nothing: the loss of "
-                   "[0, -inf, 1] for class 0 is log(1 + e)")
+        raise Miss(
+            "a -inf logit off target has probability 0 and adds nothing: the loss of "
+            "[0, -inf, 1] for class 0 is log(1 + e)"
+        )
 
 
 # ---- autograd_logit_gradient ---------------------------------------------------------
 
+
 def _grad(fn, logits, target, what: str) -> np.ndarray:
     out = _call(fn, logits, target)
     if out is None:
-        raise Miss(f"{what} is None: .grad is filled only on the leaf tensor marked with "
-                   "requires_grad; convert the dtype first, then call .requires_grad_(), and read "
-                   "that tensor's .grad")
+        raise Miss(
+            f"{what} is None: .grad is filled only on the leaf tensor marked with "
+            "requires_grad; convert the dtype first, then call .requires_grad_(), and read "
+            "that tensor's .grad"
+        )
     g = as_array(out, what)
     if g.shape != np.shape(logits):
-        raise Miss(f"{what} has shape {g.shape} for logits of shape {np.shape(logits)}: one "
-                   "entry per logit")
+        raise Miss(f"{what} has shape {g.shape} for logits of shape {np.shape(logits)}: one entry per logit")
     return g
 
 
@@ -371,16 +420,22 @@ def _grad(fn, logits, target, what: str) -> np.ndarray:
 def _grad_ticket(fn):
     g = _grad(fn, [row[:] for row in TICKET], [1], "autograd_logit_gradient([[3, 1, 0]], [1])")
     if close(g[0], PROBS_GRAD_AT_LOGITS, rtol=0, atol=5e-4):
-        raise Miss("-0.127 for reship is the probabilities-as-logits bug: softmax(logits) went into "
-                   "F.cross_entropy, which applies log_softmax again; pass the raw logits")
+        raise Miss(
+            "-0.127 for reship is the probabilities-as-logits bug: softmax(logits) went into "
+            "F.cross_entropy, which applies log_softmax again; pass the raw logits"
+        )
     if close(g[0], PROBS_GRAD_AT_PROBS, rtol=0, atol=5e-4):
-        raise Miss("this is the gradient with respect to softmax(logits) fed in as logits: pass the "
-                   "raw logits to F.cross_entropy and read the .grad of that tensor")
+        raise Miss(
+            "this is the gradient with respect to softmax(logits) fed in as logits: pass the "
+            "raw logits to F.cross_entropy and read the .grad of that tensor"
+        )
     if close(g[0], [-v for v in RESHIP_GRAD], rtol=0, atol=5e-4):
         raise Miss("gradient sign flipped: backward() of the loss gives p - y")
     if not close(g[0], RESHIP_GRAD, rtol=0, atol=5e-4):
-        raise Miss("the gradient of the reship ticket's loss is p - y: mark the logits tensor with "
-                   "requires_grad, call backward() on F.cross_entropy, return its .grad")
+        raise Miss(
+            "the gradient of the reship ticket's loss is p - y: mark the logits tensor with "
+            "requires_grad, call backward() on F.cross_entropy, return its .grad"
+        )
 
 
 @case("autograd_logit_gradient", "a batch of N rows: the gradient of the MEAN, (p - y) / N")
@@ -391,10 +446,14 @@ def _grad_batch(fn):
     if _is_softmax(g * n + y, z):
         return
     if _is_softmax(g + y, z):
-        raise Miss("N times too large: this is the gradient of the SUM of the losses; keep "
-                   "F.cross_entropy's default reduction='mean', whose gradient carries 1/N")
-    raise Miss("each row of a batch should get (softmax(row) - one_hot(target)) / N: the "
-               "gradient of the mean F.cross_entropy of the raw logits")
+        raise Miss(
+            "N times too large: this is the gradient of the SUM of the losses; keep "
+            "F.cross_entropy's default reduction='mean', whose gradient carries 1/N"
+        )
+    raise Miss(
+        "each row of a batch should get (softmax(row) - one_hot(target)) / N: the "
+        "gradient of the mean F.cross_entropy of the raw logits"
+    )
 
 
 @case("autograd_logit_gradient", "float64 keeps its precision, float32 stays float32")
@@ -402,13 +461,16 @@ def _grad_dtypes(fn):
     g = _grad(fn, [PRECISE], [1], "autograd_logit_gradient([[1000, 998.3, 997.7]], [1])")
     p = np.exp(np.array(PRECISE) - 1000.0 - PRECISE_LSE_OFFSET)
     if not close(g[0], p - _onehot(1, 3), rtol=0, atol=1e-12):
-        raise Miss("the gradient lost precision: float64 data became float32, PyTorch's default "
-                   "(torch.tensor(list) and .float() give float32); torch.as_tensor(np.asarray(logits)) "
-                   "keeps float64")
+        raise Miss(
+            "the gradient lost precision: float64 data became float32, PyTorch's default "
+            "(torch.tensor(list) and .float() give float32); torch.as_tensor(np.asarray(logits)) "
+            "keeps float64"
+        )
     out = _call(fn, np.array(TICKET, dtype=np.float32), np.array([1]))
     if getattr(out, "dtype", None) != np.float32:
-        raise Miss(f"float32 logits gave a {getattr(out, 'dtype', type(out).__name__)} gradient: "
-                   "keep the logits' dtype")
+        raise Miss(
+            f"float32 logits gave a {getattr(out, 'dtype', type(out).__name__)} gradient: keep the logits' dtype"
+        )
 
 
 @case("autograd_logit_gradient", "leaves logits and targets unchanged")
@@ -417,29 +479,40 @@ def _grad_unchanged(fn):
     before = (z.copy(), t.copy())
     _call(fn, z, t)
     if not (same_input(before[0], z) and same_input(before[1], t)):
-        raise Miss("the logits or targets changed: torch.from_numpy shares memory with the numpy "
-                   "array, so in-place tensor operations (sub_, -=) edit the caller's data")
+        raise Miss(
+            "the logits or targets changed: torch.from_numpy shares memory with the numpy "
+            "array, so in-place tensor operations (sub_, -=) edit the caller's data"
+        )
 
 
 @case("autograd_logit_gradient", "one row (V,) with an int target: p - y", edge=True)
 def _grad_one_row(fn):
     g = _grad(fn, np.array(RESHIP), 1, "autograd_logit_gradient([3, 1, 0], 1)")
     if not close(g, RESHIP_GRAD, rtol=0, atol=5e-4):
-        raise Miss("a 1-D logits vector is one row (F.cross_entropy accepts it with a 0-d target): "
-                   "its gradient is p - y")
+        raise Miss(
+            "a 1-D logits vector is one row (F.cross_entropy accepts it with a 0-d target): its gradient is p - y"
+        )
 
 
 @case("autograd_logit_gradient", "logits of +-1000 and -inf give finite gradients", edge=True)
 def _grad_extremes(fn):
-    g = _grad(fn, np.array([[1000.0, 998.0, 997.0], [-1000.0, 0.0, 1000.0]]), np.array([1, 0]),
-              "autograd_logit_gradient(logits of +-1000)")
+    g = _grad(
+        fn,
+        np.array([[1000.0, 998.0, 997.0], [-1000.0, 0.0, 1000.0]]),
+        np.array([1, 0]),
+        "autograd_logit_gradient(logits of +-1000)",
+    )
     if not np.isfinite(g).all():
-        raise Miss("inf or nan for logits of +-1000: torch.log(torch.softmax(z)) underflows to "
-                   "log(0); compute the loss with F.cross_entropy on the raw logits")
+        raise Miss(
+            "inf or nan for logits of +-1000: torch.log(torch.softmax(z)) underflows to "
+            "log(0); compute the loss with F.cross_entropy on the raw logits"
+        )
     if not (close(2 * g[0], RESHIP_GRAD, rtol=0, atol=5e-4) and close(2 * g[1], [-1.0, 0.0, 1.0], 0, 1e-9)):
-        raise Miss("wrong gradient for logits of +-1000: [1000, 998, 997] is [3, 1, 0] shifted, so "
-                   "its row is the reship gradient divided by N = 2; once the core checks pass, "
-                   "look at what F.cross_entropy is given")
+        raise Miss(
+            "wrong gradient for logits of +-1000: [1000, 998, 997] is [3, 1, 0] shifted, so "
+            "its row is the reship gradient divided by N = 2; once the core checks pass, "
+            "look at what F.cross_entropy is given"
+        )
     g = _grad(fn, np.array([0.0, -np.inf, 1.0]), 0, "autograd_logit_gradient([0, -inf, 1], 0)")
     if np.isnan(g).any() or g[1] != 0.0:
         raise Miss("a -inf logit has probability 0, so its gradient is exactly 0 (and never nan)")
@@ -468,8 +541,7 @@ hint_tiers(
 hint_tiers(
     "autograd_logit_gradient",
     "Autograd fills .grad on a leaf tensor that was marked before the loss was computed from it.",
-    "tensor.requires_grad_() marks it; loss.backward() fills tensor.grad; "
-    "tensor.grad.numpy() brings it back.",
+    "tensor.requires_grad_() marks it; loss.backward() fills tensor.grad; tensor.grad.numpy() brings it back.",
     "Make a floating tensor of the logits (float64 unless they are float32), mark it, compute "
     "the mean F.cross_entropy against int64 targets, call backward, return the mark's .grad as numpy.",
 )

@@ -1,5 +1,6 @@
 """Checks for 02_softmax (softmax). The softmax family of cases is shared with
 stable_softmax in 03_stability, which must pass all of these too."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,7 +20,8 @@ hint_tiers(
     "keeps that axis with length 1, so the division lines up slice by slice. np.asarray accepts lists "
     "and keeps an array's dtype; integer logits need converting to float.",
     "For a (2, 3) batch and axis=-1: the exps are (2, 3), the totals (2, 1), the result (2, 3). Build new "
-    "arrays: nothing is written into z.")
+    "arrays: nothing is written into z.",
+)
 
 
 def _sums(p: np.ndarray, axis: int) -> str:
@@ -29,8 +31,10 @@ def _sums(p: np.ndarray, axis: int) -> str:
 def _as_probs(fn, z, what: str, **kw) -> np.ndarray:
     p = as_array(call(fn, z, **kw), what)
     if p.shape != np.shape(z):
-        raise Miss(f"{what} has shape {p.shape} for input of shape {np.shape(z)}: "
-                   "softmax returns one probability per logit, the same shape as its input")
+        raise Miss(
+            f"{what} has shape {p.shape} for input of shape {np.shape(z)}: "
+            "softmax returns one probability per logit, the same shape as its input"
+        )
     return p
 
 
@@ -47,8 +51,10 @@ def register_softmax_cases(ex: str) -> None:
         if not (p[0] > p[1] > p[2]):
             raise Miss("the order changed: the largest logit must get the largest probability")
         if not close(p, WORKED, rtol=0, atol=5e-4):
-            raise Miss("the entries sum to 1 but the values are off: normalise exp(z), "
-                       "not z itself (z / z.sum() is not softmax)")
+            raise Miss(
+                "the entries sum to 1 but the values are off: normalise exp(z), "
+                "not z itself (z / z.sum() is not softmax)"
+            )
 
     @case(ex, "log-ratios equal logit differences")
     def _ratios(fn):
@@ -57,18 +63,23 @@ def register_softmax_cases(ex: str) -> None:
         if (p <= 0).any():
             raise Miss("a probability is 0 or negative for moderate logits: softmax gives every class some mass")
         if not close(np.log(p[:, None] / p[None, :]), z[:, None] - z[None, :], rtol=1e-6, atol=1e-9):
-            raise Miss("log(p_i / p_j) should equal z_i - z_j exactly: use exp(z), not another "
-                       "positive function such as z**2 or abs(z)")
+            raise Miss(
+                "log(p_i / p_j) should equal z_i - z_j exactly: use exp(z), not another "
+                "positive function such as z**2 or abs(z)"
+            )
 
     @case(ex, "normalises each row of a batch along axis=-1", basic=True)
     def _batch(fn):
         p = _as_probs(fn, [row[:] for row in BATCH], f"{ex}(batch of 2 rows)")
         if close(p.sum(axis=0), [1.0] * 3, rtol=0, atol=1e-6):
-            raise Miss(f"the columns sum to 1 and the rows to {_sums(p, -1)}: you normalised along axis 0; "
-                       "each row is one distribution, so sum along `axis` (default -1) with keepdims=True")
+            raise Miss(
+                f"the columns sum to 1 and the rows to {_sums(p, -1)}: you normalised along axis 0; "
+                "each row is one distribution, so sum along `axis` (default -1) with keepdims=True"
+            )
         if not close(p.sum(axis=-1), [1.0, 1.0], rtol=0, atol=1e-6):
-            raise Miss(f"the rows sum to {_sums(p, -1)}: sum along axis=-1 with keepdims=True, "
-                       "not over the whole array")
+            raise Miss(
+                f"the rows sum to {_sums(p, -1)}: sum along axis=-1 with keepdims=True, not over the whole array"
+            )
         if not close(p[1], [0.844, 0.114, 0.042], rtol=0, atol=5e-4):
             raise Miss("each row must be normalised on its own: a batch is several independent softmaxes")
 
@@ -77,8 +88,10 @@ def register_softmax_cases(ex: str) -> None:
         z = np.array(BATCH).T  # classes along axis 0
         p = _as_probs(fn, z.copy(), f"{ex}(z, axis=0)", axis=0)
         if close(p.sum(axis=-1), [1.0] * 3, rtol=0, atol=1e-6):
-            raise Miss(f"with axis=0 the rows sum to 1 and the columns to {_sums(p, 0)}: pass `axis` on to "
-                       "every reduction (the sum, and the max if you subtract one) instead of hard-coding -1")
+            raise Miss(
+                f"with axis=0 the rows sum to 1 and the columns to {_sums(p, 0)}: pass `axis` on to "
+                "every reduction (the sum, and the max if you subtract one) instead of hard-coding -1"
+            )
         if not close(p.sum(axis=0), [1.0, 1.0], rtol=0, atol=1e-6):
             raise Miss(f"with axis=0 the columns sum to {_sums(p, 0)}, not 1: normalise along `axis`")
 
@@ -93,8 +106,10 @@ def register_softmax_cases(ex: str) -> None:
         z = np.array([2.0, 1.0, 0.1], dtype=np.float32)
         out = call(fn, z)
         if getattr(out, "dtype", None) != np.float32:
-            raise Miss(f"float32 input came back as {getattr(out, 'dtype', type(out).__name__)}: "
-                       "avoid forcing float64 (np.asarray(z) keeps the dtype of an array)")
+            raise Miss(
+                f"float32 input came back as {getattr(out, 'dtype', type(out).__name__)}: "
+                "avoid forcing float64 (np.asarray(z) keeps the dtype of an array)"
+            )
 
     @case(ex, "leaves its input unchanged")
     def _unmodified(fn):
@@ -102,8 +117,9 @@ def register_softmax_cases(ex: str) -> None:
         before = z.copy()
         call(fn, z)
         if not same_input(before, z):
-            raise Miss("your function changed the array it was given: use z = z - ... "
-                       "rather than z -= ... or np.exp(z, out=z)")
+            raise Miss(
+                "your function changed the array it was given: use z = z - ... rather than z -= ... or np.exp(z, out=z)"
+            )
 
 
 def register_edge_cases(ex: str) -> None:
@@ -113,11 +129,14 @@ def register_edge_cases(ex: str) -> None:
     def _neg_inf(fn):
         p = _as_probs(fn, np.array([0.0, -np.inf, 1.0]), f"{ex}([0, -inf, 1])")
         if np.isnan(p).any():
-            raise Miss("nan for a -inf logit: exp(-inf) is 0, so keep it; do not replace -inf "
-                       "or subtract it from itself")
+            raise Miss(
+                "nan for a -inf logit: exp(-inf) is 0, so keep it; do not replace -inf or subtract it from itself"
+            )
         if p[1] != 0.0:
-            raise Miss(f"a -inf logit got probability {p[1]:.2g}: exp(-inf) is exactly 0, so keep -inf as "
-                       "it is (clipping or replacing it gives the ruled-out class some mass)")
+            raise Miss(
+                f"a -inf logit got probability {p[1]:.2g}: exp(-inf) is exactly 0, so keep -inf as "
+                "it is (clipping or replacing it gives the ruled-out class some mass)"
+            )
         if not close(p.sum(), 1.0, rtol=0, atol=1e-9):
             raise Miss("a -inf logit gets probability 0 and the others must still sum to 1")
 
@@ -125,11 +144,15 @@ def register_edge_cases(ex: str) -> None:
     def _very_negative(fn):
         p = _as_probs(fn, np.array([[0.0, -1000.0], [-1000.0, 2.0]]), f"{ex}(rows with -1000)")
         if np.isnan(p).any():
-            raise Miss("nan for a logit of -1000: exp(-1000) underflows to 0, which is fine; nan comes "
-                       "from 0 / 0 or from replacing or clipping such logits")
+            raise Miss(
+                "nan for a logit of -1000: exp(-1000) underflows to 0, which is fine; nan comes "
+                "from 0 / 0 or from replacing or clipping such logits"
+            )
         if not close(p, [[1.0, 0.0], [0.0, 1.0]], rtol=0, atol=1e-12):
-            raise Miss("in rows [0, -1000] and [-1000, 2] the -1000 entry gets probability 0 and the other "
-                       "entry probability 1 (exp(-1000) underflows to 0, which is fine)")
+            raise Miss(
+                "in rows [0, -1000] and [-1000, 2] the -1000 entry gets probability 0 and the other "
+                "entry probability 1 (exp(-1000) underflows to 0, which is fine)"
+            )
 
 
 register_softmax_cases("softmax")

@@ -5,6 +5,7 @@ of the ticket logits [3, 1, 0] is log(20.09 + 2.72 + 1.00) = log(23.80) = 3.1698
 and everything else follows from shifting (adding c to every logit adds c to the
 log-sum-exp and changes no probability).
 """
+
 from __future__ import annotations
 
 import math
@@ -29,7 +30,8 @@ hint_tiers(
     "np.max with axis=axis and keepdims=True keeps the axis so that z - m lines up; np.where can swap "
     "the -inf max of an all -inf slice for 0 (-inf - (-inf) is nan); np.squeeze removes a kept axis.",
     "For a (2, 3) batch and axis=-1: the maxima are (2, 1), the sums of the shifted exps (2,), the "
-    "result (2,): one number per slice, the summed axis gone.")
+    "result (2,): one number per slice, the summed axis gone.",
+)
 hint_tiers(
     "stable_softmax",
     "Softmax does not change when the same number is subtracted from every logit of a slice. Choose "
@@ -37,7 +39,8 @@ hint_tiers(
     "np.max with axis=axis and keepdims=True gives each slice's max with the axis kept, so it lines up "
     "with z; then carry on as in your softmax. Write z - m, never z -= m (the caller's array would change).",
     "The same shapes as softmax: maxima and totals of a (2, 3) batch are (2, 1). A -inf logit stays -inf "
-    "after the shift, and its exp is exactly 0.")
+    "after the shift, and its exp is exactly 0.",
+)
 hint_tiers(
     "log_softmax",
     "log(softmax(z)) = z - logsumexp(z): one number per slice is subtracted. Never take the log of the "
@@ -45,10 +48,12 @@ hint_tiers(
     "Shift by the max of each slice (keepdims=True); then the log of the sum of the shifted exps, also "
     "with keepdims=True, comes off the shifted logits. np.expand_dims puts a reduced axis back if you "
     "reuse your logsumexp.",
-    "For a (2, 3) batch: the max and the log-sum are (2, 1), the result (2, 3), and no entry is above 0.")
+    "For a (2, 3) batch: the max and the log-sum are (2, 1), the result (2, 3), and no entry is above 0.",
+)
 
-OVERFLOW = ("exp(1000) overflows to inf (inf / inf and inf - inf are nan): subtract the max of "
-            "each slice before exponentiating")
+OVERFLOW = (
+    "exp(1000) overflows to inf (inf / inf and inf - inf are nan): subtract the max of each slice before exponentiating"
+)
 ADD_BACK = ", and add it back to the log of the sum"
 
 
@@ -59,16 +64,23 @@ def _reduced(fn, z, what: str, **kw) -> np.ndarray:
     if out.shape == want:
         return out
     if out.shape == () and want:
-        raise Miss(f"{what} returned one number for input of shape {np.shape(z)}: reduce along "
-                   "`axis` only (np.sum(..., axis=axis)), not over the whole array")
+        raise Miss(
+            f"{what} returned one number for input of shape {np.shape(z)}: reduce along "
+            "`axis` only (np.sum(..., axis=axis)), not over the whole array"
+        )
     if out.size == np.prod(want, dtype=int):
-        raise Miss(f"{what} has shape {out.shape}, not {want}: the summed axis should disappear, "
-                   "so drop keepdims from the result (np.squeeze the max before adding it back)")
-    raise Miss(f"{what} has shape {out.shape}, not {want}: a max taken with keepdims=True "
-               "added to a sum taken without it broadcasts into a bigger array")
+        raise Miss(
+            f"{what} has shape {out.shape}, not {want}: the summed axis should disappear, "
+            "so drop keepdims from the result (np.squeeze the max before adding it back)"
+        )
+    raise Miss(
+        f"{what} has shape {out.shape}, not {want}: a max taken with keepdims=True "
+        "added to a sum taken without it broadcasts into a bigger array"
+    )
 
 
 # ---- logsumexp -------------------------------------------------------------------
+
 
 @case("logsumexp", "matches the worked example [3.0, 1.0, 0.0]")
 def _lse_worked(fn):
@@ -92,12 +104,16 @@ def _lse_large(fn):
     if not np.isfinite(out):
         raise Miss(OVERFLOW + ADD_BACK)
     if not close(out, LSE_TICKET + 997.0, rtol=0, atol=1e-9):
-        raise Miss("[1000, 998, 997] is [3, 1, 0] shifted by 997, so its log-sum-exp is 997 more: "
-                   "add back exactly the max you subtracted")
+        raise Miss(
+            "[1000, 998, 997] is [3, 1, 0] shifted by 997, so its log-sum-exp is 997 more: "
+            "add back exactly the max you subtracted"
+        )
     out = _reduced(fn, np.array([-1000.0, -1000.0]), "logsumexp([-1000, -1000])")
     if not close(out, -1000.0 + np.log(2.0), rtol=0, atol=1e-9):
-        raise Miss("logsumexp([-1000, -1000]) should be -1000 + log(2): exp(-1000) underflows to 0 "
-                   "and log(0) = -inf, so shift by the max here too")
+        raise Miss(
+            "logsumexp([-1000, -1000]) should be -1000 + log(2): exp(-1000) underflows to 0 "
+            "and log(0) = -inf, so shift by the max here too"
+        )
 
 
 @case("logsumexp", "is a smooth maximum")
@@ -116,8 +132,10 @@ def _lse_batch(fn):
     out = _reduced(fn, [row[:] for row in BATCH], "logsumexp(batch of 2 rows)")
     first = _reduced(fn, list(BATCH[0]), "logsumexp(first row)")
     if not close(out, [first, LSE_TICKET], rtol=0, atol=1e-9):
-        raise Miss("each row must get its own log-sum-exp: a batch is several independent ones "
-                   "(use axis=axis and keepdims=True for the max of each row)")
+        raise Miss(
+            "each row must get its own log-sum-exp: a batch is several independent ones "
+            "(use axis=axis and keepdims=True for the max of each row)"
+        )
 
 
 @case("logsumexp", "respects the axis argument")
@@ -125,16 +143,19 @@ def _lse_axis(fn):
     z = np.array(BATCH).T  # classes along axis 0
     out = _reduced(fn, z.copy(), "logsumexp(z, axis=0)", axis=0)
     if not close(out[1], LSE_TICKET, rtol=0, atol=1e-9):
-        raise Miss("with axis=0 each column is one slice: pass `axis` to both the max and the sum "
-                   "instead of hard-coding -1")
+        raise Miss(
+            "with axis=0 each column is one slice: pass `axis` to both the max and the sum instead of hard-coding -1"
+        )
 
 
 @case("logsumexp", "keeps float32 input float32")
 def _lse_dtype(fn):
     out = call(fn, np.array([[3.0, 1.0, 0.0]], dtype=np.float32))
     if getattr(out, "dtype", None) != np.float32:
-        raise Miss(f"float32 input came back as {getattr(out, 'dtype', type(out).__name__)}: "
-                   "avoid forcing float64 (np.asarray(z) keeps the dtype of an array)")
+        raise Miss(
+            f"float32 input came back as {getattr(out, 'dtype', type(out).__name__)}: "
+            "avoid forcing float64 (np.asarray(z) keeps the dtype of an array)"
+        )
 
 
 @case("logsumexp", "leaves its input unchanged")
@@ -150,19 +171,19 @@ def _lse_unmodified(fn):
 def _lse_neg_inf(fn):
     out = _reduced(fn, np.array([[0.0, -np.inf, 0.0], [-np.inf, 5.0, -np.inf]]), "logsumexp(rows with -inf)")
     if np.isnan(out).any() or not close(out, [np.log(2.0), 5.0], rtol=0, atol=1e-9):
-        raise Miss("a -inf entry contributes exp(-inf) = 0 to the sum: the other entries decide the "
-                   "result (no nan)")
+        raise Miss("a -inf entry contributes exp(-inf) = 0 to the sum: the other entries decide the result (no nan)")
 
 
 @case("logsumexp", "gives -inf for an all -inf slice", edge=True)
 def _lse_all_neg_inf(fn):
     out = _reduced(fn, np.array([[-np.inf, -np.inf], [0.0, 0.0]]), "logsumexp([[-inf, -inf], [0, 0]])")
     if np.isnan(out[0]):
-        raise Miss("an all -inf slice gives nan: its max is -inf and -inf - (-inf) = nan; shift such "
-                   "a slice by 0 instead (e.g. np.where(np.isfinite(m), m, 0))")
+        raise Miss(
+            "an all -inf slice gives nan: its max is -inf and -inf - (-inf) = nan; shift such "
+            "a slice by 0 instead (e.g. np.where(np.isfinite(m), m, 0))"
+        )
     if not close(out, [-np.inf, np.log(2.0)], rtol=0, atol=1e-9):
-        raise Miss("the log-sum-exp of an all -inf slice is log(0) = -inf, and the other rows must "
-                   "not be affected")
+        raise Miss("the log-sum-exp of an all -inf slice is log(0) = -inf, and the other rows must not be affected")
 
 
 @case("logsumexp", "shifts every slice by its own max", edge=True)
@@ -170,8 +191,10 @@ def _lse_scales(fn):
     out = _reduced(fn, np.array(SCALES), "logsumexp(rows near 1000, 0 and -1000)")
     want = [row[0] + LSE_ZERO_MINUS_ONE for row in SCALES]
     if not close(out, want, rtol=0, atol=1e-9):
-        raise Miss("rows at very different scales in one batch go wrong: take the max of each "
-                   "slice (axis=axis, keepdims=True), not of the whole array")
+        raise Miss(
+            "rows at very different scales in one batch go wrong: take the max of each "
+            "slice (axis=axis, keepdims=True), not of the whole array"
+        )
 
 
 @case("logsumexp", "handles +1000 and -1000 in one slice", edge=True)
@@ -189,8 +212,9 @@ register_softmax_cases("stable_softmax")
 def _probs(fn, z, what: str) -> np.ndarray:
     p = as_array(call(fn, z), what)
     if p.shape != np.shape(z):
-        raise Miss(f"{what} has shape {p.shape} for input of shape {np.shape(z)}: softmax returns "
-                   "one probability per logit")
+        raise Miss(
+            f"{what} has shape {p.shape} for input of shape {np.shape(z)}: softmax returns one probability per logit"
+        )
     return p
 
 
@@ -200,49 +224,65 @@ def _ss_worked(fn):
     if not np.isfinite(p).all():
         raise Miss(OVERFLOW)
     if not close(p, TICKET_PROBS, rtol=0, atol=5e-4):
-        raise Miss("the values changed: subtracting the same number from every logit is the only "
-                   "safe change (clipping or rescaling the logits changes the probabilities)")
+        raise Miss(
+            "the values changed: subtracting the same number from every logit is the only "
+            "safe change (clipping or rescaling the logits changes the probabilities)"
+        )
 
 
 @case("stable_softmax", "handles logits of +-1000", edge=True)
 def _ss_thousands(fn):
     p = _probs(fn, np.array([[1000.0, -1000.0], [-1000.0, 1000.0]]), "stable_softmax(+-1000)")
     if not np.isfinite(p).all() or not close(p, [[1.0, 0.0], [0.0, 1.0]], rtol=0, atol=1e-12):
-        raise Miss("with logits 1000 and -1000 the first takes all the mass: shift by the max "
-                   "(not the min or the mean, which still leave exp(2000) or exp(1000))")
+        raise Miss(
+            "with logits 1000 and -1000 the first takes all the mass: shift by the max "
+            "(not the min or the mean, which still leave exp(2000) or exp(1000))"
+        )
     p = _probs(fn, np.array([-1000.0, -1001.0, -1002.0]), "stable_softmax([-1000, -1001, -1002])")
     if not np.isfinite(p).all() or not close(p.sum(), 1.0, rtol=0, atol=1e-9):
-        raise Miss("all exps of [-1000, -1001, -1002] underflow to 0 and 0 / 0 = nan: after "
-                   "subtracting the max, the largest exp is exp(0) = 1")
+        raise Miss(
+            "all exps of [-1000, -1001, -1002] underflow to 0 and 0 / 0 = nan: after "
+            "subtracting the max, the largest exp is exp(0) = 1"
+        )
 
 
 @case("stable_softmax", "shifts each row by its own max", edge=True)
 def _ss_rows(fn):
     p = _probs(fn, np.array(SCALES), "stable_softmax(rows near 1000, 0 and -1000)")
     if not np.isfinite(p).all() or not close(p, [p[1]] * 3, rtol=1e-9, atol=1e-12):
-        raise Miss("rows [1000, 999], [0, -1] and [-1000, -1001] have the same softmax, but not "
-                   "in yours: subtract each row's max (axis=axis, keepdims=True), not the max of "
-                   "the whole array")
+        raise Miss(
+            "rows [1000, 999], [0, -1] and [-1000, -1001] have the same softmax, but not "
+            "in yours: subtract each row's max (axis=axis, keepdims=True), not the max of "
+            "the whole array"
+        )
 
 
 @case("stable_softmax", "puts all the mass on the only finite logit", edge=True)
 def _ss_one_finite(fn):
-    p = _probs(fn, np.array([[-np.inf, 5.0, -np.inf], [-np.inf, -np.inf, -1000.0]]),
-               "stable_softmax(rows with one finite logit)")
+    p = _probs(
+        fn,
+        np.array([[-np.inf, 5.0, -np.inf], [-np.inf, -np.inf, -1000.0]]),
+        "stable_softmax(rows with one finite logit)",
+    )
     if not close(p, [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], rtol=0, atol=1e-12):
-        raise Miss("when every logit but one is -inf, that one gets probability 1 and the -inf "
-                   "ones get exactly 0 (no nan)")
+        raise Miss(
+            "when every logit but one is -inf, that one gets probability 1 and the -inf ones get exactly 0 (no nan)"
+        )
 
 
 @case("stable_softmax", "never gives nan or inf for finite input", edge=True)
 def _ss_finite(fn):
     rng = np.random.default_rng(3)
-    for z, tol in ((rng.normal(scale=500.0, size=(4, 7)), 1e-9),
-                   (np.array([[100.0, 99.0], [-100.0, -120.0]], dtype=np.float32), 1e-5)):
+    for z, tol in (
+        (rng.normal(scale=500.0, size=(4, 7)), 1e-9),
+        (np.array([[100.0, 99.0], [-100.0, -120.0]], dtype=np.float32), 1e-5),
+    ):
         p = _probs(fn, z.copy(), f"stable_softmax({z.dtype} logits up to {abs(z).max():.0f})")
         if not np.isfinite(p).all():
-            raise Miss("nan or inf for finite logits: in float32 exp already overflows above 88.7, "
-                       "so subtract each row's max before exponentiating")
+            raise Miss(
+                "nan or inf for finite logits: in float32 exp already overflows above 88.7, "
+                "so subtract each row's max before exponentiating"
+            )
         if not close(p.sum(axis=-1), np.ones(len(z)), rtol=0, atol=tol):
             raise Miss("the rows do not sum to 1 for large logits: normalise after the shift")
 
@@ -253,11 +293,14 @@ register_edge_cases("stable_softmax")
 
 # ---- log_softmax --------------------------------------------------------------------
 
+
 def _logp(fn, z, what: str, **kw) -> np.ndarray:
     out = as_array(call(fn, z, **kw), what)
     if out.shape != np.shape(z):
-        raise Miss(f"{what} has shape {out.shape} for input of shape {np.shape(z)}: one "
-                   "log-probability per logit; subtract a log-sum-exp taken with keepdims=True")
+        raise Miss(
+            f"{what} has shape {out.shape} for input of shape {np.shape(z)}: one "
+            "log-probability per logit; subtract a log-sum-exp taken with keepdims=True"
+        )
     return out
 
 
@@ -272,11 +315,14 @@ def _ls_worked(fn):
     if close(out, TICKET_PROBS, rtol=0, atol=5e-4):
         raise Miss("these are probabilities, not their logs: log_softmax(z) = z - logsumexp(z)")
     if close(out, [z + LSE_TICKET for z in TICKET], rtol=0, atol=1e-6):
-        raise Miss("you added the log-sum-exp: subtract it, log_softmax(z) = z - logsumexp(z) "
-                   "(a log-probability is never above 0)")
+        raise Miss(
+            "you added the log-sum-exp: subtract it, log_softmax(z) = z - logsumexp(z) "
+            "(a log-probability is never above 0)"
+        )
     if close(out, [z - (LSE_TICKET - 3.0) for z in TICKET], rtol=0, atol=1e-6):
-        raise Miss("you subtracted log(sum(exp(z - m))) from z itself: either subtract it from "
-                   "z - m, or add m back to it")
+        raise Miss(
+            "you subtracted log(sum(exp(z - m))) from z itself: either subtract it from z - m, or add m back to it"
+        )
     raise Miss("wrong values for [3.0, 1.0, 0.0]: log_softmax(z) = z - log(sum(exp(z)))")
 
 
@@ -285,13 +331,14 @@ def _ls_properties(fn):
     z = np.array([0.5, -1.25, 2.0, 0.0])
     out = _logp(fn, z.copy(), "log_softmax(z)")
     if (out > 0).any():
-        raise Miss("a log-probability above 0 means a probability above 1: subtract the "
-                   "log-sum-exp, do not add it")
+        raise Miss("a log-probability above 0 means a probability above 1: subtract the log-sum-exp, do not add it")
     if not close(np.exp(out).sum(), 1.0, rtol=0, atol=1e-9):
         raise Miss("exp(log_softmax(z)) should sum to 1")
     if not close(z - out, np.full(z.shape, (z - out)[0]), rtol=0, atol=1e-9):
-        raise Miss("z - log_softmax(z) should be the same number (the log-sum-exp) for every "
-                   "entry: subtract one value per slice")
+        raise Miss(
+            "z - log_softmax(z) should be the same number (the log-sum-exp) for every "
+            "entry: subtract one value per slice"
+        )
 
 
 @case("log_softmax", "handles each row of a batch along axis=-1", basic=True)
@@ -299,8 +346,10 @@ def _ls_batch(fn):
     out = _logp(fn, [row[:] for row in BATCH], "log_softmax(batch of 2 rows)")
     sums = np.exp(out).sum(axis=-1)
     if not close(sums, [1.0, 1.0], rtol=0, atol=1e-9) or not close(out[1], WORKED_LOGP, rtol=0, atol=1e-6):
-        raise Miss("each row must be normalised on its own: take the log-sum-exp along axis=-1 "
-                   "with keepdims=True so it broadcasts row by row")
+        raise Miss(
+            "each row must be normalised on its own: take the log-sum-exp along axis=-1 "
+            "with keepdims=True so it broadcasts row by row"
+        )
 
 
 @case("log_softmax", "respects the axis argument")
@@ -315,8 +364,10 @@ def _ls_axis(fn):
 def _ls_dtype(fn):
     out = call(fn, np.array(TICKET, dtype=np.float32))
     if getattr(out, "dtype", None) != np.float32:
-        raise Miss(f"float32 input came back as {getattr(out, 'dtype', type(out).__name__)}: "
-                   "avoid forcing float64 (np.asarray(z) keeps the dtype of an array)")
+        raise Miss(
+            f"float32 input came back as {getattr(out, 'dtype', type(out).__name__)}: "
+            "avoid forcing float64 (np.asarray(z) keeps the dtype of an array)"
+        )
 
 
 @case("log_softmax", "leaves its input unchanged")
@@ -330,15 +381,20 @@ def _ls_unmodified(fn):
 
 @case("log_softmax", "stays finite far below the max (no log(0))", edge=True)
 def _ls_no_log_zero(fn):
-    for z, what in ((np.array([0.0, -1000.0]), "log_softmax([0, -1000])"),
-                    (np.array([0.0, -120.0], dtype=np.float32), "log_softmax(float32 [0, -120])")):
+    for z, what in (
+        (np.array([0.0, -1000.0]), "log_softmax([0, -1000])"),
+        (np.array([0.0, -120.0], dtype=np.float32), "log_softmax(float32 [0, -120])"),
+    ):
         out = _logp(fn, z.copy(), what)
         if np.isinf(out).any():
-            raise Miss("-inf for a finite logit: never take log(softmax(z)); the probability "
-                       "underflows to 0 and log(0) = -inf. Compute z - logsumexp(z) instead")
+            raise Miss(
+                "-inf for a finite logit: never take log(softmax(z)); the probability "
+                "underflows to 0 and log(0) = -inf. Compute z - logsumexp(z) instead"
+            )
         if not close(out, z, rtol=1e-6, atol=1e-6):
-            raise Miss(f"{what} should be very close to the logits themselves (the first entry "
-                       "takes almost all the mass)")
+            raise Miss(
+                f"{what} should be very close to the logits themselves (the first entry takes almost all the mass)"
+            )
 
 
 @case("log_softmax", "handles logits of 1000", edge=True)
@@ -347,12 +403,15 @@ def _ls_large(fn):
     if not np.isfinite(out).all():
         raise Miss(OVERFLOW)
     if not close(out, WORKED_LOGP, rtol=0, atol=1e-9):
-        raise Miss("log_softmax([1000, 998, 997]) equals log_softmax([3, 1, 0]): a shift of every "
-                   "logit changes nothing")
+        raise Miss(
+            "log_softmax([1000, 998, 997]) equals log_softmax([3, 1, 0]): a shift of every logit changes nothing"
+        )
     out = _logp(fn, np.array(SCALES), "log_softmax(rows near 1000, 0 and -1000)")
     if not close(out, [[-LSE_ZERO_MINUS_ONE, -1.0 - LSE_ZERO_MINUS_ONE]] * 3, rtol=0, atol=1e-9):
-        raise Miss("rows at very different scales in one batch go wrong: take the max of each "
-                   "slice (axis=axis, keepdims=True), not of the whole array")
+        raise Miss(
+            "rows at very different scales in one batch go wrong: take the max of each "
+            "slice (axis=axis, keepdims=True), not of the whole array"
+        )
 
 
 @case("log_softmax", "keeps -inf entries at -inf and the rest finite", edge=True)

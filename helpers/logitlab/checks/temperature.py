@@ -7,6 +7,7 @@ known distribution q, whose softmax is q itself. The sampling cases compare the
 learner's draws with `rng.choice(V, p=q)` for the same seed: that is the documented
 procedure of the notebook, applied to a distribution written down in advance.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,7 +28,8 @@ hint_tiers(
     "logits, with the max of each slice taken after the division. Dividing a float32 array by a Python "
     "float keeps float32.",
     "In order: check T, make a float array, divide, shift by each slice's max, exponentiate, normalise. "
-    "The shapes are those of softmax.")
+    "The shapes are those of softmax.",
+)
 hint_tiers(
     "top_k_filter",
     "Find the k-th largest logit of each row. Every logit strictly below it becomes -inf; every other "
@@ -36,7 +38,8 @@ hint_tiers(
     "end; index it so the row axis is kept (length 1) for the comparison. np.array makes a copy, and "
     "only a float array can hold -np.inf.",
     "Check k first (at least 1; k at or above the vocabulary size keeps everything). For a (2, 5) batch "
-    "the thresholds are (2, 1); a boolean mask of the entries below them says what becomes -inf in the copy.")
+    "the thresholds are (2, 1); a boolean mask of the entries below them says what becomes -inf in the copy.",
+)
 hint_tiers(
     "top_p_filter",
     "Rank the tokens from most to least likely and add up their probabilities: keep tokens until the "
@@ -45,7 +48,8 @@ hint_tiers(
     "(stably) and np.cumsum along the last axis gives the running sums; np.take_along_axis picks one "
     "entry per row.",
     "The count of tokens to keep is a per-row k, and the sorted logit at that position is the smallest "
-    "one kept. As in top_k_filter, everything below it becomes -inf in a copy, which also keeps ties.")
+    "one kept. As in top_k_filter, everything below it becomes -inf in a copy, which also keeps ties.",
+)
 hint_tiers(
     "sample_next_token",
     "Temperature 0 means greedy: the argmax, no randomness. Otherwise divide the logits by T, apply top-k "
@@ -54,7 +58,8 @@ hint_tiers(
     "are divided). np.random.default_rng accepts None, a seed or a Generator; a Generator's choice "
     "method draws one index with given probabilities (p=...).",
     "Check the arguments first (one vector of logits, a temperature >= 0), and return the token id "
-    "wrapped in int(...): callers expect a Python int, not a numpy integer.")
+    "wrapped in int(...): callers expect a Python int, not a numpy integer.",
+)
 
 
 def _raises_value_error(fn, *args, **kwargs) -> str | None:
@@ -66,8 +71,10 @@ def _raises_value_error(fn, *args, **kwargs) -> str | None:
     except ValueError:
         return None
     except NotImplementedError:
-        raise NotImplementedMiss(f"{name} is not implemented yet: replace `raise NotImplementedError()` "
-                                 "with your code and run its cell again.") from None
+        raise NotImplementedMiss(
+            f"{name} is not implemented yet: replace `raise NotImplementedError()` "
+            "with your code and run its cell again."
+        ) from None
     except Exception as exc:
         return f"raised {type(exc).__name__} ({exc})"
     return "returned a result"
@@ -75,12 +82,15 @@ def _raises_value_error(fn, *args, **kwargs) -> str | None:
 
 def _same_shape(out: np.ndarray, z, what: str) -> np.ndarray:
     if out.shape != np.shape(z):
-        raise Miss(f"{what} has shape {out.shape} for logits of shape {np.shape(z)}: "
-                   "return one value per logit, the same shape as the input")
+        raise Miss(
+            f"{what} has shape {out.shape} for logits of shape {np.shape(z)}: "
+            "return one value per logit, the same shape as the input"
+        )
     return out
 
 
 # ---- softmax_with_temperature -------------------------------------------------
+
 
 def _tempered(fn, z, temperature, what: str, **kw) -> np.ndarray:
     with np.errstate(all="ignore"):
@@ -92,17 +102,25 @@ def _swt_table(fn):
     for t in (1.0, 2.0, 0.5):
         p = _tempered(fn, list(TICKET), t, f"softmax_with_temperature([3, 1, 0], {t})")
         if close(p.sum(), 1 / t, rtol=0, atol=1e-3) and t != 1.0:
-            raise Miss(f"at T = {t} the probabilities sum to {p.sum():.3g} = 1/T: you divided after "
-                       "softmax, not before. Temperature divides the LOGITS: softmax(z / T)")
+            raise Miss(
+                f"at T = {t} the probabilities sum to {p.sum():.3g} = 1/T: you divided after "
+                "softmax, not before. Temperature divides the LOGITS: softmax(z / T)"
+            )
         if not close(p.sum(), 1.0, rtol=0, atol=1e-6):
-            raise Miss(f"at T = {t} the probabilities sum to {p.sum():.4g}, not 1: softmax(z / T) "
-                       "is still a softmax, normalise by the sum of the exps")
+            raise Miss(
+                f"at T = {t} the probabilities sum to {p.sum():.4g}, not 1: softmax(z / T) "
+                "is still a softmax, normalise by the sum of the exps"
+            )
         if t != 1.0 and close(p, TABLE[1.0], rtol=0, atol=5e-4):
-            raise Miss(f"T = {t} gave the same probabilities as T = 1: the temperature had no effect "
-                       "(divide the logits by T before exponentiating; dividing exp(z) by T cancels out)")
+            raise Miss(
+                f"T = {t} gave the same probabilities as T = 1: the temperature had no effect "
+                "(divide the logits by T before exponentiating; dividing exp(z) by T cancels out)"
+            )
         if t != 1.0 and close(p, TABLE[1.0 / t], rtol=0, atol=5e-4):
-            raise Miss(f"T = {t} gave the table's row for T = {1 / t}: you multiplied the logits by T. "
-                       "Divide by T: a higher temperature must flatten the distribution")
+            raise Miss(
+                f"T = {t} gave the table's row for T = {1 / t}: you multiplied the logits by T. "
+                "Divide by T: a higher temperature must flatten the distribution"
+            )
         if not close(p, TABLE[t], rtol=0, atol=5e-4):
             raise Miss(f"at T = {t} the probabilities are off: compute exp(z_i / T) / sum_j exp(z_j / T)")
 
@@ -111,12 +129,15 @@ def _swt_table(fn):
 def _swt_limits(fn):
     cold = _tempered(fn, np.array([0.3, 2.0, 1.5]), 0.01, "softmax_with_temperature(z, 0.01)")
     if not close(cold, [0.0, 1.0, 0.0], rtol=0, atol=1e-9):
-        raise Miss("at T = 0.01 all the mass should sit on the largest logit: dividing by a small T "
-                   "stretches the gaps between logits")
+        raise Miss(
+            "at T = 0.01 all the mass should sit on the largest logit: dividing by a small T "
+            "stretches the gaps between logits"
+        )
     hot = _tempered(fn, np.array([0.3, 2.0, 1.5]), 1000.0, "softmax_with_temperature(z, 1000)")
     if not close(hot, [1 / 3] * 3, rtol=0, atol=1e-3):
-        raise Miss("at T = 1000 the distribution should be almost uniform: dividing by a large T "
-                   "shrinks every gap towards 0")
+        raise Miss(
+            "at T = 1000 the distribution should be almost uniform: dividing by a large T shrinks every gap towards 0"
+        )
 
 
 @case("softmax_with_temperature", "normalises each row of a batch along axis=-1", basic=True)
@@ -140,8 +161,10 @@ def _swt_axis(fn):
 def _swt_dtype(fn):
     out = call(fn, np.array(TICKET, dtype=np.float32), 2.0)
     if getattr(out, "dtype", None) != np.float32:
-        raise Miss(f"float32 logits came back as {getattr(out, 'dtype', type(out).__name__)}: "
-                   "np.asarray(z) keeps the dtype and z / temperature with a Python float keeps float32")
+        raise Miss(
+            f"float32 logits came back as {getattr(out, 'dtype', type(out).__name__)}: "
+            "np.asarray(z) keeps the dtype and z / temperature with a Python float keeps float32"
+        )
 
 
 @case("softmax_with_temperature", "leaves its input unchanged")
@@ -158,19 +181,25 @@ def _swt_bad_temperature(fn):
     for t in (0.0, -1.0):
         got = _raises_value_error(fn, np.array(TICKET), t)
         if got is not None:
-            raise Miss(f"softmax_with_temperature(z, {t}) {got}: a temperature must be > 0, so check it "
-                       "first and `raise ValueError(...)` (T = 0 is the greedy limit, handled by the sampler)")
+            raise Miss(
+                f"softmax_with_temperature(z, {t}) {got}: a temperature must be > 0, so check it "
+                "first and `raise ValueError(...)` (T = 0 is the greedy limit, handled by the sampler)"
+            )
 
 
 @case("softmax_with_temperature", "stays finite for logits of +-1000 and a tiny T", edge=True)
 def _swt_extreme(fn):
     p = _tempered(fn, np.array([1000.0, -1000.0, 999.0]), 0.5, "softmax_with_temperature([1000, -1000, 999], 0.5)")
     if np.isnan(p).any() or np.isinf(p).any():
-        raise Miss("nan or inf for logits of 1000: exp(2000) overflows; subtract the max of z / T "
-                   "(along axis) before exponentiating")
+        raise Miss(
+            "nan or inf for logits of 1000: exp(2000) overflows; subtract the max of z / T "
+            "(along axis) before exponentiating"
+        )
     if not close(p, [0.8808, 0.0, 0.1192], rtol=0, atol=5e-4):
-        raise Miss("the probabilities for [1000, -1000, 999] at T = 0.5 are off: after the shift the "
-                   "result must equal softmax([2, -2000, 0])")
+        raise Miss(
+            "the probabilities for [1000, -1000, 999] at T = 0.5 are off: after the shift the "
+            "result must equal softmax([2, -2000, 0])"
+        )
     cold = _tempered(fn, np.array(TICKET), 0.001, "softmax_with_temperature([3, 1, 0], 0.001)")
     if np.isnan(cold).any() or not close(cold, [1.0, 0.0, 0.0], rtol=0, atol=1e-12):
         raise Miss("at T = 0.001 the logits become [3000, 1000, 0]: shift by the max after dividing by T")
@@ -185,6 +214,7 @@ def _swt_neg_inf(fn):
 
 # ---- top_k_filter ----------------------------------------------------------
 
+
 def _filtered(fn, z, arg, what: str) -> np.ndarray:
     with np.errstate(all="ignore"):
         return _same_shape(as_array(call(fn, z, arg), what), z, what)
@@ -193,8 +223,10 @@ def _filtered(fn, z, arg, what: str) -> np.ndarray:
 def _kept_values_intact(out: np.ndarray, z) -> None:
     kept = out != -INF
     if (out[kept] != np.asarray(z, dtype=float)[kept]).any():
-        raise Miss("the entries that are kept changed value: return the original logits there "
-                   "(filters work on logits, not probabilities; softmax comes later)")
+        raise Miss(
+            "the entries that are kept changed value: return the original logits there "
+            "(filters work on logits, not probabilities; softmax comes later)"
+        )
 
 
 @case("top_k_filter", "keeps the k largest logits and sets the rest to -inf")
@@ -202,16 +234,22 @@ def _tk_basic(fn):
     z = [1.0, 3.0, -0.5, 2.0, 0.0]
     out = _filtered(fn, list(z), 2, "top_k_filter(z, 2)")
     if (out == 0).sum() > 1 and (out == -INF).sum() == 0:
-        raise Miss("the removed entries are 0, not -inf: 0 is an ordinary logit (exp(0) = 1), only -inf "
-                   "gets probability 0 after softmax")
+        raise Miss(
+            "the removed entries are 0, not -inf: 0 is an ordinary logit (exp(0) = 1), only -inf "
+            "gets probability 0 after softmax"
+        )
     _kept_values_intact(out, z)
     kept = int((out != -INF).sum())
     if kept == 1:
-        raise Miss("k = 2 kept a single logit: the k-th largest itself stays; remove only what is strictly "
-                   "below it (keep logits >= the k-th largest)")
+        raise Miss(
+            "k = 2 kept a single logit: the k-th largest itself stays; remove only what is strictly "
+            "below it (keep logits >= the k-th largest)"
+        )
     if kept == len(z) - 1:
-        raise Miss("k = 2 kept 4 of 5 logits: np.sort is ascending, so np.sort(z)[..., k - 1] is the k-th "
-                   "SMALLEST; the k-th largest is np.sort(z)[..., -k], counted from the end")
+        raise Miss(
+            "k = 2 kept 4 of 5 logits: np.sort is ascending, so np.sort(z)[..., k - 1] is the k-th "
+            "SMALLEST; the k-th largest is np.sort(z)[..., -k], counted from the end"
+        )
     if set(np.flatnonzero(out != -INF).tolist()) == {2, 4}:
         raise Miss("you kept the smallest logits: the k-th largest is np.sort(z)[..., -k], counted from the end")
     if not close(out, [-INF, 3.0, -INF, 2.0, -INF], rtol=0, atol=0):
@@ -230,8 +268,10 @@ def _tk_batch(fn):
     z = np.array([[1.0, 3.0, 2.0], [6.0, 4.0, 5.0]])
     out = _filtered(fn, z.copy(), 2, "top_k_filter(batch, 2)")
     if (out != -INF).sum(axis=-1).tolist() != [2, 2]:
-        raise Miss(f"with k = 2 the rows keep {(out != -INF).sum(axis=-1).tolist()} logits: find the k-th "
-                   "largest of each row (np.sort(..., axis=-1)[..., -k]), not of the whole array")
+        raise Miss(
+            f"with k = 2 the rows keep {(out != -INF).sum(axis=-1).tolist()} logits: find the k-th "
+            "largest of each row (np.sort(..., axis=-1)[..., -k]), not of the whole array"
+        )
     if not close(out, [[-INF, 3.0, 2.0], [6.0, -INF, 5.0]], rtol=0, atol=0):
         raise Miss("each row must keep its own two largest logits")
 
@@ -251,20 +291,26 @@ def _tk_unmodified(fn):
 def _tk_dtype(fn):
     out = call(fn, np.array([1.0, 3.0, 2.0], dtype=np.float32), 2)
     if getattr(out, "dtype", None) != np.float32:
-        raise Miss(f"float32 logits came back as {getattr(out, 'dtype', type(out).__name__)}: "
-                   "copy the array (np.asarray(z).copy()) and assign -np.inf into it")
+        raise Miss(
+            f"float32 logits came back as {getattr(out, 'dtype', type(out).__name__)}: "
+            "copy the array (np.asarray(z).copy()) and assign -np.inf into it"
+        )
 
 
 @case("top_k_filter", "keeps every logit tied with the k-th largest", edge=True)
 def _tk_ties(fn):
     out = _filtered(fn, np.array([2.0, 1.0, 1.0, 0.5]), 2, "top_k_filter([2, 1, 1, 0.5], 2)")
     if not close(out, [2.0, 1.0, 1.0, -INF], rtol=0, atol=0):
-        raise Miss("top-k kept ties incorrectly: for [2, 1, 1, 0.5] with k = 2 the k-th largest is 1, "
-                   "and only entries strictly BELOW it go, so both 1s stay (ties may keep more than k)")
+        raise Miss(
+            "top-k kept ties incorrectly: for [2, 1, 1, 0.5] with k = 2 the k-th largest is 1, "
+            "and only entries strictly BELOW it go, so both 1s stay (ties may keep more than k)"
+        )
     out = _filtered(fn, np.array([3.0, 3.0, 3.0, 1.0]), 2, "top_k_filter([3, 3, 3, 1], 2)")
     if not close(out, [3.0, 3.0, 3.0, -INF], rtol=0, atol=0):
-        raise Miss("top-k kept ties incorrectly: with [3, 3, 3, 1] and k = 2 the k-th largest is 3, so all "
-                   "three 3s stay; compare values with the k-th largest instead of keeping k positions")
+        raise Miss(
+            "top-k kept ties incorrectly: with [3, 3, 3, 1] and k = 2 the k-th largest is 3, so all "
+            "three 3s stay; compare values with the k-th largest instead of keeping k positions"
+        )
 
 
 @case("top_k_filter", "k >= vocabulary size keeps everything", edge=True)
@@ -287,8 +333,10 @@ def _tk_bad_k(fn):
     for k in (0, -1):
         got = _raises_value_error(fn, np.array([1.0, 2.0]), k)
         if got is not None:
-            raise Miss(f"top_k_filter(z, {k}) {got}: k must be at least 1; check it first and "
-                       "`raise ValueError(...)` with a clear message")
+            raise Miss(
+                f"top_k_filter(z, {k}) {got}: k must be at least 1; check it first and "
+                "`raise ValueError(...)` with a clear message"
+            )
 
 
 @case("top_k_filter", "handles -inf entries and logits of +-1000", edge=True)
@@ -314,11 +362,15 @@ def _tp_basic(fn):
     out = _filtered(fn, z.copy(), 0.7, "top_p_filter(log([0.15, 0.5, 0.05, 0.3]), 0.7)")
     kept = set(np.flatnonzero(out != -INF).tolist())
     if kept == {1}:
-        raise Miss("top_p excluded the token that crosses p: 0.5 alone is below 0.7, so the token that "
-                   "brings the running sum to 0.8 must be kept too (keep tokens until the sum REACHES p)")
+        raise Miss(
+            "top_p excluded the token that crosses p: 0.5 alone is below 0.7, so the token that "
+            "brings the running sum to 0.8 must be kept too (keep tokens until the sum REACHES p)"
+        )
     if kept == {0, 1, 2} or kept == {0, 1}:
-        raise Miss("the running sum was taken in the original order: sort the probabilities in descending "
-                   "order before accumulating")
+        raise Miss(
+            "the running sum was taken in the original order: sort the probabilities in descending "
+            "order before accumulating"
+        )
     if kept == {0, 1, 3}:
         raise Miss("you kept one token too many: stop at the first token whose running sum reaches p")
     if kept == {2, 0, 3} or kept == {2, 0}:
@@ -333,17 +385,20 @@ def _tp_ticket(fn):
     for p, want in ((0.8, [3.0, -INF, -INF]), (0.9, [3.0, 1.0, -INF]), (0.99, [3.0, 1.0, 0.0])):
         out = _filtered(fn, list(TICKET), p, f"top_p_filter([3, 1, 0], {p})")
         if not close(out, want, rtol=0, atol=0):
-            raise Miss(f"with p = {p} on probabilities [0.844, 0.114, 0.042] you kept "
-                       f"{int((out != -INF).sum())} token(s), expected {sum(w != -INF for w in want)}: the running "
-                       "sums are 0.844, 0.958, 1.0; keep every token up to and including the one that reaches p")
+            raise Miss(
+                f"with p = {p} on probabilities [0.844, 0.114, 0.042] you kept "
+                f"{int((out != -INF).sum())} token(s), expected {sum(w != -INF for w in want)}: the running "
+                "sums are 0.844, 0.958, 1.0; keep every token up to and including the one that reaches p"
+            )
 
 
 @case("top_p_filter", "always keeps at least one token (tiny p)")
 def _tp_tiny(fn):
     out = _filtered(fn, np.array([0.5, 2.0, 1.0]), 1e-6, "top_p_filter(z, 1e-6)")
     if (out == -INF).all():
-        raise Miss("every token was removed for a tiny p: the top token alone already reaches p, "
-                   "so it must always stay")
+        raise Miss(
+            "every token was removed for a tiny p: the top token alone already reaches p, so it must always stay"
+        )
     if not close(out, [-INF, 2.0, -INF], rtol=0, atol=0):
         raise Miss("for a tiny p only the most likely token should stay")
 
@@ -379,9 +434,11 @@ def _tp_ties(fn):
     z = np.array([1.0, 2.0, 0.0, 1.0])  # probabilities 0.197, 0.534, 0.072, 0.197
     out = _filtered(fn, z.copy(), 0.6, "top_p_filter([1, 2, 0, 1], 0.6)")
     if not close(out, [1.0, 2.0, -INF, 1.0], rtol=0, atol=0):
-        raise Miss("the token that crosses p = 0.6 has probability 0.197 and another token ties with it: "
-                   "keep both. As in top_k_filter, keep every logit >= the crossing token's logit, so the "
-                   "result does not depend on how a sort orders equal values")
+        raise Miss(
+            "the token that crosses p = 0.6 has probability 0.197 and another token ties with it: "
+            "keep both. As in top_k_filter, keep every logit >= the crossing token's logit, so the "
+            "result does not depend on how a sort orders equal values"
+        )
 
 
 @case("top_p_filter", "handles logits of +-1000 and -inf entries", edge=True)
@@ -390,11 +447,15 @@ def _tp_extreme(fn):
     for p, want in ((0.5, [-INF, 1000.0, -INF, -INF]), (0.9, [-INF, 1000.0, -INF, 999.0])):
         out = _filtered(fn, z.copy(), p, f"top_p_filter([-1000, 1000, -inf, 999], {p})")
         if np.isnan(out).any() or (out == -INF).all():
-            raise Miss("nan or nothing kept for logits of 1000: exp(1000) overflows, subtract the max "
-                       "before computing the probabilities")
+            raise Miss(
+                "nan or nothing kept for logits of 1000: exp(1000) overflows, subtract the max "
+                "before computing the probabilities"
+            )
         if not close(out, want, rtol=0, atol=0):
-            raise Miss(f"for probabilities [0, 0.731, 0, 0.269] and p = {p} the wrong tokens were kept: "
-                       "if you computed exp(z) directly, exp(1000) overflowed; subtract the max first")
+            raise Miss(
+                f"for probabilities [0, 0.731, 0, 0.269] and p = {p} the wrong tokens were kept: "
+                "if you computed exp(z) directly, exp(1000) overflowed; subtract the max first"
+            )
 
 
 @case("top_p_filter", "raises ValueError for p outside (0, 1]", edge=True)
@@ -402,8 +463,9 @@ def _tp_bad_p(fn):
     for p in (0.0, -0.1, 1.5):
         got = _raises_value_error(fn, np.array([1.0, 2.0]), p)
         if got is not None:
-            raise Miss(f"top_p_filter(z, {p}) {got}: p is a probability mass in (0, 1]; check it and "
-                       "`raise ValueError(...)`")
+            raise Miss(
+                f"top_p_filter(z, {p}) {got}: p is a probability mass in (0, 1]; check it and `raise ValueError(...)`"
+            )
 
 
 # ---- sample_next_token -------------------------------------------------------
@@ -411,6 +473,7 @@ def _tp_bad_p(fn):
 # sample_next_token is built from the three functions above. A bug in one of them is
 # reported (and graded) there, so the cases that need one wait until the learner's
 # own version passes its checks; every other case runs regardless.
+
 
 def _siblings_pass(fn, *names: str) -> bool:
     """False if one of the learner's functions `names`, defined beside fn, fails its checks."""
@@ -438,16 +501,20 @@ def _support(draws) -> set:
     return {int(d) for d in draws}
 
 
-PROCEDURE = ("draw with exactly one rng.choice(len(probs), p=probs) per call, using the rng you are "
-             "given (np.random.default_rng(rng) passes a Generator through)")
+PROCEDURE = (
+    "draw with exactly one rng.choice(len(probs), p=probs) per call, using the rng you are "
+    "given (np.random.default_rng(rng) passes a Generator through)"
+)
 
 
 @case("sample_next_token", "returns a Python int token id")
 def _st_int(fn):
     out = call(fn, [2.0, 1.0, 0.1], rng=np.random.default_rng(0))
     if isinstance(out, (bool, np.bool_)) or not isinstance(out, int):
-        raise Miss(f"returned {type(out).__name__}: wrap the token id with int(...) so callers get a "
-                   "plain Python int (np.argmax and elements of np.arange(V) are numpy integers)")
+        raise Miss(
+            f"returned {type(out).__name__}: wrap the token id with int(...) so callers get a "
+            "plain Python int (np.argmax and elements of np.arange(V) are numpy integers)"
+        )
     if not 0 <= out < 3:
         raise Miss(f"returned {out} for 3 logits: a token id is an index 0..V-1")
 
@@ -466,8 +533,9 @@ def _st_greedy(fn):
         if out != 1:
             raise Miss(f"with temperature=0 the token must be the argmax every time: {hint}")
         if not isinstance(out, int):
-            raise Miss(f"temperature=0 returned {type(out).__name__}: np.argmax gives a numpy integer, "
-                       "wrap it with int(...)")
+            raise Miss(
+                f"temperature=0 returned {type(out).__name__}: np.argmax gives a numpy integer, wrap it with int(...)"
+            )
 
 
 @case("sample_next_token", "the same seed gives the same tokens")
@@ -475,11 +543,15 @@ def _st_reproducible(fn):
     logits = [1.0, 1.2, 0.8, 1.1]
     first, second = _draws(fn, logits, 30, seed=7), _draws(fn, logits, 30, seed=7)
     if first != second:
-        raise Miss("sample ignores rng: results differ for the same seed. Draw from the Generator you are "
-                   "given (rng.choice), not from np.random.* or a new default_rng()")
+        raise Miss(
+            "sample ignores rng: results differ for the same seed. Draw from the Generator you are "
+            "given (rng.choice), not from np.random.* or a new default_rng()"
+        )
     if len(_support(first)) == 1:
-        raise Miss("30 draws from four near-equal logits all gave the same token: are you re-seeding "
-                   "(default_rng(0)) on every call instead of using the rng you are given?")
+        raise Miss(
+            "30 draws from four near-equal logits all gave the same token: are you re-seeding "
+            "(default_rng(0)) on every call instead of using the rng you are given?"
+        )
 
 
 @case("sample_next_token", "follows the documented procedure exactly (seeded rng.choice)")
@@ -487,20 +559,25 @@ def _st_procedure(fn):
     q = [0.5, 0.3, 0.2]
     got = _draws(fn, np.log(q), 40, seed=3)
     if [int(g) for g in got] != _expected_draws(q, 40, seed=3):
-        raise Miss(f"the draws differ from the documented procedure: {PROCEDURE}. Other samplers "
-                   "(rng.multinomial, rng.random with your own cumsum) are valid but not reproducible "
-                   "against it")
+        raise Miss(
+            f"the draws differ from the documented procedure: {PROCEDURE}. Other samplers "
+            "(rng.multinomial, rng.random with your own cumsum) are valid but not reproducible "
+            "against it"
+        )
 
 
 @case("sample_next_token", "draws follow softmax(logits) at T = 1")
 def _st_distribution(fn):
     freq = _frequencies(_draws(fn, [2.0, 1.0, 0.1], 3000, seed=1), 3)
     if close(freq, [1 / 3] * 3, rtol=0, atol=0.03):
-        raise Miss("the three tokens come out about equally often: pass p=probs to rng.choice, otherwise "
-                   "it draws uniformly")
+        raise Miss(
+            "the three tokens come out about equally often: pass p=probs to rng.choice, otherwise it draws uniformly"
+        )
     if not close(freq, [0.659, 0.242, 0.099], rtol=0, atol=0.03):
-        raise Miss(f"3000 draws from [2.0, 1.0, 0.1] gave frequencies {np.round(freq, 3).tolist()}, "
-                   "far from softmax [0.659, 0.242, 0.099]: sample from the softmax of the logits")
+        raise Miss(
+            f"3000 draws from [2.0, 1.0, 0.1] gave frequencies {np.round(freq, 3).tolist()}, "
+            "far from softmax [0.659, 0.242, 0.099]: sample from the softmax of the logits"
+        )
 
 
 @case("sample_next_token", "temperature reshapes the draws (checked once softmax_with_temperature passes)")
@@ -509,8 +586,10 @@ def _st_temperature(fn):
         return
     freq = _frequencies(_draws(fn, TICKET, 3000, seed=2, temperature=2.0), 3)
     if close(freq, TABLE[1.0], rtol=0, atol=0.03):
-        raise Miss("at temperature 2 the draws still follow the T = 1 probabilities: divide the logits "
-                   "by the temperature before the softmax")
+        raise Miss(
+            "at temperature 2 the draws still follow the T = 1 probabilities: divide the logits "
+            "by the temperature before the softmax"
+        )
     if close(freq, TABLE[0.5], rtol=0, atol=0.03):
         raise Miss("temperature 2 made the draws MORE peaked: divide the logits by T, do not multiply")
     if not close(freq, TABLE[2.0], rtol=0, atol=0.03):
@@ -526,8 +605,10 @@ def _st_top_k(fn):
     if not _support(got) <= {1, 3}:
         raise Miss("a token outside the top 2 was drawn: apply top_k_filter to the logits before the softmax")
     if [int(g) for g in got] != _expected_draws([0.0, 4 / 7, 0.0, 3 / 7], 200, seed=4):
-        raise Miss(f"with top_k the draws differ from the documented procedure: filter, softmax the "
-                   f"filtered logits (the kept probabilities are renormalised), then {PROCEDURE}")
+        raise Miss(
+            f"with top_k the draws differ from the documented procedure: filter, softmax the "
+            f"filtered logits (the kept probabilities are renormalised), then {PROCEDURE}"
+        )
 
 
 @case("sample_next_token", "top_p limits the draws to the nucleus (checked once top_p_filter passes)")
@@ -583,8 +664,10 @@ def _st_extreme(fn):
         return
     got = _draws(fn, [1000.0, -1000.0, 999.0], 1000, seed=8)
     if not _support(got) <= {0, 2}:
-        raise Miss("a token with logit -1000 was drawn beside logits of 1000: compute the probabilities "
-                   "stably (subtract the max)")
+        raise Miss(
+            "a token with logit -1000 was drawn beside logits of 1000: compute the probabilities "
+            "stably (subtract the max)"
+        )
     if not close(_frequencies(got, 3), [0.731, 0.0, 0.269], rtol=0, atol=0.05):
         raise Miss("for [1000, -1000, 999] the draws should split about 0.73 / 0.27 between the first and last token")
 
@@ -600,7 +683,9 @@ def _st_order(fn):
     want = list(root / root.sum()) + [0.0]
     got = _draws(fn, np.log([0.5, 0.3, 0.15, 0.05]), 200, seed=9, temperature=2.0, top_p=0.7)
     if 2 not in _support(got):
-        raise Miss("at temperature 2 the nucleus for p = 0.7 has three tokens but the third was never "
-                   "drawn: divide by the temperature first, then top-k, then top-p")
+        raise Miss(
+            "at temperature 2 the nucleus for p = 0.7 has three tokens but the third was never "
+            "drawn: divide by the temperature first, then top-k, then top-p"
+        )
     if [int(g) for g in got] != _expected_draws(want, 200, seed=9):
         raise Miss(f"temperature then top_p: the draws differ from the documented procedure ({PROCEDURE})")

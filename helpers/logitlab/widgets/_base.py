@@ -1,6 +1,7 @@
 """What every widget shares: staying light while nbgrader executes a notebook, calling
 the learner's function without ever letting it break (or freeze) the widget, and the
 few pieces of HTML and controls that several widgets draw the same way."""
+
 from __future__ import annotations
 
 import html
@@ -31,6 +32,7 @@ def placeholder(name: str):
 
 
 # ---- calling the learner's function ------------------------------------------------
+
 
 def fn_name(fn: Callable) -> str:
     return getattr(fn, "__name__", None) or "your function"
@@ -125,11 +127,11 @@ def action(problem: str) -> str:
 def problem_html(problem: str, goal: str | None = None) -> str:
     """A problem as a warning line: what went wrong, what to do, and what for."""
     purpose = f" to {goal}" if goal else ""
-    return (f'<p class="ll-problem" style="color:{WARN}">{html.escape(problem)} - '
-            f"{action(problem)}{purpose}.</p>")
+    return f'<p class="ll-problem" style="color:{WARN}">{html.escape(problem)} - {action(problem)}{purpose}.</p>'
 
 
 # ---- arguments and controls ----------------------------------------------------------
+
 
 def finite_logits(logits: Sequence[float], min_len: int = 1) -> np.ndarray:
     """The logits a widget starts from, as a float64 vector (a slider cannot sit at inf)."""
@@ -139,15 +141,26 @@ def finite_logits(logits: Sequence[float], min_len: int = 1) -> np.ndarray:
     return z
 
 
-def logit_sliders(logits: np.ndarray, labels: Sequence[str], low: float, high: float,
-                  on_change: Callable) -> list[w.FloatSlider]:
+def logit_sliders(
+    logits: np.ndarray, labels: Sequence[str], low: float, high: float, on_change: Callable
+) -> list[w.FloatSlider]:
     """One slider per class from `low` to `high`, calling `on_change` as it moves."""
     # Descriptions wide enough for the longest label, so the sliders line up.
     style = {"description_width": f"{min(max(map(len, labels)), 20) * 0.6 + 1:.1f}em"}
-    sliders = [w.FloatSlider(value=float(v), min=low, max=high, step=0.1, description=label,
-                             continuous_update=True, readout_format=".1f", style=style,
-                             layout=w.Layout(width="30em"))
-               for v, label in zip(logits, labels)]
+    sliders = [
+        w.FloatSlider(
+            value=float(v),
+            min=low,
+            max=high,
+            step=0.1,
+            description=label,
+            continuous_update=True,
+            readout_format=".1f",
+            style=style,
+            layout=w.Layout(width="30em"),
+        )
+        for v, label in zip(logits, labels)
+    ]
     for slider in sliders:
         slider.observe(on_change, names="value")
     return sliders
@@ -155,13 +168,17 @@ def logit_sliders(logits: np.ndarray, labels: Sequence[str], low: float, high: f
 
 def table_html(css_class: str, rows: str) -> str:
     """A table of `rows` with padded cells (an HTML widget has no stylesheet of its own)."""
-    return (f"<style>.{css_class} td, .{css_class} th {{padding: 2px 10px}}</style>"
-            f'<table class="{css_class}" style="border-collapse:collapse">{rows}</table>')
+    return (
+        f"<style>.{css_class} td, .{css_class} th {{padding: 2px 10px}}</style>"
+        f'<table class="{css_class}" style="border-collapse:collapse">{rows}</table>'
+    )
 
 
 def bar_html(fraction: float, colour: str, width_px: int = 160) -> str:
     """A horizontal bar filled to `fraction` (clipped to [0, 1]), for a table cell."""
     filled = 100 * min(max(fraction, 0.0), 1.0)
-    return (f'<div style="display:inline-block;vertical-align:middle;width:{width_px}px;height:0.9em;'
-            'background:var(--jp-layout-color3,#ddd)">'
-            f'<div style="width:{filled:.1f}%;height:100%;background:{colour}"></div></div>')
+    return (
+        f'<div style="display:inline-block;vertical-align:middle;width:{width_px}px;height:0.9em;'
+        'background:var(--jp-layout-color3,#ddd)">'
+        f'<div style="width:{filled:.1f}%;height:100%;background:{colour}"></div></div>'
+    )

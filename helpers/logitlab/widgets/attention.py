@@ -6,6 +6,7 @@ the learner's `causal_mask`; three toggles turn the causal mask on and off, fill
 masked scores with 0 instead of letting the softmax mask them (the leak shows), and
 drop the 1/sqrt(d_k) scale (the rows collapse onto one key).
 """
+
 from __future__ import annotations
 
 import math
@@ -32,7 +33,7 @@ def demo_queries_keys(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     keys = rng.normal(size=(len(SENTENCE), D_K))
     for word, target in LINKS.items():
         i, j = SENTENCE.index(word), SENTENCE.index(target)
-        queries[i] = math.sqrt(1 - STRENGTH ** 2) * queries[i] + STRENGTH * keys[j]
+        queries[i] = math.sqrt(1 - STRENGTH**2) * queries[i] + STRENGTH * keys[j]
     return queries, keys
 
 
@@ -104,8 +105,11 @@ class AttentionExplorer(w.VBox):
         self.scores = scores
         self.mask, mask_problem = self._mask()
         self.weights, problem = self._weights(scores, self.mask)
-        notes = "".join(problem_html(p, "use the causal mask" if p is mask_problem else "see the weights")
-                        for p in (mask_problem, problem) if p)
+        notes = "".join(
+            problem_html(p, "use the causal mask" if p is mask_problem else "see the weights")
+            for p in (mask_problem, problem)
+            if p
+        )
         if self.weights is None:
             self.leak = None
             self.readout.value, self.image.value = notes, b""
@@ -116,14 +120,18 @@ class AttentionExplorer(w.VBox):
 
     def _summary(self) -> str:
         p = self.weights
-        parts = [f'mean max weight <b class="ll-max">{p.max(axis=-1).mean():.3f}</b>',
-                 f'mean entropy <b class="ll-entropy">{entropy(p).mean():.3f}</b> nats '
-                 f"(uniform over {self.n_tokens} keys: {math.log(self.n_tokens):.3f})"]
+        parts = [
+            f'mean max weight <b class="ll-max">{p.max(axis=-1).mean():.3f}</b>',
+            f'mean entropy <b class="ll-entropy">{entropy(p).mean():.3f}</b> nats '
+            f"(uniform over {self.n_tokens} keys: {math.log(self.n_tokens):.3f})",
+        ]
         if self.causal.value:
             colour = f' style="color:{WARN}"' if self.leak.max() > 0 else ""
-            parts.append(f"<span{colour}>weight on future keys: total "
-                         f'<b class="ll-leak">{self.leak.sum():.3f}</b>, largest in one row '
-                         f"{self.leak.max():.3f}</span>")
+            parts.append(
+                f"<span{colour}>weight on future keys: total "
+                f'<b class="ll-leak">{self.leak.sum():.3f}</b>, largest in one row '
+                f"{self.leak.max():.3f}</span>"
+            )
         return "<p>" + " &middot; ".join(parts) + "</p>"
 
     def _plot(self) -> bytes:
@@ -138,8 +146,7 @@ class AttentionExplorer(w.VBox):
         im = ax.imshow(np.ma.masked_array(self.weights, mask=hidden), cmap=cmap, vmin=0.0, vmax=1.0)
         for (i, j), p in np.ndenumerate(self.weights):
             if not hidden[i, j]:
-                ax.text(j, i, f"{p:.2f}", ha="center", va="center", fontsize=7,
-                        color="black" if p > 0.6 else "white")
+                ax.text(j, i, f"{p:.2f}", ha="center", va="center", fontsize=7, color="black" if p > 0.6 else "white")
             if not self.mask[i, j] and p > 0:  # weight that leaked past the mask
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=WARN, lw=2))
         words = list(SENTENCE[:t])
@@ -152,8 +159,13 @@ class AttentionExplorer(w.VBox):
         return to_png(fig)
 
     def _title(self) -> str:
-        mask = ("no mask" if not self.causal.value
-                else "causal, 0-filled: the future leaks" if self.zero_fill.value else "causal mask (-inf)")
+        mask = (
+            "no mask"
+            if not self.causal.value
+            else "causal, 0-filled: the future leaks"
+            if self.zero_fill.value
+            else "causal mask (-inf)"
+        )
         scale = "q.k / sqrt(d_k)" if self.scaled.value else "unscaled q.k"
         return f"{scale}, {mask}"
 

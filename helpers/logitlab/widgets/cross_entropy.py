@@ -7,6 +7,7 @@ perplexity there. A dashed 1 - p line, the "difference" score the notebook argue
 against, is drawn for comparison (it is not an answer to any exercise). An unfinished
 or broken function shows a short note instead of a curve.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,8 @@ import ipywidgets as w
 import numpy as np
 
 from ..errors import LogitlabInputError, require_callable
-from ..plots import ACCENT as MARK, MAIN as CURVE
+from ..plots import ACCENT as MARK
+from ..plots import MAIN as CURVE
 from ._base import call_learner, placeholder, problem_html, under_grading
 
 GUIDE = "#999999"  # grey: the 1 - p comparison line, not part of any answer
@@ -31,9 +33,16 @@ class LossExplorer(w.VBox):
 
     def __init__(self, cross_entropy_fn: Callable, perplexity_fn: Callable | None, p_correct: float):
         self.fns = (cross_entropy_fn, perplexity_fn)
-        self.p_correct = w.FloatSlider(value=p_correct, min=float(GRID[0]), max=float(GRID[-1]), step=0.01,
-                                       description="p(correct)", readout_format=".2f",
-                                       style={"description_width": "6em"}, layout=w.Layout(width="28em"))
+        self.p_correct = w.FloatSlider(
+            value=p_correct,
+            min=float(GRID[0]),
+            max=float(GRID[-1]),
+            step=0.01,
+            description="p(correct)",
+            readout_format=".2f",
+            style={"description_width": "6em"},
+            layout=w.Layout(width="28em"),
+        )
         self.plot, self.readout = w.HTML(), w.HTML()
         self.loss = self.ppl = None
         self.problems: list[str] = []
@@ -93,29 +102,37 @@ class LossExplorer(w.VBox):
             v = min(max(v, lo), top)
             return HEIGHT - PAD - (v - lo) / (top - lo) * (HEIGHT - 1.5 * PAD)
 
-        parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-                 'font-family="sans-serif" font-size="11">',
-                 f'<line x1="{x(0)}" y1="{y(lo)}" x2="{x(1)}" y2="{y(lo)}" stroke="black"/>',
-                 f'<line x1="{x(0)}" y1="{y(lo)}" x2="{x(0)}" y2="{y(top)}" stroke="black"/>']
+        parts = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+            'font-family="sans-serif" font-size="11">',
+            f'<line x1="{x(0)}" y1="{y(lo)}" x2="{x(1)}" y2="{y(lo)}" stroke="black"/>',
+            f'<line x1="{x(0)}" y1="{y(lo)}" x2="{x(0)}" y2="{y(top)}" stroke="black"/>',
+        ]
         for v in (0.0, 0.25, 0.5, 0.75, 1.0):
             parts.append(f'<text x="{x(v)}" y="{y(lo) + 14}" text-anchor="middle">{v:g}</text>')
         step = max(1, math.ceil((top - lo) / 6))
         for v in range(math.floor(lo), top + 1, step):
             parts.append(f'<text x="{x(0) - 6}" y="{y(v) + 4}" text-anchor="end">{v}</text>')
-        parts.append(f'<text x="{x(0.5)}" y="{HEIGHT - 6}" text-anchor="middle">'
-                     "p: probability of the correct class</text>")
-        parts.append(f'<text x="12" y="{y((lo + top) / 2)}" text-anchor="middle" '
-                     f'transform="rotate(-90 12 {y((lo + top) / 2)})">loss</text>')
-        parts.append(f'<polyline fill="none" stroke="{GUIDE}" stroke-dasharray="5,4" '
-                     f'points="{x(0)},{y(1)} {x(1)},{y(0)}"/>')
+        parts.append(
+            f'<text x="{x(0.5)}" y="{HEIGHT - 6}" text-anchor="middle">p: probability of the correct class</text>'
+        )
+        parts.append(
+            f'<text x="12" y="{y((lo + top) / 2)}" text-anchor="middle" '
+            f'transform="rotate(-90 12 {y((lo + top) / 2)})">loss</text>'
+        )
+        parts.append(
+            f'<polyline fill="none" stroke="{GUIDE}" stroke-dasharray="5,4" points="{x(0)},{y(1)} {x(1)},{y(0)}"/>'
+        )
         parts.append(f'<text x="{x(0.02)}" y="{y(1) - 6}" fill="{GUIDE}">1 - p</text>')
         if self.curve is not None:
             pts = " ".join(f"{x(v):.1f},{y(l):.1f}" for v, l in zip(GRID, self.curve) if np.isfinite(l))
             parts.append(f'<polyline class="ll-curve" fill="none" stroke="{CURVE}" stroke-width="2" points="{pts}"/>')
             label_at = 11  # p = 0.12, where the curve is steep and away from the 1 - p line
             if np.isfinite(self.curve[label_at]):
-                parts.append(f'<text x="{x(GRID[label_at]) + 8:.1f}" y="{y(self.curve[label_at]) - 4:.1f}" '
-                             f'fill="{CURVE}">your cross_entropy</text>')
+                parts.append(
+                    f'<text x="{x(GRID[label_at]) + 8:.1f}" y="{y(self.curve[label_at]) - 4:.1f}" '
+                    f'fill="{CURVE}">your cross_entropy</text>'
+                )
         if self.loss is not None and np.isfinite(self.loss):
             parts.append(f'<circle class="ll-marker" cx="{x(p):.1f}" cy="{y(self.loss):.1f}" r="5" fill="{MARK}"/>')
         parts.append("</svg>")

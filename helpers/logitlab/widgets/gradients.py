@@ -8,19 +8,19 @@
   derivative, for steps eps from 1e-12 to 1e-1 on a log-log plot: truncation error
   on the right, round-off error on the left, the current eps marked.
 """
+
 from __future__ import annotations
 
 import html
 import math
 from collections.abc import Callable, Sequence
 
-import numpy as np
 import ipywidgets as w
+import numpy as np
 
 from ..errors import LogitlabInputError, as_labels, require_callable
 from ..plots import ACCENT, MAIN, WARN, new_figure, to_png
-from ._base import (ATOL, NUM, call_learner, finite_logits, fn_name, placeholder, problem_html,
-                    table_html, under_grading)
+from ._base import ATOL, NUM, call_learner, finite_logits, fn_name, placeholder, problem_html, table_html, under_grading
 
 
 def _vec(v: np.ndarray) -> str:
@@ -29,6 +29,7 @@ def _vec(v: np.ndarray) -> str:
 
 # ---- gradient descent on the logits --------------------------------------------
 
+
 class DescentExplorer(w.VBox):
     """`.lr` (slider), `.step_button`, `.reset_button`; `.table` (HTML) and `.history`.
 
@@ -36,12 +37,18 @@ class DescentExplorer(w.VBox):
     the gradient and the learning rate of the step that led there.
     """
 
-    def __init__(self, grad_fn: Callable, logits: np.ndarray, target: int,
-                 labels: tuple[str, ...], lr: float):
+    def __init__(self, grad_fn: Callable, logits: np.ndarray, target: int, labels: tuple[str, ...], lr: float):
         self.grad_fn, self.start, self.target, self.labels = grad_fn, logits, target, labels
         self.onehot = np.eye(logits.size)[target]
-        self.lr = w.FloatSlider(value=lr, min=0.05, max=5.0, step=0.05, description="learning rate",
-                                readout_format=".2f", style={"description_width": "7em"})
+        self.lr = w.FloatSlider(
+            value=lr,
+            min=0.05,
+            max=5.0,
+            step=0.05,
+            description="learning rate",
+            readout_format=".2f",
+            style={"description_width": "7em"},
+        )
         self.step_button = w.Button(description="Step", button_style="primary", icon="forward")
         self.reset_button = w.Button(description="Reset", icon="undo")
         self.table = w.HTML()
@@ -59,8 +66,10 @@ class DescentExplorer(w.VBox):
         if not np.isfinite(g).all():
             return None, f"{fn_name(self.grad_fn)} returned nan or inf"
         if (p < -ATOL).any() or abs(p.sum() - 1.0) > ATOL:
-            return None, (f"grad + one-hot sums to {p.sum():.4g} or has negative entries, so "
-                          f"{fn_name(self.grad_fn)} does not return p - y yet")
+            return None, (
+                f"grad + one-hot sums to {p.sum():.4g} or has negative entries, so "
+                f"{fn_name(self.grad_fn)} does not return p - y yet"
+            )
         p = np.clip(p, 0.0, 1.0)
         loss = -math.log(p[self.target]) if p[self.target] > 0 else math.inf
         return {"logits": z, "p": p, "loss": loss, "grad": g, "lr": lr}, None
@@ -85,25 +94,36 @@ class DescentExplorer(w.VBox):
             self.table.value = problem_html(self.problem, "take gradient-descent steps")
             return
         t = self.target
-        head = ("<tr><th>step</th><th>lr</th><th>logits</th><th>p</th>"
-                f"<th>p({html.escape(self.labels[t])})</th><th>loss</th><th>p - y</th></tr>")
+        head = (
+            "<tr><th>step</th><th>lr</th><th>logits</th><th>p</th>"
+            f"<th>p({html.escape(self.labels[t])})</th><th>loss</th><th>p - y</th></tr>"
+        )
         rows = []
         for i, s in enumerate(self.history[-12:], start=max(0, len(self.history) - 12)):
             lr = "" if s["lr"] is None else f"{s['lr']:.2f}"
-            rows.append(f'<tr><td{NUM}>{i}</td><td{NUM}>{lr}</td><td class="ll-logits">{_vec(s["logits"])}</td>'
-                        f'<td class="ll-p">{_vec(s["p"])}</td><td class="ll-ptarget"{NUM}>{s["p"][t]:.3f}</td>'
-                        f'<td class="ll-loss"{NUM}>{s["loss"]:.3f}</td><td class="ll-grad">{_vec(s["grad"])}</td></tr>')
+            rows.append(
+                f'<tr><td{NUM}>{i}</td><td{NUM}>{lr}</td><td class="ll-logits">{_vec(s["logits"])}</td>'
+                f'<td class="ll-p">{_vec(s["p"])}</td><td class="ll-ptarget"{NUM}>{s["p"][t]:.3f}</td>'
+                f'<td class="ll-loss"{NUM}>{s["loss"]:.3f}</td><td class="ll-grad">{_vec(s["grad"])}</td></tr>'
+            )
         first, last = self.history[0], self.history[-1]
-        summary = (f'<p class="ll-summary">classes: {html.escape(", ".join(self.labels))}; target '
-                   f"<b>{html.escape(self.labels[t])}</b>. After {len(self.history) - 1} step(s): "
-                   f"p({html.escape(self.labels[t])}) {first['p'][t]:.3f} &rarr; {last['p'][t]:.3f}, "
-                   f"loss {first['loss']:.3f} &rarr; {last['loss']:.3f}.</p>")
+        summary = (
+            f'<p class="ll-summary">classes: {html.escape(", ".join(self.labels))}; target '
+            f"<b>{html.escape(self.labels[t])}</b>. After {len(self.history) - 1} step(s): "
+            f"p({html.escape(self.labels[t])}) {first['p'][t]:.3f} &rarr; {last['p'][t]:.3f}, "
+            f"loss {first['loss']:.3f} &rarr; {last['loss']:.3f}.</p>"
+        )
         note = problem_html(self.problem, "take more steps") if self.problem else ""
         self.table.value = summary + table_html("ll-descent", head + "".join(rows)) + note
 
 
-def descent_explorer(grad_fn: Callable, logits: Sequence[float] = (3.0, 1.0, 0.0), target: int = 1,
-                     labels: Sequence[str] | None = ("refund", "reship", "escalate"), lr: float = 0.5):
+def descent_explorer(
+    grad_fn: Callable,
+    logits: Sequence[float] = (3.0, 1.0, 0.0),
+    target: int = 1,
+    labels: Sequence[str] | None = ("refund", "reship", "escalate"),
+    lr: float = 0.5,
+):
     """Gradient descent on one row of `logits` with YOUR `grad_fn` (cross_entropy_grad).
 
     Each click of Step moves the logits by -lr * grad and adds a row: logits, p, the
@@ -137,8 +157,17 @@ class EpsExplorer(w.VBox):
     def __init__(self, numgrad_fn: Callable, eps: float):
         self.numgrad_fn = numgrad_fn
         style = {"description_width": "6em"}
-        self.eps = w.FloatLogSlider(value=eps, base=10, min=-12, max=-1, step=0.25, description="eps",
-                                    readout_format=".0e", style=style, continuous_update=False)
+        self.eps = w.FloatLogSlider(
+            value=eps,
+            base=10,
+            min=-12,
+            max=-1,
+            step=0.25,
+            description="eps",
+            readout_format=".0e",
+            style=style,
+            continuous_update=False,
+        )
         self.function = w.Dropdown(options=list(FUNCTIONS), description="function", style=style)
         self.float32 = w.Checkbox(value=False, description="evaluate f in float32")
         self.image = w.Image(format="png", layout=w.Layout(max_width="640px"))
@@ -200,15 +229,22 @@ class EpsExplorer(w.VBox):
         self.readout.value = (
             f'<p>eps = <b class="ll-eps">{eps:.0e}</b>: your estimate <span class="ll-estimate">{est:.15g}</span>, '
             f'exact <span class="ll-exact">{exact:.15g}</span>, error <b class="ll-error">{err:.2e}</b>. '
-            f'Smallest error on the grid at eps = <span class="ll-best">{best:.0e}</span>.</p>')
+            f'Smallest error on the grid at eps = <span class="ll-best">{best:.0e}</span>.</p>'
+        )
         self.image.value = self._plot(eps, err, trunc, rounding)
 
     def _plot(self, eps: float, err: float, trunc: np.ndarray, rounding: np.ndarray) -> bytes:
         floor = 1e-18  # an error of exactly 0 cannot sit on a log axis
         fig = new_figure(6.4, 3.8)
         ax = fig.add_subplot()
-        ax.loglog(EPS_GRID, np.maximum(self.errors, floor), "o-", color=MAIN, ms=3,
-                  label=f"error of your {fn_name(self.numgrad_fn)}")
+        ax.loglog(
+            EPS_GRID,
+            np.maximum(self.errors, floor),
+            "o-",
+            color=MAIN,
+            ms=3,
+            label=f"error of your {fn_name(self.numgrad_fn)}",
+        )
         ax.loglog(EPS_GRID, trunc, "--", color=ACCENT, label=r"truncation $\approx \varepsilon^2 |f'''| / 6$")
         ax.loglog(EPS_GRID, rounding, ":", color=WARN, label=r"round-off $\approx u\,|f| / \varepsilon$")
         ax.axvline(eps, color="0.4", lw=1)
@@ -216,8 +252,9 @@ class EpsExplorer(w.VBox):
         ax.set_ylim(floor * 10, 10)
         ax.set_xlabel(r"step $\varepsilon$ (log scale)")
         ax.set_ylabel("|numerical - exact| (log scale)")
-        ax.set_title(f"Central differences of {self.function.value}"
-                     + (" (f in float32)" if self.float32.value else ""))
+        ax.set_title(
+            f"Central differences of {self.function.value}" + (" (f in float32)" if self.float32.value else "")
+        )
         ax.legend(loc="lower left", fontsize=8)
         return to_png(fig)
 

@@ -4,20 +4,32 @@ The widget computes the exps and their sum (the arithmetic the learner can check
 hand) but never the probabilities: those come from the learner's own function, so
 an unfinished or wrong softmax shows up as a message, not as a silent correct answer.
 """
+
 from __future__ import annotations
 
 import html
 import math
 from collections.abc import Callable, Sequence
 
-import numpy as np
 import ipywidgets as w
+import numpy as np
 
 from ..errors import as_labels, require_callable
 from ..plots import MAIN as BAR_COLOUR
-from ._base import (NUM, SLIDER_RANGE, bar_html, call_learner, distribution_problem, finite_logits,
-                    fn_name, logit_sliders, placeholder, problem_html, table_html,
-                    under_grading)
+from ._base import (
+    NUM,
+    SLIDER_RANGE,
+    bar_html,
+    call_learner,
+    distribution_problem,
+    finite_logits,
+    fn_name,
+    logit_sliders,
+    placeholder,
+    problem_html,
+    table_html,
+    under_grading,
+)
 
 
 class LogitPlayground(w.VBox):
@@ -51,21 +63,26 @@ class LogitPlayground(w.VBox):
     def _render(self, z, exps, probs, problem) -> str:
         rows = []
         for i, label in enumerate(self.labels):
-            prob = ("" if probs is None else
-                    f'{bar_html(probs[i], BAR_COLOUR)} <span class="ll-prob">{probs[i]:.3f}</span>')
-            rows.append(f"<tr><td>{html.escape(label)}</td><td{NUM}>{z[i]:.1f}</td>"
-                        f'<td class="ll-exp"{NUM}>{exps[i]:.3f}</td><td>{prob}</td></tr>')
-        rows.append('<tr style="border-top:1px solid currentColor"><td colspan="2">sum of exps</td>'
-                    f'<td class="ll-sum"{NUM}>{exps.sum():.3f}</td><td></td></tr>')
+            prob = (
+                "" if probs is None else f'{bar_html(probs[i], BAR_COLOUR)} <span class="ll-prob">{probs[i]:.3f}</span>'
+            )
+            rows.append(
+                f"<tr><td>{html.escape(label)}</td><td{NUM}>{z[i]:.1f}</td>"
+                f'<td class="ll-exp"{NUM}>{exps[i]:.3f}</td><td>{prob}</td></tr>'
+            )
+        rows.append(
+            '<tr style="border-top:1px solid currentColor"><td colspan="2">sum of exps</td>'
+            f'<td class="ll-sum"{NUM}>{exps.sum():.3f}</td><td></td></tr>'
+        )
         note = problem_html(problem, "see probabilities") if problem else ""
         name = html.escape(fn_name(self.softmax_fn))
-        head = ("<tr><th>class</th><th>logit</th><th>exp(logit)</th>"
-                f"<th>probability from your {name}</th></tr>")
+        head = f"<tr><th>class</th><th>logit</th><th>exp(logit)</th><th>probability from your {name}</th></tr>"
         return table_html("ll-playground", head + "".join(rows)) + note
 
 
-def logit_playground(softmax_fn: Callable, logits: Sequence[float] = (2.0, 1.0, 0.1),
-                     labels: Sequence[str] | None = None):
+def logit_playground(
+    softmax_fn: Callable, logits: Sequence[float] = (2.0, 1.0, 0.1), labels: Sequence[str] | None = None
+):
     """Sliders for `logits`, with the probabilities computed by YOUR `softmax_fn`.
 
     Move a slider and the table updates: each logit, its exp, the sum of exps and

@@ -9,6 +9,7 @@ applies when the softmax is part of the model. A plot sweeps the target's logit:
 right loss keeps falling as the target wins and grows without bound as it loses; the
 bug's loss stays inside a narrow band, whatever the logits.
 """
+
 from __future__ import annotations
 
 import html
@@ -20,8 +21,17 @@ import numpy as np
 from ..checks.pytorch import NO_TORCH_NOTE, torch_problem
 from ..errors import LogitlabInputError, as_labels, require_callable
 from ..plots import MAIN, WARN, new_figure, to_png
-from ._base import (NUM, SLIDER_RANGE, call_learner, finite_logits, logit_sliders, placeholder,
-                    problem_html, table_html, under_grading)
+from ._base import (
+    NUM,
+    SLIDER_RANGE,
+    call_learner,
+    finite_logits,
+    logit_sliders,
+    placeholder,
+    problem_html,
+    table_html,
+    under_grading,
+)
 
 SWEEP = np.linspace(-6.0, 8.0, 57)  # values of the target's logit on the plot
 
@@ -44,13 +54,13 @@ class ProbabilityBugExplorer(w.VBox):
     None for the numbers.
     """
 
-    def __init__(self, loss_fn: Callable, grad_fn: Callable, logits: np.ndarray, target: int,
-                 labels: tuple[str, ...]):
+    def __init__(self, loss_fn: Callable, grad_fn: Callable, logits: np.ndarray, target: int, labels: tuple[str, ...]):
         self.loss_fn, self.grad_fn, self.labels = loss_fn, grad_fn, labels
         reach = max(SLIDER_RANGE, float(np.abs(logits).max()))
         self.sliders = logit_sliders(logits, labels, -reach, reach, self._refresh)
-        self.target = w.Dropdown(options=[(label, i) for i, label in enumerate(labels)], value=target,
-                                 description="target")
+        self.target = w.Dropdown(
+            options=[(label, i) for i, label in enumerate(labels)], value=target, description="target"
+        )
         self.target.observe(self._refresh, names="value")
         self.readout = w.HTML()
         self.image = w.Image(format="png", layout=w.Layout(max_width="640px"))
@@ -72,8 +82,7 @@ class ProbabilityBugExplorer(w.VBox):
         targets = np.full(SWEEP.size, t)
         curves = {}
         for name, given in (("right", rows), ("bug", _softmax(rows))):
-            curves[name], problem = call_learner(self.loss_fn, given, targets, reduction="none",
-                                                 shape=(SWEEP.size,))
+            curves[name], problem = call_learner(self.loss_fn, given, targets, reduction="none", shape=(SWEEP.size,))
             if problem:
                 return None, problem
         return curves, None
@@ -123,12 +132,16 @@ class ProbabilityBugExplorer(w.VBox):
             ("gradient reaching the logits", _vec(self.grad_right), _vec(self.grad_bug), "ll-grad"),
             (f"its {name} entry", f"{self.grad_right[t]:.3f}", f"{self.grad_bug[t]:.3f}", "ll-push"),
         ]
-        body = "".join(f'<tr><td>{label}</td><td class="{css}-right"{NUM}>{a}</td>'
-                       f'<td class="{css}-bug"{NUM}>{b}</td></tr>' for label, a, b, css in rows)
+        body = "".join(
+            f'<tr><td>{label}</td><td class="{css}-right"{NUM}>{a}</td><td class="{css}-bug"{NUM}>{b}</td></tr>'
+            for label, a, b, css in rows
+        )
         weaker = abs(self.grad_right[t]) / abs(self.grad_bug[t]) if self.grad_bug[t] else np.inf
-        summary = (f'<p>Target <b>{name}</b>. With the bug the push on its logit is '
-                   f'<b class="ll-ratio">{weaker:.1f}</b> times weaker, and nothing raises an error: '
-                   "probabilities are valid logits.</p>")
+        summary = (
+            f'<p>Target <b>{name}</b>. With the bug the push on its logit is '
+            f'<b class="ll-ratio">{weaker:.1f}</b> times weaker, and nothing raises an error: '
+            "probabilities are valid logits.</p>"
+        )
         return table_html("ll-bug", head + body) + summary
 
     def _plot(self, z: np.ndarray, t: int) -> bytes:
@@ -146,9 +159,13 @@ class ProbabilityBugExplorer(w.VBox):
         return to_png(fig)
 
 
-def probability_bug_explorer(loss_fn: Callable, grad_fn: Callable,
-                             logits: Sequence[float] = (3.0, 1.0, 0.0), target: int = 1,
-                             labels: Sequence[str] | None = ("refund", "reship", "escalate")):
+def probability_bug_explorer(
+    loss_fn: Callable,
+    grad_fn: Callable,
+    logits: Sequence[float] = (3.0, 1.0, 0.0),
+    target: int = 1,
+    labels: Sequence[str] | None = ("refund", "reship", "escalate"),
+):
     """Loss and logit gradient from YOUR `loss_fn` (torch_cross_entropy) and `grad_fn`
     (autograd_logit_gradient), given the raw logits and, as the classic bug, their softmax.
 

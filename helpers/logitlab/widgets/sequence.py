@@ -6,14 +6,15 @@ position) from the learner's `sequence_cross_entropy(..., reduction="none")`; tw
 toggles ignore the padding and the prompts (the latter through the learner's
 `mask_prompt_tokens`), and the mean loss and perplexity update with them.
 """
+
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
 from typing import NamedTuple
 
-import numpy as np
 import ipywidgets as w
+import numpy as np
 
 from ..errors import require_callable
 from ..plots import new_figure, to_png
@@ -21,8 +22,7 @@ from ._base import call_learner, fn_name, placeholder, problem_html, under_gradi
 
 IGNORE = -100
 PAD = "<pad>"
-VOCAB = (PAD, "where", "is", "my", "parcel", "refund", "please", "?", "it", "ships",
-         "today", "sent", "<eos>")
+VOCAB = (PAD, "where", "is", "my", "parcel", "refund", "please", "?", "it", "ships", "today", "sent", "<eos>")
 CONVERSATIONS = (  # (prompt, completion)
     ("where is my parcel ?", "it ships today <eos>"),
     ("refund please ?", "refund sent <eos>"),
@@ -31,11 +31,11 @@ CONVERSATIONS = (  # (prompt, completion)
 
 
 class Batch(NamedTuple):
-    words: list[list[str]]        # the target word at each (sequence, position)
-    targets: np.ndarray           # (B, T) target ids, PAD's id at padded positions
-    is_pad: np.ndarray            # (B, T) bool
-    prompt_lengths: np.ndarray    # (B,) number of target positions that are prompt tokens
-    logits: np.ndarray            # (B, T, V)
+    words: list[list[str]]  # the target word at each (sequence, position)
+    targets: np.ndarray  # (B, T) target ids, PAD's id at padded positions
+    is_pad: np.ndarray  # (B, T) bool
+    prompt_lengths: np.ndarray  # (B,) number of target positions that are prompt tokens
+    logits: np.ndarray  # (B, T, V)
 
 
 def demo_batch(seed: int = 7) -> Batch:
@@ -54,8 +54,9 @@ def demo_batch(seed: int = 7) -> Batch:
     logits = rng.normal(0.0, 1.0, size=(*targets.shape, len(VOCAB)))
     in_prompt = np.arange(length) < prompt_lengths[:, None]
     boost = np.where(is_pad, 7.0, np.where(in_prompt, 1.0, 4.0))
-    np.put_along_axis(logits, targets[..., None], np.take_along_axis(logits, targets[..., None], -1)
-                      + boost[..., None], axis=-1)
+    np.put_along_axis(
+        logits, targets[..., None], np.take_along_axis(logits, targets[..., None], -1) + boost[..., None], axis=-1
+    )
     return Batch(words, targets, is_pad, prompt_lengths, logits)
 
 
@@ -102,8 +103,11 @@ class SequenceLossExplorer(w.VBox):
         self.targets = targets
         self.losses, self.mean_loss, problem = self._losses(targets)
         self.perplexity = None if self.mean_loss is None else math.exp(self.mean_loss)
-        notes = "".join(problem_html(p, "use this toggle" if p is mask_problem else "see the losses")
-                        for p in (mask_problem, problem) if p)
+        notes = "".join(
+            problem_html(p, "use this toggle" if p is mask_problem else "see the losses")
+            for p in (mask_problem, problem)
+            if p
+        )
         if self.losses is None:
             self.readout.value, self.image.value = notes, b""
             return
@@ -111,7 +115,8 @@ class SequenceLossExplorer(w.VBox):
         self.readout.value = (
             f'<p>supervised tokens: <b class="ll-count">{kept}</b> of {targets.size} &middot; '
             f'mean loss <b class="ll-mean">{self.mean_loss:.3f}</b> &middot; '
-            f'perplexity <b class="ll-ppl">{self.perplexity:.3f}</b></p>{notes}')
+            f'perplexity <b class="ll-ppl">{self.perplexity:.3f}</b></p>{notes}'
+        )
         self.image.value = self._plot(targets)
 
     def _plot(self, targets: np.ndarray) -> bytes:
@@ -125,8 +130,9 @@ class SequenceLossExplorer(w.VBox):
         for (i, j), word in np.ndenumerate(np.array(self.batch.words, dtype=object)):
             value = "ignored" if ignored[i, j] else f"{self.losses[i, j]:.2f}"
             dark = not ignored[i, j] and self.losses[i, j] < 0.45 * im.norm.vmax
-            ax.text(j, i, f"{word}\n{value}", ha="center", va="center", fontsize=7.5,
-                    color="white" if dark else "black")
+            ax.text(
+                j, i, f"{word}\n{value}", ha="center", va="center", fontsize=7.5, color="white" if dark else "black"
+            )
         ax.set_xticks(range(t), [str(j) for j in range(t)])
         ax.set_yticks(range(b), [f"seq {i}" for i in range(b)])
         ax.set_xlabel("position t (the target shown is the token at t + 1)")
@@ -138,6 +144,7 @@ class SequenceLossExplorer(w.VBox):
 
 def _cmap():
     import matplotlib
+
     # perceptually uniform and colour-blind safe; masked (ignored) cells in light grey
     return matplotlib.colormaps["viridis"].with_extremes(bad="#d9d9d9")
 
@@ -153,4 +160,3 @@ def sequence_loss_explorer(loss_fn: Callable, mask_fn: Callable, seed: int = 7):
     require_callable("loss_fn", loss_fn)
     require_callable("mask_fn", mask_fn)
     return SequenceLossExplorer(loss_fn, mask_fn, demo_batch(int(seed)))
-

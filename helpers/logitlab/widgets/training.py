@@ -11,6 +11,7 @@ where every class has probability 1/C and the loss is exactly log C.
 
 The curves are SVG strings (no matplotlib in the loop), so they keep up with the steps.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,7 +29,7 @@ from ..plots import ACCENT, MAIN, WARN
 from ._base import call_learner, fn_name, placeholder, problem_html, under_grading
 
 EXPLODED = 1e4  # a mean loss this large means the steps are overshooting without end
-SMALL = 20      # tickets in the overfitting task
+SMALL = 20  # tickets in the overfitting task
 
 
 class Task(NamedTuple):
@@ -36,7 +37,7 @@ class Task(NamedTuple):
     y: np.ndarray
     X_val: np.ndarray
     y_val: np.ndarray
-    lr: float               # a learning rate that works
+    lr: float  # a learning rate that works
     steps: int
     words: tuple[str, ...]  # the vocabulary of a next-word model; () for the router
 
@@ -45,9 +46,15 @@ def _router(n: int | None) -> Task:
     train, val = datasets.tickets("train"), datasets.tickets("val")
     texts, labels = train.texts[:n], train.labels[:n]
     vocab = datasets.vocabulary(texts)  # from the training tickets only
-    return Task(datasets.bag_of_words(texts, vocab), labels,
-                datasets.bag_of_words(val.texts, vocab), val.labels,
-                0.5 if n is None else 1.0, 200 if n is None else 300, ())
+    return Task(
+        datasets.bag_of_words(texts, vocab),
+        labels,
+        datasets.bag_of_words(val.texts, vocab),
+        val.labels,
+        0.5 if n is None else 1.0,
+        200 if n is None else 300,
+        (),
+    )
 
 
 def _next_word() -> Task:
@@ -101,20 +108,26 @@ def svg_curves(train: list[float], val: list[float], steps: int, top: float, gue
     ticks = [text(left - 6, pad + plot_h * (1 - f) + 4, f"{top * f:.2g}", "end") for f in (0, 0.5, 1)]
     ticks += [text(left + plot_w * f, height - 20, f"{round(steps * f)}") for f in (0, 0.5, 1)]
     g = pad + plot_h * (1 - guess / top)
+
     def rule(x1: float, y1: float, x2: float, y2: float, extra: str = 'stroke="currentColor"') -> str:
         return f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" {extra}/>'
 
     parts = [
-        rule(left, pad, left, pad + plot_h), rule(left, pad + plot_h, left + plot_w, pad + plot_h),
+        rule(left, pad, left, pad + plot_h),
+        rule(left, pad + plot_h, left + plot_w, pad + plot_h),
         rule(left, g, left + plot_w, g, 'stroke="gray" stroke-dasharray="4 3"'),
         text(left + plot_w - 2, g - 4, f"log C = {guess:.2f} (uniform guess)", "end", "gray"),
-        line(train, MAIN), line(val, ACCENT), *ticks,
+        line(train, MAIN),
+        line(val, ACCENT),
+        *ticks,
         text(left + plot_w / 2, height - 4, "step"),
         text(left + 8, pad + 12, "training loss", "start", MAIN),
         text(left + 110, pad + 12, "validation loss", "start", ACCENT),
     ]
-    return (f'<svg class="ll-curves" width="{width}" height="{height}" font-size="11" '
-            f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>')
+    return (
+        f'<svg class="ll-curves" width="{width}" height="{height}" font-size="11" '
+        f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>'
+    )
 
 
 class TrainingLab(w.VBox):
@@ -127,17 +140,25 @@ class TrainingLab(w.VBox):
         self.step_fn = step_fn
         style = {"description_width": "8em"}
         self.task = w.Dropdown(options=list(TASKS), value=task_name, description="task", style=style)
-        self.lr = w.FloatLogSlider(base=10, min=-3, max=2.5, step=0.05, description="learning rate",
-                                   readout_format=".3g", style=style, layout=w.Layout(width="32em"))
-        self.steps = w.IntSlider(min=10, max=1000, step=10, description="steps", style=style,
-                                 layout=w.Layout(width="32em"))
+        self.lr = w.FloatLogSlider(
+            base=10,
+            min=-3,
+            max=2.5,
+            step=0.05,
+            description="learning rate",
+            readout_format=".3g",
+            style=style,
+            layout=w.Layout(width="32em"),
+        )
+        self.steps = w.IntSlider(
+            min=10, max=1000, step=10, description="steps", style=style, layout=w.Layout(width="32em")
+        )
         self.run = w.Button(description="train", button_style="primary", icon="play")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="progress", style=style)
         self.chart, self.readout = w.HTML(), w.HTML()
         self.task.observe(self._reset, names="value")
         self.run.on_click(lambda _button: self.train())
-        super().__init__([self.task, self.lr, self.steps, w.HBox([self.run, self.progress]),
-                          self.chart, self.readout])
+        super().__init__([self.task, self.lr, self.steps, w.HBox([self.run, self.progress]), self.chart, self.readout])
         self._reset()
 
     def _reset(self, _change=None) -> None:
@@ -149,8 +170,9 @@ class TrainingLab(w.VBox):
         self.samples: list[str] = []
         self.progress.value = 0
         self._draw()
-        self.readout.value = (f"<p>Press <b>train</b>: every step calls your "
-                              f"<code>{html.escape(fn_name(self.step_fn))}</code>.</p>")
+        self.readout.value = (
+            f"<p>Press <b>train</b>: every step calls your <code>{html.escape(fn_name(self.step_fn))}</code>.</p>"
+        )
 
     # ---- the learner's step --------------------------------------------------------
 
@@ -168,8 +190,10 @@ class TrainingLab(w.VBox):
         except (TypeError, ValueError):
             return None, f"{name} should return arrays W, b and a number, the loss"
         if W_new.shape != W.shape or b_new.shape != b.shape:
-            return None, (f"{name} returned W of shape {W_new.shape} and b of shape {b_new.shape}, "
-                          f"expected {W.shape} and {b.shape}")
+            return None, (
+                f"{name} returned W of shape {W_new.shape} and b of shape {b_new.shape}, "
+                f"expected {W.shape} and {b.shape}"
+            )
         return (W_new, b_new, loss), None
 
     def _next_word_probs(self, W, b, word: int) -> np.ndarray | None:
@@ -235,8 +259,10 @@ class TrainingLab(w.VBox):
             self.val_losses.append(val)
             self.train_losses.append(loss)
             if not math.isfinite(loss) or loss > EXPLODED:
-                self.problem = (f"the training loss reached {loss:.3g} at step {k + 1}: the learning rate "
-                                "is too high, each step overshoots")
+                self.problem = (
+                    f"the training loss reached {loss:.3g} at step {k + 1}: the learning rate "
+                    "is too high, each step overshoots"
+                )
                 break
             if (k + 1) % every == 0:
                 self.progress.value = k + 1
@@ -248,22 +274,28 @@ class TrainingLab(w.VBox):
 
     def _draw(self) -> None:
         guess = math.log(_classes(task(self.task.value)))
-        self.chart.value = svg_curves(self.train_losses, self.val_losses, int(self.steps.value),
-                                      top=1.6 * guess, guess=guess)
+        self.chart.value = svg_curves(
+            self.train_losses, self.val_losses, int(self.steps.value), top=1.6 * guess, guess=guess
+        )
 
     def _summary(self, steps: int) -> str:
         rows = []
         if self.train_losses:
             best = int(np.nanargmin(self.val_losses))
-            rows.append(f'<p>step <b class="ll-step">{len(self.train_losses)}</b> of {steps} &middot; '
-                        f'training loss <b class="ll-train">{self.train_losses[-1]:.3f}</b> &middot; '
-                        f'validation loss <b class="ll-val">{self.val_losses[-1]:.3f}</b> '
-                        f'(lowest {self.val_losses[best]:.3f} at step {best + 1})</p>')
+            rows.append(
+                f'<p>step <b class="ll-step">{len(self.train_losses)}</b> of {steps} &middot; '
+                f'training loss <b class="ll-train">{self.train_losses[-1]:.3f}</b> &middot; '
+                f'validation loss <b class="ll-val">{self.val_losses[-1]:.3f}</b> '
+                f'(lowest {self.val_losses[best]:.3f} at step {best + 1})</p>'
+            )
         if self.accuracy is not None and self.problem is None:
             rows.append(f'<p>validation accuracy <b class="ll-acc">{100 * self.accuracy:.0f}%</b></p>')
         if self.samples:
-            rows.append("<p>samples of the trained model:</p><ul class=\"ll-samples\">"
-                        + "".join(f"<li>{html.escape(s) or '(empty)'}</li>" for s in self.samples) + "</ul>")
+            rows.append(
+                "<p>samples of the trained model:</p><ul class=\"ll-samples\">"
+                + "".join(f"<li>{html.escape(s) or '(empty)'}</li>" for s in self.samples)
+                + "</ul>"
+            )
         if self.problem:
             if "learning rate is too high" in self.problem:
                 rows.append(f'<p class="ll-problem" style="color:{WARN}">{html.escape(self.problem)}.</p>')
