@@ -251,7 +251,7 @@ assert_check("causal_mask", causal_mask, part="core")
 # notebook is graded: other sizes, the dtype.
 assert_check("causal_mask", causal_mask, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.testing import battery
+from logitlab.testing import battery, expect
 
 
 def _reference_causal(T):
@@ -263,7 +263,7 @@ battery(causal_mask, _reference_causal, [
 ] + [("T = np.int32(6)", (np.int32(6),), {}), ("T = np.int64(17)", (np.int64(17),), {})])
 for _T in (1, 2, 9):
     _m = causal_mask(_T)
-    assert getattr(_m, "dtype", None) == np.bool_, f"T = {_T}: the mask must be a bool array"
+    expect(getattr(_m, "dtype", None) == np.bool_, f"T = {_T}: the mask must be a bool array")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -576,7 +576,7 @@ attention_explorer(causal_mask, masked_softmax)
 # ## 12. Self-check
 
 # %%
-quiz([
+quiz(lesson="08_attention", questions=[
     ("q and k have d_k = 256 independent entries of variance 1. What is the standard deviation "
      "of q . k?",
      ["1", "16", "256"], 1,

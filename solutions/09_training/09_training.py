@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from logitlab import datasets
-from logitlab.checks import assert_check, check
+from logitlab.checks import assert_check, check, uses_your
 from logitlab.hints import hints
 from logitlab.plots import ACCENT, MAIN, WARN
 from logitlab.quiz import quiz
@@ -228,29 +228,30 @@ expect_close(_loss32, _reference_step(*_f32, 0.1)[2], "float32 W, b and X: loss"
 # minus the gradient it computed.
 
 # %%
-rng = np.random.default_rng(0)
-X_tiny, y_tiny = rng.normal(size=(6, 4)), rng.integers(0, 3, size=6)
-W_tiny, b_tiny = rng.normal(size=(4, 3)), rng.normal(size=3)
+with uses_your(train_step):
+    rng = np.random.default_rng(0)
+    X_tiny, y_tiny = rng.normal(size=(6, 4)), rng.integers(0, 3, size=6)
+    W_tiny, b_tiny = rng.normal(size=(4, 3)), rng.normal(size=3)
 
 
-def loss_of(W, b, X, y):
-    """The mean loss of the parameters (W, b) on (X, y): your train_step, moving nothing."""
-    return train_step(W, b, X, y, 0.0)[2]
+    def loss_of(W, b, X, y):
+        """The mean loss of the parameters (W, b) on (X, y): your train_step, moving nothing."""
+        return train_step(W, b, X, y, 0.0)[2]
 
 
-W_next, b_next, _ = train_step(W_tiny, b_tiny, X_tiny, y_tiny, 1.0)
-analytic_W, analytic_b = W_tiny - W_next, b_tiny - b_next   # lr = 1: the step is the gradient
-eps = 1e-6
-numeric_W = np.zeros_like(W_tiny)
-for idx in np.ndindex(W_tiny.shape):
-    up, down = W_tiny.copy(), W_tiny.copy()
-    up[idx] += eps
-    down[idx] -= eps
-    numeric_W[idx] = (loss_of(up, b_tiny, X_tiny, y_tiny) - loss_of(down, b_tiny, X_tiny, y_tiny)) / (2 * eps)
-numeric_b = np.array([(loss_of(W_tiny, b_tiny + eps * e, X_tiny, y_tiny)
-                       - loss_of(W_tiny, b_tiny - eps * e, X_tiny, y_tiny)) / (2 * eps) for e in np.eye(3)])
-print(f"largest difference, W: {np.abs(analytic_W - numeric_W).max():.1e}")
-print(f"largest difference, b: {np.abs(analytic_b - numeric_b).max():.1e}")
+    W_next, b_next, _ = train_step(W_tiny, b_tiny, X_tiny, y_tiny, 1.0)
+    analytic_W, analytic_b = W_tiny - W_next, b_tiny - b_next   # lr = 1: the step is the gradient
+    eps = 1e-6
+    numeric_W = np.zeros_like(W_tiny)
+    for idx in np.ndindex(W_tiny.shape):
+        up, down = W_tiny.copy(), W_tiny.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        numeric_W[idx] = (loss_of(up, b_tiny, X_tiny, y_tiny) - loss_of(down, b_tiny, X_tiny, y_tiny)) / (2 * eps)
+    numeric_b = np.array([(loss_of(W_tiny, b_tiny + eps * e, X_tiny, y_tiny)
+                           - loss_of(W_tiny, b_tiny - eps * e, X_tiny, y_tiny)) / (2 * eps) for e in np.eye(3)])
+    print(f"largest difference, W: {np.abs(analytic_W - numeric_W).max():.1e}")
+    print(f"largest difference, b: {np.abs(analytic_b - numeric_b).max():.1e}")
 
 # %% [markdown]
 # Differences around $10^{-10}$ mean the two agree to the precision central differences
@@ -425,10 +426,11 @@ if _failures:
 # $$-\log \tfrac{1}{C} = \log C: \qquad \log 3 = 1.0986 \text{ for the router.}$$
 
 # %%
-W, b, history = fit(X_train, y_train, 3, lr=0.5, steps=200, rng=np.random.default_rng(0))
-print(f"first loss: {history[0]:.4f}")
-print(f"log(3)    : {np.log(3):.4f}")
-print(f"last loss : {history[-1]:.4f} after {len(history)} steps")
+with uses_your(train_step, fit):
+    W, b, history = fit(X_train, y_train, 3, lr=0.5, steps=200, rng=np.random.default_rng(0))
+    print(f"first loss: {history[0]:.4f}")
+    print(f"log(3)    : {np.log(3):.4f}")
+    print(f"last loss : {history[-1]:.4f} after {len(history)} steps")
 
 # %% [markdown]
 # The check costs nothing: it needs no training, and you know the answer before you run
@@ -437,17 +439,18 @@ print(f"last loss : {history[-1]:.4f} after {len(history)} steps")
 # at the start, measured on the same tickets:
 
 # %%
-d = X_train.shape[1]
-starts = {
-    "as fit does: W = 0.01 * normal": loss_of(0.01 * rng.normal(size=(d, 3)), np.zeros(3), X_train, y_train),
-    "W drawn with scale 1": loss_of(rng.normal(size=(d, 3)), np.zeros(3), X_train, y_train),
-    "W drawn with scale 10": loss_of(10 * rng.normal(size=(d, 3)), np.zeros(3), X_train, y_train),
-    "loss summed over the batch": len(y_train) * loss_of(np.zeros((d, 3)), np.zeros(3), X_train, y_train),
-    "loss in bits (log2), not nats": loss_of(np.zeros((d, 3)), np.zeros(3), X_train, y_train) / np.log(2),
-}
-for setup, first_loss in starts.items():
-    print(f"{setup:32} first loss {first_loss:8.3f}")
-print(f"\nfor a vocabulary of 50,257 tokens, log V = {np.log(50257):.2f}; of 128,000: {np.log(128000):.2f}")
+with uses_your(train_step, fit):
+    d = X_train.shape[1]
+    starts = {
+        "as fit does: W = 0.01 * normal": loss_of(0.01 * rng.normal(size=(d, 3)), np.zeros(3), X_train, y_train),
+        "W drawn with scale 1": loss_of(rng.normal(size=(d, 3)), np.zeros(3), X_train, y_train),
+        "W drawn with scale 10": loss_of(10 * rng.normal(size=(d, 3)), np.zeros(3), X_train, y_train),
+        "loss summed over the batch": len(y_train) * loss_of(np.zeros((d, 3)), np.zeros(3), X_train, y_train),
+        "loss in bits (log2), not nats": loss_of(np.zeros((d, 3)), np.zeros(3), X_train, y_train) / np.log(2),
+    }
+    for setup, first_loss in starts.items():
+        print(f"{setup:32} first loss {first_loss:8.3f}")
+    print(f"\nfor a vocabulary of 50,257 tokens, log V = {np.log(50257):.2f}; of 128,000: {np.log(128000):.2f}")
 
 # %% [markdown]
 # - **Far above $\log C$**: the model starts confident and wrong (weights too large), or
@@ -471,34 +474,35 @@ print(f"\nfor a vocabulary of 50,257 tokens, log V = {np.log(50257):.2f}; of 128
 # measures the training loss.
 
 # %%
-def curves(X, y, X_val, y_val, lr, steps, seed=0):
-    """Train as fit does; return the training and validation losses before every step."""
-    W, b, _ = fit(X, y, 3, lr, 0, np.random.default_rng(seed))  # steps=0: the start
-    train_losses, val_losses = [], []
-    for _ in range(steps):
-        val_losses.append(loss_of(W, b, X_val, y_val))
-        W, b, loss = train_step(W, b, X, y, lr)
-        train_losses.append(loss)
-    return np.array(train_losses), np.array(val_losses), W, b
+with uses_your(train_step, fit):
+    def curves(X, y, X_val, y_val, lr, steps, seed=0):
+        """Train as fit does; return the training and validation losses before every step."""
+        W, b, _ = fit(X, y, 3, lr, 0, np.random.default_rng(seed))  # steps=0: the start
+        train_losses, val_losses = [], []
+        for _ in range(steps):
+            val_losses.append(loss_of(W, b, X_val, y_val))
+            W, b, loss = train_step(W, b, X, y, lr)
+            train_losses.append(loss)
+        return np.array(train_losses), np.array(val_losses), W, b
 
 
-train_curve, val_curve, W, b = curves(X_train, y_train, X_val, y_val, lr=0.5, steps=200)
-accuracy = np.mean(np.argmax(X_val @ W + b, axis=1) == y_val)
-print(f"after 200 steps: training loss {train_curve[-1]:.3f}, validation loss {val_curve[-1]:.3f}")
-print(f"validation accuracy: {100 * accuracy:.0f}% of {len(y_val)} tickets")
+    train_curve, val_curve, W, b = curves(X_train, y_train, X_val, y_val, lr=0.5, steps=200)
+    accuracy = np.mean(np.argmax(X_val @ W + b, axis=1) == y_val)
+    print(f"after 200 steps: training loss {train_curve[-1]:.3f}, validation loss {val_curve[-1]:.3f}")
+    print(f"validation accuracy: {100 * accuracy:.0f}% of {len(y_val)} tickets")
 
-fig, ax = plt.subplots(figsize=(6.5, 3.4))
-ax.plot(train_curve, color=MAIN, label="training loss")
-ax.plot(val_curve, color=ACCENT, label="validation loss")
-ax.axhline(np.log(3), color="0.5", ls=":", lw=1)
-ax.annotate("log 3: a uniform guess", (199, np.log(3)), xytext=(0, 4), textcoords="offset points",
-            ha="right", fontsize=8, color="0.4")
-ax.set_ylim(0, 1.25)
-ax.set_xlabel("step")
-ax.set_ylabel("mean loss")
-ax.set_title("The ticket router learns (lr = 0.5)")
-ax.legend()
-plt.show()
+    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    ax.plot(train_curve, color=MAIN, label="training loss")
+    ax.plot(val_curve, color=ACCENT, label="validation loss")
+    ax.axhline(np.log(3), color="0.5", ls=":", lw=1)
+    ax.annotate("log 3: a uniform guess", (199, np.log(3)), xytext=(0, 4), textcoords="offset points",
+                ha="right", fontsize=8, color="0.4")
+    ax.set_ylim(0, 1.25)
+    ax.set_xlabel("step")
+    ax.set_ylabel("mean loss")
+    ax.set_title("The ticket router learns (lr = 0.5)")
+    ax.legend()
+    plt.show()
 
 # %% [markdown]
 # Both curves fall, fast at first and then slowly; the validation loss stays above the
@@ -507,12 +511,13 @@ plt.show()
 # tickets we just wrote:
 
 # %%
-new_tickets = ["my kettle arrived broken please send a new one",
-               "where is my order i want my money back",
-               "this is the third time i write about my lamp"]
-for text, scores in zip(new_tickets, datasets.bag_of_words(new_tickets, vocab) @ W + b):
-    probs = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
-    print(f"{labels[int(np.argmax(probs))]:>9} ({probs.max():.2f})  {text}")
+with uses_your(train_step, fit):
+    new_tickets = ["my kettle arrived broken please send a new one",
+                   "where is my order i want my money back",
+                   "this is the third time i write about my lamp"]
+    for text, scores in zip(new_tickets, datasets.bag_of_words(new_tickets, vocab) @ W + b):
+        probs = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
+        print(f"{labels[int(np.argmax(probs))]:>9} ({probs.max():.2f})  {text}")
 
 # %% [markdown]
 # ## 9. The learning rate: too low, about right, too high
@@ -520,23 +525,24 @@ for text, scores in zip(new_tickets, datasets.bag_of_words(new_tickets, vocab) @
 # The learning rate is the size of every step. Three runs from the same start:
 
 # %%
-rates = {0.005: "too low", 0.5: "about right", 100.0: "too high"}
-runs = {lr: curves(X_train, y_train, X_val, y_val, lr=lr, steps=200)[:2] for lr in rates}
-for lr, (losses, val_losses) in runs.items():
-    print(f"lr = {lr:<6} {rates[lr]:12} first training losses {np.round(losses[:6], 1)}")
-    print(f"{'':22} after 200 steps: training {losses[-1]:.3f}, validation {val_losses[-1]:.3f}")
-slow_end = runs[0.005][0][-1]
-print(f"lr = 0.5 was below {slow_end:.3f} already at step {int(np.argmax(runs[0.5][0] < slow_end))}")
+with uses_your(train_step, fit):
+    rates = {0.005: "too low", 0.5: "about right", 100.0: "too high"}
+    runs = {lr: curves(X_train, y_train, X_val, y_val, lr=lr, steps=200)[:2] for lr in rates}
+    for lr, (losses, val_losses) in runs.items():
+        print(f"lr = {lr:<6} {rates[lr]:12} first training losses {np.round(losses[:6], 1)}")
+        print(f"{'':22} after 200 steps: training {losses[-1]:.3f}, validation {val_losses[-1]:.3f}")
+    slow_end = runs[0.005][0][-1]
+    print(f"lr = 0.5 was below {slow_end:.3f} already at step {int(np.argmax(runs[0.5][0] < slow_end))}")
 
-fig, ax = plt.subplots(figsize=(6.5, 3.4))
-for (lr, (losses, _)), colour in zip(runs.items(), (ACCENT, MAIN, WARN)):
-    ax.plot(losses, color=colour, label=f"lr = {lr:g} ({rates[lr]})")
-ax.set_yscale("log")
-ax.set_xlabel("step")
-ax.set_ylabel("training loss (log scale)")
-ax.set_title("Same model, same data, three learning rates")
-ax.legend()
-plt.show()
+    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    for (lr, (losses, _)), colour in zip(runs.items(), (ACCENT, MAIN, WARN)):
+        ax.plot(losses, color=colour, label=f"lr = {lr:g} ({rates[lr]})")
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("training loss (log scale)")
+    ax.set_title("Same model, same data, three learning rates")
+    ax.legend()
+    plt.show()
 
 # %% [markdown]
 # - **Too low** (0.005): every step is safe and tiny. After 200 steps the loss is where
@@ -562,34 +568,35 @@ plt.show()
 # and compare it with the model trained on all 240:
 
 # %%
-few = 20
-vocab_few = datasets.vocabulary(train.texts[:few])
-X_few, y_few = datasets.bag_of_words(train.texts[:few], vocab_few), y_train[:few]
-X_val_few = datasets.bag_of_words(val.texts, vocab_few)
+with uses_your(train_step, fit):
+    few = 20
+    vocab_few = datasets.vocabulary(train.texts[:few])
+    X_few, y_few = datasets.bag_of_words(train.texts[:few], vocab_few), y_train[:few]
+    X_val_few = datasets.bag_of_words(val.texts, vocab_few)
 
-steps = 400
-few_train, few_val, _, _ = curves(X_few, y_few, X_val_few, y_val, lr=1.0, steps=steps)
-all_train, all_val, _, _ = curves(X_train, y_train, X_val, y_val, lr=1.0, steps=steps)
-for name, n, d_words, tr, va in [(f"{few} tickets", few, len(vocab_few), few_train, few_val),
-                                 ("240 tickets", len(y_train), len(vocab), all_train, all_val)]:
-    best = int(np.argmin(va))
-    print(f"{name:11}: {3 * (d_words + 1)} parameters for {n} examples; training loss {tr[-1]:.3f}, "
-          f"validation loss lowest {va[best]:.3f} at step {best}, {va[-1]:.3f} at step {steps}")
+    steps = 400
+    few_train, few_val, _, _ = curves(X_few, y_few, X_val_few, y_val, lr=1.0, steps=steps)
+    all_train, all_val, _, _ = curves(X_train, y_train, X_val, y_val, lr=1.0, steps=steps)
+    for name, n, d_words, tr, va in [(f"{few} tickets", few, len(vocab_few), few_train, few_val),
+                                     ("240 tickets", len(y_train), len(vocab), all_train, all_val)]:
+        best = int(np.argmin(va))
+        print(f"{name:11}: {3 * (d_words + 1)} parameters for {n} examples; training loss {tr[-1]:.3f}, "
+              f"validation loss lowest {va[best]:.3f} at step {best}, {va[-1]:.3f} at step {steps}")
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
-for ax, tr, va, title in [(axes[0], few_train, few_val, f"{few} training tickets: overfitting"),
-                          (axes[1], all_train, all_val, "240 training tickets")]:
-    ax.plot(tr, color=MAIN, label="training loss")
-    ax.plot(va, color=ACCENT, label="validation loss")
-    best = int(np.argmin(va))
-    ax.axvline(best, color="0.5", ls=":", lw=1)
-    ax.annotate(f"lowest validation\nloss: step {best}", (best, va[best]), xytext=(8, 30),
-                textcoords="offset points", fontsize=8)
-    ax.set_title(title)
-    ax.set_xlabel("step")
-axes[0].set_ylabel("mean loss")
-axes[0].legend()
-plt.show()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
+    for ax, tr, va, title in [(axes[0], few_train, few_val, f"{few} training tickets: overfitting"),
+                              (axes[1], all_train, all_val, "240 training tickets")]:
+        ax.plot(tr, color=MAIN, label="training loss")
+        ax.plot(va, color=ACCENT, label="validation loss")
+        best = int(np.argmin(va))
+        ax.axvline(best, color="0.5", ls=":", lw=1)
+        ax.annotate(f"lowest validation\nloss: step {best}", (best, va[best]), xytext=(8, 30),
+                    textcoords="offset points", fontsize=8)
+        ax.set_title(title)
+        ax.set_xlabel("step")
+    axes[0].set_ylabel("mean loss")
+    axes[0].legend()
+    plt.show()
 
 # %% [markdown]
 # With 20 tickets and more than ten times as many parameters, the model can give every
@@ -637,11 +644,12 @@ print("first pairs:", [(words[a], words[c]) for a, c in zip(ids[:4], ids[1:5])])
 # the step of each parameter instead.)
 
 # %%
-W_lm, b_lm, history_lm = fit(X_lm, y_lm, V, lr=50.0, steps=80, rng=np.random.default_rng(0))
-val_lm = loss_of(W_lm, b_lm, X_lm_val, y_lm_val)
-print(f"first loss {history_lm[0]:.3f}, log V = {np.log(V):.3f}")
-print(f"after {len(history_lm)} steps: training loss {history_lm[-1]:.3f}, validation loss {val_lm:.3f}")
-print(f"validation perplexity {np.exp(val_lm):.1f}: choosing between about that many words, not {V}")
+with uses_your(train_step, fit):
+    W_lm, b_lm, history_lm = fit(X_lm, y_lm, V, lr=50.0, steps=80, rng=np.random.default_rng(0))
+    val_lm = loss_of(W_lm, b_lm, X_lm_val, y_lm_val)
+    print(f"first loss {history_lm[0]:.3f}, log V = {np.log(V):.3f}")
+    print(f"after {len(history_lm)} steps: training loss {history_lm[-1]:.3f}, validation loss {val_lm:.3f}")
+    print(f"validation perplexity {np.exp(val_lm):.1f}: choosing between about that many words, not {V}")
 
 # %% [markdown]
 # Perplexity, from 05, reads the loss as a number of equally likely choices: from $V$
@@ -650,25 +658,26 @@ print(f"validation perplexity {np.exp(val_lm):.1f}: choosing between about that 
 # generator (04), and repeat until `<end>`:
 
 # %%
-def sample(W, b, rng, max_words=16):
-    """One ticket written by the bigram model (W, b), word by word."""
-    word, text = index[datasets.END], []
-    for _ in range(max_words):
-        z = W[word] + b                                # the logits after `word`
-        probs = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
-        word = int(rng.choice(V, p=probs))
-        if words[word] == datasets.END:
-            break
-        text.append(words[word])
-    return " ".join(text)
+with uses_your(train_step, fit):
+    def sample(W, b, rng, max_words=16):
+        """One ticket written by the bigram model (W, b), word by word."""
+        word, text = index[datasets.END], []
+        for _ in range(max_words):
+            z = W[word] + b                                # the logits after `word`
+            probs = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+            word = int(rng.choice(V, p=probs))
+            if words[word] == datasets.END:
+                break
+            text.append(words[word])
+        return " ".join(text)
 
 
-W_start, b_start, _ = fit(X_lm, y_lm, V, lr=50.0, steps=0, rng=np.random.default_rng(0))
-for name, params in [("before training", (W_start, b_start)), ("after training", (W_lm, b_lm))]:
-    rng = np.random.default_rng(1)
-    print(name)
-    for _ in range(3):
-        print("   ", sample(*params, rng))
+    W_start, b_start, _ = fit(X_lm, y_lm, V, lr=50.0, steps=0, rng=np.random.default_rng(0))
+    for name, params in [("before training", (W_start, b_start)), ("after training", (W_lm, b_lm))]:
+        rng = np.random.default_rng(1)
+        print(name)
+        for _ in range(3):
+            print("   ", sample(*params, rng))
 
 # %% [markdown]
 # Before training every word is about equally likely after every word: word salad. After
@@ -737,7 +746,7 @@ training_lab(train_step)
 # ## 15. Self-check
 
 # %%
-quiz([
+quiz(lesson="09_training", questions=[
     ("A classifier with 10 classes reports 2.30 as its first loss. What does that tell you?",
      ["Something is wrong: a good model has a loss near 0",
       "The start looks right: log 10 = 2.30, a uniform guess",

@@ -601,7 +601,7 @@ probability_bug_explorer(torch_cross_entropy, autograd_logit_gradient)
 # ## 13. Self-check
 
 # %%
-quiz([
+quiz(lesson="10_pytorch", questions=[
     ("What should nn.CrossEntropyLoss receive as its first argument?",
      ["Probabilities from a softmax", "Raw logits", "Log-probabilities from log_softmax"], 1,
      "It applies log_softmax itself. Log-probabilities would also give the right loss (log_softmax "

@@ -224,7 +224,7 @@ assert_check("online_logsumexp", online_logsumexp, part="core")
 # rising and falling, integer chunks, generators, float32.
 assert_check("online_logsumexp", online_logsumexp, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.testing import battery, expect_close
+from logitlab.testing import battery, expect, expect_close
 
 
 def _reference_online_lse(chunks):
@@ -266,11 +266,11 @@ expect_close(online_logsumexp(p for p in _parts), _reference_online_lse(_parts),
 expect_close(online_logsumexp(p for p in [[_ninf], [], [_ninf, 0.0]]), 0.0,
              "a generator with -inf and empty chunks")
 _f32 = online_logsumexp([p.astype(np.float32) for p in _parts])
-assert getattr(_f32, "dtype", None) == np.float32, "float32 chunks must give a float32 result"
+expect(getattr(_f32, "dtype", None) == np.float32, "float32 chunks must give a float32 result")
 expect_close(_f32, _reference_online_lse(_parts), "float32 chunks", rtol=1e-5, atol=1e-5)
 _kept = [p.copy() for p in _parts]
 online_logsumexp(_kept)
-assert all(np.array_equal(a, b) for a, b in zip(_kept, _parts)), "the chunks were modified in place"
+expect(all(np.array_equal(a, b) for a, b in zip(_kept, _parts)), "the chunks were modified in place")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -367,7 +367,7 @@ assert_check("chunked_cross_entropy", chunked_cross_entropy, part="core")
 # problems with every kind of last block, lists, float32, large logits.
 assert_check("chunked_cross_entropy", chunked_cross_entropy, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.testing import battery, expect_close
+from logitlab.testing import battery, expect, expect_close
 
 
 def _reference_chunked_ce(hidden, weight, targets, chunk_size):
@@ -405,7 +405,7 @@ battery(chunked_cross_entropy, _reference_chunked_ce, [
 ])
 _f32 = chunked_cross_entropy(_H.astype(np.float32), _W.astype(np.float32), _T, 5)
 expect_close(_f32, _reference_chunked_ce(_H, _W, _T, 5), "float32 hidden and weight", rtol=1e-5, atol=1e-5)
-assert isinstance(_f32, (float, np.floating)), "the loss should be one number"
+expect(isinstance(_f32, (float, np.floating)), "the loss should be one number")
 for _bad in (0, -3):
     try:
         chunked_cross_entropy(_H, _W, _T, _bad)
@@ -570,7 +570,7 @@ memory_calculator(chunked_cross_entropy)
 # ## 13. Self-check
 
 # %%
-quiz([
+quiz(lesson="11_llm_scale", questions=[
     ("How much memory do the float32 logits of 4,096 tokens over a 50,000-token vocabulary take?",
      ["about 0.2 GB", "about 0.8 GB", "about 3.3 GB"], 1,
      "4,096 x 50,000 x 4 bytes = 819,200,000 bytes, about 0.8 GB, before probabilities and gradient."),
