@@ -113,7 +113,7 @@ def code_digest() -> str:
     """Everything besides the notebooks that decides a score: the grader's own code and
     the nbgrader config, and logitlab (the checks and the helpers of the hidden tests)."""
     files = [p for p in sorted((ROOT / "grader").rglob("*.py")) if "bugzoo" not in p.parts]
-    files += sorted(Path(logitlab.__file__).parent.rglob("*"))
+    files += sorted(p for p in Path(logitlab.__file__).parent.rglob("*") if "__pycache__" not in p.parts)
     files += [CONFIG, ROOT / "nbgrader_config.py"]
     return _digest(*(str(p).encode() + b"\0" + _read(p) for p in files if not p.is_dir()))
 
