@@ -90,10 +90,11 @@ def enter(hide: list[str], keep: list[str], read_only: list[str], network: bool 
 
 
 def needed_read_only(hide: list) -> list[Path]:
-    """The interpreter and logitlab, where they lie inside a hidden folder."""
+    """The interpreter (its environment and its base installation) and logitlab, where
+    they lie inside a hidden folder."""
     from importlib.util import find_spec
 
-    needed = [Path(sys.prefix), Path(find_spec("logitlab").origin).parents[1]]
+    needed = [Path(sys.prefix), Path(sys.base_prefix), Path(find_spec("logitlab").origin).parents[1]]
     return [k for k in needed if any(Path(h) == k or Path(h) in k.parents for h in hide)]
 
 

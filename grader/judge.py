@@ -137,7 +137,7 @@ class Learner:
             shutil.copyfile(HERE / name, Path(self.folder) / name)
         cmd = [sys.executable, "-I", "runner.py"]
         if self.hide is not None:
-            hide = [*self.hide, str(LEARNERS)]
+            hide = [*self.hide, *_elsewhere()]
             cmd = jail.command(
                 hide, [self.folder], jail.needed_read_only(hide), cmd, memory_mb=MEMORY_MB, network=False
             )
@@ -191,6 +191,20 @@ class Learner:
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+def _elsewhere() -> list[str]:
+    """Where else answers or other students' work could lie on a grading machine: every
+    folder in the temporary folder (other runs and learners, test and build folders),
+    the homes (other copies of the course, the instructor's), the exchange and other
+    shared places. The learner's process needs none of them: it keeps its own folder,
+    and the interpreter and logitlab stay readable wherever they are."""
+    tmp = Path(tempfile.gettempdir())
+    found = [p for p in tmp.iterdir() if p.is_dir() and not p.is_symlink()]
+    found += [Path(p) for p in ("/home", "/srv", "/mnt", "/media") if Path(p).is_dir()]
+    if Path.home() != Path("/") and Path.home().is_dir():
+        found.append(Path.home())
+    return [str(p) for p in found]
 
 
 def _describe(error: dict) -> str:
