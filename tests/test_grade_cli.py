@@ -271,7 +271,8 @@ while True:
     proc = kit.run_grade(subs, out, "--timeout", "20", timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     _, summary = kit.read_csv(out / "summary.csv")
-    assert summary[0]["status"] == "failed" and "timed out after 20 s" in summary[0]["reason"]
+    row = summary[0]  # nbgrader's kernel runs away; the judge may time out or find no softmax
+    assert row["score"] == "0" and "timed out after 20 s" in row["reason"] + row["flags"], row
     for pid in json.loads(pids.read_text()):
         assert not alive(pid), f"process {pid} started by the notebook is still running"
 
