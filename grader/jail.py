@@ -6,7 +6,8 @@ empty tmpfs, except the --keep folders, which are mounted back in place (--keep-
 read-only). The kernel of a submission thus sees numpy, logitlab and its own working
 folder, but not solutions/, the gradebook, the git history or any other student's
 files. With --no-network (the learner's process under the judge) it cannot reach any
-network either.
+network either, and with --user (that process too) it runs as an unprivileged user,
+alone in a process-id namespace with a /proc of its own.
 
 The namespace and mounts are made here with the unshare(2) and mount(2) system calls,
 then CMD replaces this process: no shell and no `mount` processes, since every grading
@@ -21,14 +22,18 @@ import argparse
 import ctypes
 import functools
 import os
+import pwd
 import resource
+import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
-MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x20, 0x1000, 0x4000, 0x40000
+CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID = 0x00020000, 0x40000000, 0x20000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+UNPRIVILEGED = "nobody"  # the user the learner's process runs as under the judge
 
 
 def _may_try() -> bool:
@@ -65,28 +70,58 @@ def _mount(
     _check(libc.mount(_enc(source), _enc(target), _enc(fstype), ctypes.c_ulong(flags), _enc(data)), f"mount {target}")
 
 
-def enter(hide: list[str], keep: list[str], read_only: list[str], network: bool = True) -> None:
+def enter(hide: list[str], keep: list[str], read_only: list[str], network: bool = True, pids: bool = False) -> None:
     """Unshare the mount namespace (and without `network`, the network one too: only a
-    loopback device that is down), cover each `hide` folder, put each `keep` back."""
+    loopback device that is down; with `pids`, the process ids too: see `isolate`),
+    cover each `hide` folder, put each `keep` back."""
     libc = _libc()
-    _check(libc.unshare(CLONE_NEWNS | (0 if network else CLONE_NEWNET)), "unshare")
+    flags = CLONE_NEWNS | (0 if network else CLONE_NEWNET) | (CLONE_NEWPID if pids else 0)
+    _check(libc.unshare(flags), "unshare")
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)  # nothing leaks to the host
-    stage_root = tempfile.mkdtemp(prefix="jail-")  # in TMPDIR, outside every hidden folder
-    staged = [(k, os.path.join(stage_root, str(i))) for i, k in enumerate(keep)]
-    for k, s in staged:  # hold each kept folder somewhere the tmpfs will not cover
-        os.mkdir(s)
-        _mount(libc, k, s, None, MS_BIND)
+    # Each kept folder is held open, so it can be mounted back from its descriptor once a
+    # tmpfs covers the path to it (even the temporary folder itself).
+    held = [(k, os.open(k, os.O_PATH | os.O_DIRECTORY)) for k in keep]
     for h in hide:
-        if os.path.isdir(h):
+        if os.path.isdir(h) and not os.path.islink(h):
             _mount(libc, "tmpfs", h, "tmpfs", 0, "size=1m,mode=755")
-    for k, s in staged:
+    for k, fd in held:
         os.makedirs(k, exist_ok=True)
-        _mount(libc, s, k, None, MS_BIND)
-        _check(libc.umount2(os.fsencode(s), 0), f"umount {s}")
-        os.rmdir(s)
+        _mount(libc, f"/proc/self/fd/{fd}", k, None, MS_BIND)
+        os.close(fd)
         if k in read_only:  # the interpreter and logitlab: readable, never writable
             _mount(libc, None, k, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
-    os.rmdir(stage_root)
+
+
+def isolate(cmd: list[str], user: str | None) -> None:
+    """Run `cmd` as the first process of the new process-id namespace, and end with it.
+
+    There, a fresh /proc shows only the command's own processes: not the grader, not the
+    judge, not their memory, files or folders through /proc/PID/root. With `user`, the
+    command runs as that unprivileged user: without root's capabilities it can neither
+    unmount what hides the course nor read the machine's disks; and it dies with this
+    process, which stays outside the namespace to pass its exit status on.
+    """
+    pid = os.fork()
+    if pid == 0:
+        try:
+            libc = _libc()
+            _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+            _check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+            if user is not None:
+                entry = pwd.getpwnam(user)
+                os.setgroups([])
+                os.setgid(entry.pw_gid)
+                os.setuid(entry.pw_uid)
+                _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")  # no setuid programs either
+            os.execvp(cmd[0], cmd)
+        except BaseException as exc:  # noqa: BLE001 - the child must never return into the caller
+            print(f"jail: {exc}", file=sys.stderr)
+        os._exit(127)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # passed on, then this ends with the child
+        signal.signal(sig, lambda number, _frame: _pass_on(pid, number))
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    sys.exit(code if code >= 0 else 128 - code)
 
 
 def needed_read_only(hide: list) -> list[Path]:
@@ -99,16 +134,37 @@ def needed_read_only(hide: list) -> list[Path]:
 
 
 def command(
-    hide: list[str], keep: list[str], read_only: list[str], cmd: list[str], memory_mb: int = 0, network: bool = True
+    hide: list[str],
+    keep: list[str],
+    read_only: list[str],
+    cmd: list[str],
+    memory_mb: int = 0,
+    network: bool = True,
+    user: str | None = None,
 ) -> list[str]:
     """The argv that runs `cmd` jailed: hide and keep as above; read_only folders are kept
-    but mounted read-only; without `network`, no network can be reached."""
+    but mounted read-only; without `network`, no network can be reached; with `user`, it
+    runs as that user in a process-id namespace of its own (see `isolate`)."""
     argv = [sys.executable, "-I", "-S", os.path.abspath(__file__), "--memory-mb", str(memory_mb)]
     argv += [] if network else ["--no-network"]
+    argv += [] if user is None else ["--user", user]
     argv += [a for h in hide for a in ("--hide", str(h))]
     argv += [a for k in keep for a in ("--keep", str(k))]
     argv += [a for k in read_only for a in ("--keep-ro", str(k))]
     return argv + ["--", *cmd]
+
+
+def _pass_on(pid: int, number: int) -> None:
+    try:
+        os.kill(pid, number)
+    except ProcessLookupError:
+        pass
+
+
+def user_ids(user: str = UNPRIVILEGED) -> tuple[int, int]:
+    """The uid and gid of `user`, who must own the folder it writes in."""
+    entry = pwd.getpwnam(user)
+    return entry.pw_uid, entry.pw_gid
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-network", action="store_true", help="a network namespace of its own, with nothing to reach"
     )
+    parser.add_argument(
+        "--user", help="run CMD as this unprivileged user, alone in a process-id namespace with a fresh /proc"
+    )
     parser.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
@@ -131,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         limit = args.memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     if _may_try():
+        os.umask(0o022)  # the folders made on the way to a kept one can be passed through
         cwd = os.getcwd()  # entered again below: the old handle would reach the hidden tree
         read_only = [os.path.abspath(k) for k in args.keep_ro]
         enter(
@@ -138,8 +198,11 @@ def main(argv: list[str] | None = None) -> int:
             [os.path.abspath(k) for k in args.keep] + read_only,
             read_only,
             network=not args.no_network,
+            pids=args.user is not None,
         )
         os.chdir(cwd)
+        if args.user is not None:
+            isolate(cmd, args.user)
     os.execvp(cmd[0], cmd)
     return 1  # not reached
 

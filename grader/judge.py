@@ -129,17 +129,27 @@ class Learner:
 
     def _spawn(self) -> None:
         """A fresh process in a fresh folder. Jailed, it sees its own folder, the
-        interpreter and logitlab, and neither the hidden folders nor any other
-        learner's folder (all under LEARNERS)."""
+        interpreter, logitlab and the system's folders, and nothing else: not the
+        hidden folders, not any other learner's folder (all under LEARNERS). It runs as
+        an unprivileged user who owns only that folder, and sees no other process."""
         LEARNERS.mkdir(mode=0o700, exist_ok=True)
         self.folder = tempfile.mkdtemp(prefix="learner-", dir=LEARNERS)
         for name in SHIPPED:
             shutil.copyfile(HERE / name, Path(self.folder) / name)
+        # Its own folder is its home and its temporary folder: /tmp is hidden.
+        env = {**self.env, "HOME": self.folder, "TMPDIR": self.folder, "MPLCONFIGDIR": self.folder}
         cmd = [sys.executable, "-I", "runner.py"]
         if self.hide is not None:
+            _hand_over(Path(self.folder))
             hide = [*self.hide, *_elsewhere()]
             cmd = jail.command(
-                hide, [self.folder], jail.needed_read_only(hide), cmd, memory_mb=MEMORY_MB, network=False
+                hide,
+                [self.folder],
+                jail.needed_read_only(hide),
+                cmd,
+                memory_mb=MEMORY_MB,
+                network=False,
+                user=jail.UNPRIVILEGED,
             )
         self.proc = subprocess.Popen(
             cmd,
@@ -147,7 +157,7 @@ class Learner:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=self.env,
+            env=env,
             start_new_session=True,
         )
 
@@ -193,18 +203,26 @@ class Learner:
             self.folder = None
 
 
+# What the learner's process may see at the top of the file system: the system's own
+# folders, which hold no course files. The temporary folder is hidden as a whole.
+SYSTEM = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "nix", "proc", "run", "sbin", "snap", "sys", "usr"}
+
+
 def _elsewhere() -> list[str]:
-    """Where else answers or other students' work could lie on a grading machine: every
-    folder in the temporary folder (other runs and learners, test and build folders),
-    the homes (other copies of the course, the instructor's), the exchange and other
-    shared places. The learner's process needs none of them: it keeps its own folder,
-    and the interpreter and logitlab stay readable wherever they are."""
-    tmp = Path(tempfile.gettempdir())
-    found = [p for p in tmp.iterdir() if p.is_dir() and not p.is_symlink()]
-    found += [Path(p) for p in ("/home", "/srv", "/mnt", "/media") if Path(p).is_dir()]
-    if Path.home() != Path("/") and Path.home().is_dir():
-        found.append(Path.home())
-    return [str(p) for p in found]
+    """Where else answers or other students' work could lie on a grading machine: any
+    folder at the top of the file system but the system's (other copies of the course,
+    the homes, the exchange, build and CI folders wherever a machine keeps them), and
+    the temporary folder. The learner's process needs none of them: it keeps its own
+    folder, and the interpreter and logitlab stay readable wherever they are."""
+    top = [p for p in Path("/").iterdir() if p.is_dir() and not p.is_symlink() and p.name not in SYSTEM]
+    return [str(p) for p in [*top, Path(tempfile.gettempdir()).resolve()]]
+
+
+def _hand_over(folder: Path) -> None:
+    """Give the learner's folder to the unprivileged user the jailed process runs as."""
+    uid, gid = jail.user_ids()
+    for path in [folder, *folder.iterdir()]:
+        os.chown(path, uid, gid)
 
 
 def _describe(error: dict) -> str:

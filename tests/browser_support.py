@@ -247,6 +247,14 @@ def run_all_cells(page, timeout_ms: int = 60_000) -> None:
     wait_kernel_idle(page, timeout_ms)
 
 
+def press_keys(target, key: str, times: int) -> None:
+    """Press `key` on `target` (a slider's handle) `times` times. Each press focuses the
+    target first: JupyterLab takes the focus back to the notebook when a cell's output
+    changes, and a key pressed then would reach the notebook, not the slider."""
+    for _ in range(times):
+        target.press(key)
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name

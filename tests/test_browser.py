@@ -25,6 +25,7 @@ from browser_support import (
     free_port,
     jupyter_lab,
     open_notebook,
+    press_keys,
     require_chromium,
     run_all_cells,
     screenshot,
@@ -152,9 +153,7 @@ def test_softmax_playground_follows_a_slider(page, lab_url):
     before = shown_probabilities(page)
     assert before == [0.659, 0.242, 0.099]  # the learner's softmax on cat 2.0, dog 1.0, bird 0.1
 
-    slider(page, "cat").locator(".noUi-handle").focus()
-    for _ in range(5):
-        page.keyboard.press("ArrowRight")
+    press_keys(slider(page, "cat").locator(".noUi-handle"), "ArrowRight", 5)
     page.wait_for_function(
         "() => document.querySelector('.ll-playground .ll-prob').textContent !== '0.659'", timeout=15_000
     )
@@ -258,9 +257,7 @@ def test_temperature_explorer_flattens_as_temperature_rises(page, lab_url):
     assert sum(shown_column(page, "ll-draws")) == 300
 
     # Arrow keys move the slider's exponent (log10 T) in steps of 0.01.
-    temperature.locator(".noUi-handle").focus()
-    for _ in range(10):
-        page.keyboard.press("ArrowRight")
+    press_keys(temperature.locator(".noUi-handle"), "ArrowRight", 10)
     expect(readout).not_to_have_text("1.00", timeout=5_000)
     t_keys = slider_temperature(readout)
     assert 1.0 < t_keys < 2.0

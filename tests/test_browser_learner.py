@@ -25,6 +25,7 @@ from browser_support import (
     chromium,
     jupyter_lab,
     open_notebook,
+    press_keys,
     require_chromium,
     run_all_cells,
     screenshot,
@@ -182,10 +183,10 @@ def test_hints_open_one_tier_at_a_time(page, lab):
     cell = page.locator(".jp-Notebook .jp-Cell").nth(cell_index(page, 'hints("softmax")'))
     button = cell.get_by_role("button", name=re.compile("Show hint 1 of 3"))
     button.scroll_into_view_if_needed()
-    button.click()
+    button.dispatch_event("click")  # on the button itself: a late layout shift cannot move it
     expect(cell).to_contain_text("Hint 1 of 3 (the idea).", timeout=15_000)
     assert "Hint 2 of 3" not in cell.locator(".jp-OutputArea").inner_text()
-    cell.get_by_role("button", name=re.compile("Show hint 2 of 3")).click()
+    cell.get_by_role("button", name=re.compile("Show hint 2 of 3")).dispatch_event("click")
     expect(cell).to_contain_text("Hint 2 of 3 (the numpy tool).", timeout=15_000)
     screenshot(page, "learner-02-hints.png")
 
@@ -196,9 +197,7 @@ def test_a_widget_whose_function_gets_stuck_on_a_slider_comes_back(page, lab):
     run_all_cells(page)
     page.locator(".ll-playground").wait_for(timeout=30_000)
     handle = page.locator(".widget-hslider", has=page.locator(".widget-label", has_text="cat")).first
-    handle.locator(".noUi-handle").focus()
-    for _ in range(5):  # 2.0 -> 2.5
-        page.keyboard.press("ArrowRight")
+    press_keys(handle.locator(".noUi-handle"), "ArrowRight", 5)  # 2.0 -> 2.5
     problem = page.locator(".ll-problem")
     expect(problem).to_contain_text("softmax did not return within 5 s on a 3-element input", timeout=30_000)
     wait_kernel_idle(page, 30_000)

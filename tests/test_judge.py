@@ -4,10 +4,14 @@ learner's functions in a process of their own, over a wire that carries only pla
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 import tracemalloc
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -380,6 +384,47 @@ def test_the_jailed_learner_reaches_no_network(tmp_path, sources):
         with pytest.raises(BlockingIOError):  # nobody ever connected
             server.accept()
     assert result.error is None and not result.cells["test_softmax"][0]
+
+
+# Each probe is true when the learner's process can reach something it must not.
+ESCAPES = {
+    "runs as root": "os.geteuid() == 0",
+    "sees other processes": "sum(p.isdigit() for p in os.listdir('/proc')) > 2",
+    "reads a folder at the top of the file system": "os.path.exists(TOP_SECRET)",
+    "reads a file in the temporary folder": "os.path.exists(TMP_SECRET)",
+    "reaches the host through /proc": "os.path.exists('/proc/1/root' + TOP_SECRET)",
+    "unmounts what hides the course": "ctypes.CDLL(None).umount2(TMP.encode(), 2) == 0",
+}
+
+
+@pytest.mark.parametrize("escape", ESCAPES)
+def test_the_jailed_learner_cannot_escape(tmp_path, sources, escape):
+    """The learner's softmax is right only where the escape fails: a pass proves both
+    that the process ran and that the escape did not work."""
+    if not jail.available():
+        skip_unless_ci("the learner's process is jailed only as root, allowed to make namespaces")
+    top = Path(f"/logitlab-test-secret-{os.getpid()}")  # where a CI machine might keep a copy
+    tmp_secret = Path(tempfile.gettempdir()) / f"logitlab-test-secret-{os.getpid()}.txt"
+    top.mkdir(mode=0o755)
+    try:
+        (top / "answers.txt").write_text("42")
+        tmp_secret.write_text("42")
+        code = (
+            "import ctypes, os\nimport numpy as np\n"
+            f"TOP_SECRET, TMP_SECRET = {str(top / 'answers.txt')!r}, {str(tmp_secret)!r}\n"
+            f"TMP = {tempfile.gettempdir()!r}\n"
+            "def softmax(z, axis=-1):\n"
+            f"    if {ESCAPES[escape]}:\n"
+            "        return np.zeros_like(np.asarray(z, dtype=float))\n"
+            "    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n"
+            "    return e / e.sum(axis=axis, keepdims=True)\n"
+        )
+        (tmp_path / "hidden").mkdir()
+        result = _judge(tmp_path, sources, "02_softmax", _with_softmax(sources, code), hide=[tmp_path / "hidden"])
+    finally:
+        tmp_secret.unlink()
+        shutil.rmtree(top)
+    assert result.error is None and result.cells["test_softmax"][0], (escape, result.cells)
 
 
 def test_learner_code_reaching_for_the_interpreter_is_flagged(sources):
