@@ -13,6 +13,7 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -59,6 +60,7 @@ def _child(target: Callable, args: tuple, cwd: str, env: dict[str, str], log: st
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
+    tempfile.tempdir = None  # the server's choice was cached: the run's TMPDIR counts
     target(*args)
 
 

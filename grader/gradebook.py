@@ -121,26 +121,33 @@ def isolated() -> bool:
     return jail.available()
 
 
-def _jailed_kernel(job: Path, hide: list[Path]) -> dict[str, str]:
+def _jailed_kernel(job: Path, hide: list[Path], scratch: Path) -> dict[str, str]:
     """Environment under which nbgrader starts the kernel through grader/jail.py.
 
     A kernelspec named python3 in a job-private JUPYTER_PATH wins over the installed
-    one. The kernel keeps its working folder, its connection file, the interpreter and
-    logitlab; every `hide` folder (the repository, the private work folder with the
-    hidden tests and gradebooks, the submissions, the output) is empty for it.
+    one. The kernel keeps its working folder, its `scratch` folder (connection file,
+    home), the interpreter and logitlab; every `hide` folder (the repository, the
+    private work folder with the hidden tests and gradebooks, the submissions, the
+    output) is empty for it, and so is every other place a copy of the course could be
+    (`jail.elsewhere`). It runs as an unprivileged user who cannot undo any of that,
+    and sees no other process.
     """
     runtime = job / "runtime"
     runtime.mkdir(parents=True, exist_ok=True)
+    hide = [*map(str, hide), *jail.elsewhere()]
     argv = jail.command(
         hide,
-        [job / "autograded", runtime],
+        [job / "autograded", runtime, scratch],
         jail.needed_read_only(hide),
         [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         memory_mb=KERNEL_MEMORY_MB,
+        user=jail.UNPRIVILEGED,
     )
+    home = {"HOME": str(scratch), "MPLCONFIGDIR": str(scratch)}  # the unprivileged user has none
     spec = job / "jupyter" / "kernels" / "python3" / "kernel.json"
     spec.parent.mkdir(parents=True, exist_ok=True)
-    spec.write_text(json.dumps({"argv": argv, "display_name": "Python 3 (graded)", "language": "python"}))
+    kernel = {"argv": argv, "display_name": "Python 3 (graded)", "language": "python", "env": home}
+    spec.write_text(json.dumps(kernel))
     return {"JUPYTER_PATH": str(job / "jupyter"), "JUPYTER_RUNTIME_DIR": str(runtime)}
 
 
@@ -174,15 +181,14 @@ def autograde(
     for name in THREAD_LIMITS:
         env.setdefault(name, "1")
     (job / "autograded").mkdir(exist_ok=True)
-    if hide and isolated():
-        env.update(_jailed_kernel(job, hide))
-    # A temp folder of the run's own, outside every hidden folder (the jail stages its
-    # mounts in TMPDIR), removed afterwards with whatever the kernel left there. The
-    # kernel's IPython profile lives there too, so a startup file a submission writes
-    # never runs in another student's kernel.
+    # A temp folder of the run's own, removed afterwards with whatever the kernel left
+    # there. nbclient's connection file and the kernel's IPython profile live there too,
+    # so a startup file a submission writes never runs in another student's kernel.
     scratch = tempfile.mkdtemp(prefix="logitlab-kernel-")
     env["TMPDIR"] = scratch
     env["IPYTHONDIR"] = str(Path(scratch) / "ipython")
+    if hide and isolated():
+        env.update(_jailed_kernel(job, hide, Path(scratch)))
     log_path, scores_path = job / "autograde.log", job / "scores.json"
     try:
         code = _nbgrader(

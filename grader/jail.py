@@ -27,6 +27,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID = 0x00020000, 0x40000000, 0x20000000
@@ -92,36 +93,65 @@ def enter(hide: list[str], keep: list[str], read_only: list[str], network: bool 
             _mount(libc, None, k, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
 
 
-def isolate(cmd: list[str], user: str | None) -> None:
-    """Run `cmd` as the first process of the new process-id namespace, and end with it.
+def isolate(cmd: list[str], user: str, writable: list[str]) -> None:
+    """Run `cmd` as `user`, the first process of the new process-id namespace.
 
     There, a fresh /proc shows only the command's own processes: not the grader, not the
-    judge, not their memory, files or folders through /proc/PID/root. With `user`, the
-    command runs as that unprivileged user: without root's capabilities it can neither
-    unmount what hides the course nor read the machine's disks; and it dies with this
-    process, which stays outside the namespace to pass its exit status on.
+    judge, not their memory, files or folders through /proc/PID/root. Without root's
+    capabilities the command can neither unmount what hides the course nor read the
+    machine's disks; it owns only the `writable` folders. This process stays outside
+    the namespace: it passes interrupts on and its exit status back, and the command
+    dies with it.
     """
+    entry = pwd.getpwnam(user)
+    for folder in writable:
+        _hand_over(folder, entry.pw_uid, entry.pw_gid)
     pid = os.fork()
     if pid == 0:
         try:
             libc = _libc()
             _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
             _check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
-            if user is not None:
-                entry = pwd.getpwnam(user)
-                os.setgroups([])
-                os.setgid(entry.pw_gid)
-                os.setuid(entry.pw_uid)
-                _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")  # no setuid programs either
+            os.setpgid(0, 0)  # a signal to this process's group reaches the command once, through here
+            os.setgroups([])
+            os.setgid(entry.pw_gid)
+            os.setuid(entry.pw_uid)
+            _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")  # no setuid programs either
             os.execvp(cmd[0], cmd)
         except BaseException as exc:  # noqa: BLE001 - the child must never return into the caller
             print(f"jail: {exc}", file=sys.stderr)
         os._exit(127)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # passed on, then this ends with the child
-        signal.signal(sig, lambda number, _frame: _pass_on(pid, number))
+    # An interrupt is the kernel's to handle; the first process of a namespace ignores
+    # a termination it has no handler for, so a stop request ends it outright.
+    signal.signal(signal.SIGINT, lambda number, _frame: _pass_on(pid, number))
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda _number, _frame: _pass_on(pid, signal.SIGKILL))
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     sys.exit(code if code >= 0 else 128 - code)
+
+
+def _hand_over(folder: str, uid: int, gid: int) -> None:
+    """Make `folder` and everything in it belong to the user the command runs as."""
+    os.chown(folder, uid, gid)
+    for parent, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            os.chown(os.path.join(parent, name), uid, gid, follow_symlinks=False)
+
+
+# What a command run as --user may see at the top of the file system: the system's own
+# folders, which hold no course files. The temporary folder is hidden as a whole.
+SYSTEM = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "nix", "proc", "run", "sbin", "snap", "sys", "usr"}
+
+
+def elsewhere() -> list[str]:
+    """Where else answers or other students' work could lie on a grading machine: any
+    folder at the top of the file system but the system's (other copies of the course,
+    the homes, the exchange, build and CI folders wherever a machine keeps them), and
+    the temporary folder. Learner code needs none of them: it keeps its own folders, and
+    the interpreter and logitlab stay readable wherever they are (`needed_read_only`)."""
+    top = [p for p in Path("/").iterdir() if p.is_dir() and not p.is_symlink() and p.name not in SYSTEM]
+    return [str(p) for p in [*top, Path(tempfile.gettempdir()).resolve()]]
 
 
 def needed_read_only(hide: list) -> list[Path]:
@@ -161,12 +191,6 @@ def _pass_on(pid: int, number: int) -> None:
         pass
 
 
-def user_ids(user: str = UNPRIVILEGED) -> tuple[int, int]:
-    """The uid and gid of `user`, who must own the folder it writes in."""
-    entry = pwd.getpwnam(user)
-    return entry.pw_uid, entry.pw_gid
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python grader/jail.py")
     parser.add_argument("--hide", action="append", default=[])
@@ -202,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         os.chdir(cwd)
         if args.user is not None:
-            isolate(cmd, args.user)
+            isolate(cmd, args.user, [os.path.abspath(k) for k in args.keep])
     os.execvp(cmd[0], cmd)
     return 1  # not reached
 

@@ -140,8 +140,7 @@ class Learner:
         env = {**self.env, "HOME": self.folder, "TMPDIR": self.folder, "MPLCONFIGDIR": self.folder}
         cmd = [sys.executable, "-I", "runner.py"]
         if self.hide is not None:
-            _hand_over(Path(self.folder))
-            hide = [*self.hide, *_elsewhere()]
+            hide = [*self.hide, *jail.elsewhere()]
             cmd = jail.command(
                 hide,
                 [self.folder],
@@ -201,28 +200,6 @@ class Learner:
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
-
-
-# What the learner's process may see at the top of the file system: the system's own
-# folders, which hold no course files. The temporary folder is hidden as a whole.
-SYSTEM = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "nix", "proc", "run", "sbin", "snap", "sys", "usr"}
-
-
-def _elsewhere() -> list[str]:
-    """Where else answers or other students' work could lie on a grading machine: any
-    folder at the top of the file system but the system's (other copies of the course,
-    the homes, the exchange, build and CI folders wherever a machine keeps them), and
-    the temporary folder. The learner's process needs none of them: it keeps its own
-    folder, and the interpreter and logitlab stay readable wherever they are."""
-    top = [p for p in Path("/").iterdir() if p.is_dir() and not p.is_symlink() and p.name not in SYSTEM]
-    return [str(p) for p in [*top, Path(tempfile.gettempdir()).resolve()]]
-
-
-def _hand_over(folder: Path) -> None:
-    """Give the learner's folder to the unprivileged user the jailed process runs as."""
-    uid, gid = jail.user_ids()
-    for path in [folder, *folder.iterdir()]:
-        os.chown(path, uid, gid)
 
 
 def _describe(error: dict) -> str:

@@ -16,7 +16,9 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
+from support import skip_unless_ci
 
+from grader import jail
 from grader.course import ROOT
 
 pytestmark = pytest.mark.slow
@@ -96,6 +98,29 @@ for db in glob.glob("/tmp/**/gradebook.db", recursive=True):
     return _with_softmax(kit, course.solved(A), code)
 
 
+ESCAPED = ROOT / "ESCAPED-FROM-THE-JAIL"  # what an escape from the kernel's jail would leave
+
+
+def _escape_the_jail(course, kit):
+    # As root this would undo every mount that hides the course (detaching each tmpfs,
+    # most recent first) and then write into the repository; jailed, it can do neither.
+    code = (
+        WRONG
+        + f'''
+import ctypes, os
+libc = ctypes.CDLL(None)
+for line in reversed(open("/proc/self/mountinfo").read().splitlines()):
+    if line.split(" - ")[1].startswith("tmpfs"):
+        libc.umount2(line.split()[4].encode(), 2)
+try:
+    open("{ESCAPED}", "w").write("out")
+except OSError:
+    pass
+'''
+    )
+    return _with_softmax(kit, course.solved(A), code)
+
+
 def _endless_loop(course, kit):
     return _with_softmax(kit, course.solved(A), WRONG + "while True:\n    pass\n")
 
@@ -148,6 +173,7 @@ ATTACKS = {
         },
     ),
     "read-hidden-write-gradebook": (_read_hidden_and_gradebook, {}),
+    "escape-the-jail": (_escape_the_jail, {}),
     "endless-loop": (_endless_loop, {}),
     "swallow-interrupt": (_swallow_interrupt, {}),
     "exit-kernel": (_exit_kernel, {}),
@@ -170,7 +196,10 @@ def graded(course, kit, tmp_path_factory):
     for student, build in FAULTS.items():
         kit.put_submission(subs, student, A, build(course, kit))
     before = kit.tree_digest(subs)
+    ESCAPED.unlink(missing_ok=True)
     proc = kit.run_grade(subs, out, "--jobs", "2", "--timeout", "120")
+    escaped = ESCAPED.exists()
+    ESCAPED.unlink(missing_ok=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     _, grades = kit.read_csv(out / "grades.csv")
     _, summary = kit.read_csv(out / "summary.csv")
@@ -178,6 +207,8 @@ def graded(course, kit, tmp_path_factory):
         out=out,
         subs=subs,
         unchanged=kit.tree_digest(subs) == before,
+        escaped=escaped,
+        jailed=jail.available(),
         scores=kit.scores_by_student(grades),
         summary={r["student_id"]: r for r in summary},
     )
@@ -230,6 +261,12 @@ def test_honest_work_with_a_harmless_fault_keeps_full_marks(graded, student):
 def test_floods_do_not_reach_the_graded_notebook(graded):
     nb = graded.out / "autograded" / "flood-output" / A / f"{A}.ipynb"
     assert nb.is_file() and nb.stat().st_size < 1_000_000
+
+
+def test_no_learner_code_gets_out_of_its_jail(graded):
+    if not graded.jailed:
+        skip_unless_ci("kernels are jailed only as root, allowed to make namespaces")
+    assert not graded.escaped
 
 
 def test_submissions_are_byte_identical_afterwards(graded):
