@@ -103,9 +103,9 @@ def isolate(cmd: list[str], user: str, writable: list[str]) -> None:
     the namespace: it passes interrupts on and its exit status back, and the command
     dies with it.
     """
-    entry = pwd.getpwnam(user)
+    uid, gid = _ids(user)
     for folder in writable:
-        _hand_over(folder, entry.pw_uid, entry.pw_gid)
+        _hand_over(folder, uid, gid)
     pid = os.fork()
     if pid == 0:
         try:
@@ -114,8 +114,8 @@ def isolate(cmd: list[str], user: str, writable: list[str]) -> None:
             _check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
             os.setpgid(0, 0)  # a signal to this process's group reaches the command once, through here
             os.setgroups([])
-            os.setgid(entry.pw_gid)
-            os.setuid(entry.pw_uid)
+            os.setgid(gid)
+            os.setuid(uid)
             _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")  # no setuid programs either
             os.execvp(cmd[0], cmd)
         except BaseException as exc:  # noqa: BLE001 - the child must never return into the caller
@@ -129,6 +129,15 @@ def isolate(cmd: list[str], user: str, writable: list[str]) -> None:
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     sys.exit(code if code >= 0 else 128 - code)
+
+
+def _ids(user: str) -> tuple[int, int]:
+    """The user's uid and gid; nobody's customary 65534 where the account is missing."""
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        return 65534, 65534
+    return entry.pw_uid, entry.pw_gid
 
 
 def _hand_over(folder: str, uid: int, gid: int) -> None:

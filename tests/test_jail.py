@@ -86,3 +86,14 @@ def test_a_command_is_required(capsys):
     with pytest.raises(SystemExit) as stop:
         jail.main(["--hide", "/nowhere"])
     assert stop.value.code == 2 and "no command given" in capsys.readouterr().err
+
+
+def test_as_a_user_it_is_unprivileged_alone_and_owns_only_its_folder(tree):
+    script = "id -u; ls /proc | grep -c '^[0-9]'; echo x > made.txt; echo y > /etc/planted 2>&1 || echo refused"
+    cmd = jail.command([tree / "hidden"], [tree / "hidden" / "work"], [], ["sh", "-c", script], user=jail.UNPRIVILEGED)
+    run = subprocess.run(cmd, cwd=tree / "hidden" / "work", capture_output=True, text=True, timeout=60)
+    uid, processes, refused = run.stdout.split()[:3]
+    assert int(uid) != 0 and int(processes) <= 4 and refused == "refused", run  # sh, ls, grep: nothing else
+    made = tree / "hidden" / "work" / "made.txt"
+    assert made.read_text() == "x\n" and made.stat().st_uid == int(uid)
+    assert not Path("/etc/planted").exists()
