@@ -14,7 +14,9 @@ JupyterHub.
 from __future__ import annotations
 
 import csv
+import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -238,17 +240,45 @@ def test_a_manual_grade_survives_a_forced_regrade_and_reaches_the_student(loop):
     assert "HIDDEN TESTS" not in page and "battery(" not in page
 
 
-def test_feedback_of_a_wrong_answer_says_why_but_shows_no_hidden_test(loop, course):
-    page = (loop.out / "feedback" / "bob" / A / f"{A}.html").read_text()
-    assert "why points were lost" in page and "not graded yet" in page
-    source = course.source(A)
+def _hidden_lines(course) -> list[str]:
+    """The lines of 02_softmax's hidden tests (long enough to be telling)."""
     hidden = [
         line.strip()
-        for c in source.cells
+        for c in course.source(A).cells
         for line in c.source.split("### BEGIN HIDDEN TESTS")[-1].split("### END HIDDEN TESTS")[0].splitlines()
         if "### BEGIN HIDDEN TESTS" in c.source and len(line.strip()) > 12
     ]
     assert hidden, "02_softmax has hidden tests"
-    leaked = [line for line in hidden if line in page]
-    assert not leaked, f"hidden test source in bob's feedback: {leaked[:3]}"
+    return hidden
+
+
+def _shows_no_hidden_test(course, page: str) -> None:
+    """The page's text (code is highlighted token by token) has the visible tests' lines
+    and none of the hidden tests' lines."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert 'assert_check("softmax", softmax, part="core")' in text, "the page shows the test cells"
+    leaked = [line for line in _hidden_lines(course) if line in text]
+    assert not leaked, f"hidden test source in the feedback: {leaked[:3]}"
+
+
+def test_feedback_of_a_wrong_answer_says_why_but_shows_no_hidden_test(loop, course):
+    page = (loop.out / "feedback" / "bob" / A / f"{A}.html").read_text()
+    assert "why points were lost" in page and "not graded yet" in page
+    _shows_no_hidden_test(course, page)
     assert os.path.isfile(loop.out / "feedback" / "bob" / A / "submission_secret.txt")
+
+
+def test_formgraders_own_generate_feedback_works_on_the_graded_class(loop, course):
+    """Formgrader's "Generate Feedback" button runs nbgrader generate_feedback: it must
+    find the graded notebooks and the gradebook entries our grader wrote."""
+    feedback = loop.root / "nbgrader-feedback"
+    loop.nbgrader(
+        "generate_feedback",
+        A,
+        "--force",
+        f"--CourseDirectory.autograded_directory={loop.out / 'autograded'}",
+        f"--CourseDirectory.feedback_directory={feedback}",
+    )
+    pages = sorted(p.parent.parent.name for p in feedback.glob(f"*/{A}/{A}.html"))
+    assert pages == ["alice", "bob", "carol"], pages
+    _shows_no_hidden_test(course, (feedback / "bob" / A / f"{A}.html").read_text())
