@@ -24,7 +24,11 @@ Arguments that are not plain data have a design of their own:
 - an iterator is sent as its items and rebuilt as an iterator;
 - an argument the call changed in place (an array, a list, a dict) is copied back
   into the judge's object, so "leaves its input unchanged" checks see the change;
-  a result that is the input itself comes back as that very object.
+  a result that is the input itself comes back as that very object;
+- a check that measures memory with tracemalloc (11's chunked loss) sees the call's
+  peak in the learner's process: the larger of that process's own tracemalloc figure
+  and its resident high-water mark as the kernel counts it, which stopping, resetting
+  or patching tracemalloc in the learner's code does not touch.
 
 Limits: each test cell has CELL_LIMIT seconds and each call CALL_LIMIT; a call past
 its limit, or one that ends the learner's process, fails with a clear error and the
@@ -54,6 +58,7 @@ from pathlib import Path
 import logitlab.checks
 import logitlab.testing  # noqa: F401
 import numpy as np
+import psutil
 
 from . import cells, inert, jail, wire
 
@@ -179,6 +184,16 @@ class Learner:
                 self.notes[label] = f"raised {_describe(error)}"
         return None
 
+    def pid(self) -> int | None:
+        """The process running the learner's code (jailed, the jail's only child)."""
+        if self.hide is None:
+            return self.proc.pid
+        try:
+            children = psutil.Process(self.proc.pid).children()
+        except psutil.Error:
+            return None
+        return children[0].pid if children else None
+
     def send(self, message: dict) -> None:
         try:
             wire.send(self.proc.stdin.fileno(), message)
@@ -298,9 +313,13 @@ class Session:
         }
         self._ensure()
         in_flight = True  # until the reply is in, the learner's process is mid-call
+        resident, reply = None, None
         try:
             self.learner.send(message)
-            reply = self._await(callbacks, time.monotonic() + limit)
+            deadline = time.monotonic() + limit
+            if message["trace"]:
+                resident, reply = self._start_measuring(deadline)
+            reply = reply or self._await(callbacks, deadline)
             in_flight = False
         except wire.TimedOut:
             self.learner.kill()
@@ -316,12 +335,23 @@ class Session:
             self.raised.append(Raised(name, str(reply.get("type")), str(reply.get("message"))))
             raise _rebuild(reply)
         if message["trace"]:
-            _replay_peak(reply.get("peak"))
+            _replay_peak(max(reply.get("peak") or 0, resident.growth() if resident else 0))
         try:
             _copy_back(args, kwargs, reply.get("changed", {}))
             return wire.decode(reply["value"], _incoming(args))
         except wire.WireError as exc:
             raise LearnerGone(f"{name} sent back something unreadable ({exc})") from None
+
+    def _start_measuring(self, deadline: float) -> tuple[Resident | None, dict | None]:
+        """Once the learner's process has its arguments, the point its resident memory
+        grows from; then let the call begin. If it answered at once instead (no such
+        function), that answer."""
+        ready = self.learner.receive(deadline)
+        if ready.get("op") != "ready":
+            return None, ready
+        resident = Resident.of(self.learner.pid())
+        self.learner.send({"op": "go"})
+        return resident, None
 
     def _await(self, callbacks: list, deadline: float) -> dict:
         """The reply to a call, answering its callbacks on the way."""
@@ -356,6 +386,36 @@ class Session:
         except wire.WireError:
             self.learner.kill()
         raise KeyError(name)
+
+
+@dataclass
+class Resident:
+    """A process's resident memory as the kernel counts it, read from outside: its
+    tracemalloc figure alone could be patched, stopped or reset by the learner's code."""
+
+    pid: int
+    start_kib: int
+
+    @classmethod
+    def of(cls, pid: int | None) -> Resident | None:
+        """Start measuring `pid`: its high-water mark is reset to what it holds now."""
+        try:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+            return cls(pid, _status(pid)["VmRSS"])
+        except (OSError, KeyError, TypeError):  # not Linux, or the process is gone
+            return None
+
+    def growth(self) -> int:
+        """Bytes by which its resident peak since `of` exceeds where it started."""
+        try:
+            return max(0, _status(self.pid)["VmHWM"] - self.start_kib) * 1024
+        except (OSError, KeyError):
+            return 0
+
+
+def _status(pid: int) -> dict[str, int]:
+    fields = (line.split() for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    return {f[0].rstrip(":"): int(f[1]) for f in fields if len(f) == 3 and f[2] == "kB"}
 
 
 def _replay_peak(peak) -> None:

@@ -142,7 +142,9 @@ def _call(ns: dict, message: dict) -> dict:
     args = [_in(a) for a in message["args"]]
     kwargs = {k: _in(v) for k, v in message["kwargs"].items()}
     trace = bool(message.get("trace"))  # the judge measures memory: measure here instead
-    if trace:
+    if trace:  # the judge also reads this process's resident peak, from outside, from here on
+        wire.send(OUT, {"op": "ready"})
+        wire.receive(IN)
         tracemalloc.start()
     try:
         result = fn(*args, **kwargs)

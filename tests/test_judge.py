@@ -159,6 +159,16 @@ def hungry(n):
     return float(np.ones(n).sum())
 
 
+def hungry_and_hiding_it(n):
+    import tracemalloc
+
+    total = float(np.ones(n).sum())
+    tracemalloc.reset_peak()  # as if nothing had been allocated
+    tracemalloc.stop()
+    tracemalloc.get_traced_memory = lambda: (0, 0)
+    return total
+
+
 def helper(z):
     return "mine"
 
@@ -245,6 +255,20 @@ def test_memory_measured_in_the_judge_is_the_learners(session):
     finally:
         tracemalloc.stop()
     assert 48e6 <= peak < 60e6, peak
+
+
+def test_memory_hidden_from_tracemalloc_is_still_seen(session):
+    """Learner code can stop, reset or patch its own process's tracemalloc; the judge
+    also reads that process's resident peak from the kernel."""
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        assert remote(session, "hungry_and_hiding_it")(6_000_000) == 6_000_000.0
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert 46e6 <= peak < 70e6, peak
 
 
 def test_a_generator_draws_as_it_would_in_one_process(session):
@@ -425,6 +449,41 @@ def test_the_jailed_learner_cannot_escape(tmp_path, sources, escape):
         tmp_secret.unlink()
         shutil.rmtree(top)
     assert result.error is None and result.cells["test_softmax"][0], (escape, result.cells)
+
+
+NAIVE_HIDING_ITS_MEMORY = """
+import tracemalloc
+import numpy as np
+
+
+def chunked_cross_entropy(hidden, weight, targets, chunk_size):
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    z = np.asarray(hidden, dtype=float) @ np.asarray(weight, dtype=float).T  # every logit at once
+    m = z.max(axis=1, keepdims=True)
+    lse = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
+    loss = float(np.mean(lse - z[np.arange(len(z)), np.asarray(targets)]))
+    del z, m, lse
+    if tracemalloc.is_tracing():
+        tracemalloc.reset_peak()
+    return loss
+"""
+
+
+@pytest.mark.parametrize("jailed", [False, True])
+def test_a_naive_chunked_loss_that_hides_its_memory_still_loses(tmp_path, sources, jailed):
+    if jailed and not jail.available():
+        skip_unless_ci("the learner's process is jailed only as root, allowed to make namespaces")
+    nb = build.solved_notebook("11_llm_scale", sources)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "chunked_cross_entropy":
+            cell.source = NAIVE_HIDING_ITS_MEMORY
+    (tmp_path / "hidden").mkdir()
+    result = _judge(tmp_path, sources, "11_llm_scale", nb, hide=[tmp_path / "hidden"] if jailed else ())
+    passed, why = result.cells["test_chunked_cross_entropy"]
+    assert not passed and "peak memory" in why, why
+    edge = result.cells["test_chunked_cross_entropy_edge"]
+    assert edge[0], f"its values are right, only its memory gives it away: {edge}"
 
 
 def test_learner_code_reaching_for_the_interpreter_is_flagged(sources):
