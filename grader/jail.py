@@ -43,11 +43,12 @@ def _may_try() -> bool:
 
 @functools.cache
 def available() -> bool:
-    """Whether jailing works here: root, and allowed to make mount namespaces (a
-    container without CAP_SYS_ADMIN is not)."""
+    """Whether jailing works here: root, and allowed to make mount and process-id
+    namespaces and to become the unprivileged user (a container without CAP_SYS_ADMIN
+    is not)."""
     if not _may_try():
         return False
-    probe = subprocess.run(command([], [], [], ["true"]), capture_output=True)
+    probe = subprocess.run(command([], [], [], ["true"], user=UNPRIVILEGED), capture_output=True)
     return probe.returncode == 0
 
 
