@@ -281,12 +281,19 @@ class Grader:
         _combine(record, graded, judged.result(), run.scores or {})
 
     def _nbgrader(self, template: gradebook.Template, job: Path, student: str, flags: list[str]) -> gradebook.Run:
-        """nbgrader autograde, tried once more if it died without saying why."""
-        for attempt in (1, 2):
+        """nbgrader autograde; tried again if its kernel never started (nothing of the
+        learner's ran: no flag), and once more if it died without saying why (flagged)."""
+        retried = False
+        for attempt in range(3):
             run = gradebook.autograde(template, job, student, self.opts.timeout, hide=self.hidden(), stop=self.stop)
-            if not run.unexplained or attempt == 2:
-                return run
-            flags.append(f"graded twice, the first run ended with: {run.error}")
+            if run.not_started and attempt < 2:
+                continue
+            if run.unexplained and not retried and attempt < 2:
+                retried = True
+                flags.append(f"graded twice, the first run ended with: {run.error}")
+                continue
+            return run
+        return run
 
     # --- the whole run ------------------------------------------------------------
     def run(self) -> dict[str, int]:

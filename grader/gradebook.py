@@ -105,14 +105,18 @@ def _nbgrader(
 class Run:
     """How one autograde process ended: `error` is None when nbgrader succeeded, and
     `scores` is then {grade_id: (auto score, needs manual grading)}. `unexplained`:
-    nbgrader died without reporting an error (a signal), worth one more try."""
+    nbgrader died without reporting an error (a signal), worth one more try.
+    `not_started`: the kernel died before it answered, so no learner code ran (a port
+    another kernel took in between), worth another try too."""
 
     error: str | None
     log: str
     scores: dict[str, tuple[float, bool]] | None = None
     unexplained: bool = False
+    not_started: bool = False
 
 
+KERNEL_NOT_STARTED = "Kernel died before replying to kernel_info"  # nbclient's words
 KERNEL_MEMORY_MB = 4096  # address space of one grading kernel: MemoryError past it
 
 
@@ -206,7 +210,12 @@ def autograde(
     if code is None:
         return Run("interrupted" if stop and stop.is_set() else f"timed out after {timeout:g} s", log_text)
     if code != 0:
-        return Run(f"nbgrader failed (exit code {code}): {error_line(log_text)}", log_text, unexplained=code < 0)
+        return Run(
+            f"nbgrader failed (exit code {code}): {error_line(log_text)}",
+            log_text,
+            unexplained=code < 0,
+            not_started=KERNEL_NOT_STARTED in log_text,
+        )
     if not scores_path.is_file():
         return Run(f"nbgrader recorded no scores: {error_line(log_text)}", log_text, unexplained=True)
     got = json.loads(scores_path.read_text())

@@ -227,6 +227,18 @@ def test_a_grader_killed_without_a_word_is_tried_once_more(monkeypatch, tmp_path
     assert run.error is None and flags == ["graded twice, the first run ended with: nbgrader failed (exit code -9)"]
 
 
+def test_a_kernel_that_never_started_is_started_again_without_a_flag(monkeypatch, tmp_path):
+    """Two kernels started side by side can pick the same free port: the second dies
+    before any learner code runs. That is the machine's hiccup, not the submission's."""
+    failed = gradebook.Run("nbgrader failed (exit code 1): RuntimeError: Kernel died", "", not_started=True)
+    runs = iter([failed, failed, gradebook.Run(None, "", {})])
+    monkeypatch.setattr(gradebook, "autograde", lambda *a, **k: next(runs))
+    grader = SimpleNamespace(opts=SimpleNamespace(timeout=60.0), hidden=lambda: [], stop=None)
+    flags = []
+    run = Grader._nbgrader(grader, None, tmp_path, "s", flags)
+    assert run.error is None and flags == []
+
+
 @pytest.mark.slow
 def test_crash_log_is_kept_for_the_instructor(broken_class):
     log = broken_class.out / "autograded" / "exits" / ASSIGNMENT / "autograde.log"
