@@ -34,7 +34,7 @@ CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID = 0x00020000, 0x40000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
-UNPRIVILEGED = "nobody"  # the user the learner's process runs as under the judge
+UNPRIVILEGED = "nobody"  # who learner code runs as: the judge's learner process and the grading kernel
 
 
 def _may_try() -> bool:
