@@ -61,7 +61,7 @@ hub-deps: setup $(CHP) $(HUB_ENV)/.installed
 # The course on a local JupyterHub: an instructor and student Unix accounts (needs root).
 HUB_FLAGS ?=
 hub: hub-deps
-	$(BIN)/python -m grader.hub $(HUB_FLAGS)
+	$(BIN)/python -m grader.tools.hub $(HUB_FLAGS)
 
 test: setup system-deps torch hub-deps lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -26,7 +26,7 @@ COURSE_ID = "logits-to-loss"
 HUB_EXCHANGE = "/srv/nbgrader/exchange"
 
 HERE = Path(__file__).resolve().parent
-IN_REPOSITORY = (HERE / "grader" / "preprocessors.py").is_file()
+IN_REPOSITORY = (HERE / "grader" / "tools" / "preprocessors.py").is_file()
 
 
 def _exchange() -> str:
@@ -107,7 +107,7 @@ if IN_REPOSITORY:
         "nbgrader.preprocessors.IgnorePattern",
         "nbconvert.preprocessors.ClearMetadataPreprocessor",
         "nbgrader.preprocessors.LimitOutput",
-        "grader.preprocessors.LimitRichOutput",
+        "grader.tools.preprocessors.LimitRichOutput",
         "nbgrader.preprocessors.SaveAutoGrades",
         "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .coursecli import COMMANDS
+from .tools.coursecli import COMMANDS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -17,8 +17,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .coursecli import add_commands
-    from .gradebook import DEFAULT_TIMEOUT
+    from .tools.coursecli import add_commands
+    from .tools.gradebook import DEFAULT_TIMEOUT
 
     parser = _Parser(prog="python -m grader", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,10 +56,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from . import forks
+    from .core import forks
 
     forks.start_server()  # it imports nbgrader while this process imports the rest
-    from . import coursebook, grade
+    from .tools import coursebook, grade
 
     try:
         opts = grade.Options(
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         bench(args.sections or None)
         return 0
     if args.command in COMMANDS:
-        from .coursecli import run
+        from .tools.coursecli import run
 
         return run(args)
     return _grade(args)

@@ -1,6 +1,6 @@
 """JupyterHub configuration of `make hub`: the course on a local hub, as on a real one.
 
-`make hub` (python -m grader.hub) writes the state folder and starts
+`make hub` (python -m grader.tools.hub) writes the state folder and starts
 `jupyterhub -f hub/jupyterhub_config.py` with the LOGITLAB_HUB_* variables below set.
 Every account is a separate Unix account with its own home; its single-user server
 runs as that user (LocalProcessSpawner) from the course environment. For a real hub,

@@ -15,9 +15,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader import cells
-from grader.build import build_sources, learner_source, solved_notebook
-from grader.course import BUGZOO, NOTEBOOKS, ROOT
+from grader.core import cells
+from grader.tools.build import build_sources, learner_source, solved_notebook
+from grader.tools.course import BUGZOO, NOTEBOOKS, ROOT
 
 nbgrader_meta = cells.meta
 

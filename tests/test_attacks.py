@@ -18,8 +18,8 @@ import nbformat
 import pytest
 from support import skip_unless_ci
 
-from grader import jail
-from grader.course import ROOT
+from grader.core import jail
+from grader.tools.course import ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from grader import bench
+from grader.tools import bench
 
 
 def test_widget_section_prints_a_table_with_its_baseline():

@@ -98,7 +98,7 @@ SERVED = ("02_softmax", "04_temperature")
 def lab(tmp_path_factory):
     """One JupyterLab and one Chromium for this module, serving solution-filled 02 and 04."""
     require_chromium()
-    from grader.build import build_sources
+    from grader.tools.build import build_sources
 
     tmp = tmp_path_factory.mktemp("lab")
     root = tmp / "root"

@@ -15,11 +15,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader import cells
-from grader import course as course_paths
-from grader.build import source_notebook
-from grader.course import assignments
-from grader.grade import graded_cells
+from grader.core import cells
+from grader.tools import course as course_paths
+from grader.tools.build import source_notebook
+from grader.tools.course import assignments
+from grader.tools.grade import graded_cells
 
 MIN_BUGS = 3
 

@@ -9,8 +9,8 @@ import nbformat
 import pytest
 from logitlab.course import COURSE
 
-from grader import build
-from grader.course import NOTEBOOKS, assignments
+from grader.tools import build
+from grader.tools.course import NOTEBOOKS, assignments
 
 ASSIGNMENTS = assignments()
 

@@ -172,13 +172,13 @@ def test_torch_imports_beside_the_graders_display_stand_ins():
     code = (
         "import sys; sys.path.insert(0, '.')\n"
         "from grader import inert; inert.install()\n"
-        "from grader.build import source_notebook\n"
+        "from grader.tools.build import source_notebook\n"
         "nb = source_notebook('10_pytorch')\n"
         "exec(next(c.source for c in nb.cells if c.id == 'setup'), {})\n"
         "from logitlab.checks.pytorch import torch_problem\n"
         "assert torch_problem() is None\n"
     )
-    from grader.course import ROOT
+    from grader.tools.course import ROOT
 
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-1500:]

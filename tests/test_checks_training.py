@@ -13,7 +13,7 @@ from logitlab.checks import cases, run
 from logitlab.hints import tiers
 from support import skip_unless_ci
 
-from grader.build import learner_source
+from grader.tools.build import learner_source
 
 ASSIGNMENT = "09_training"
 FUNCTIONS = ("train_step", "fit")

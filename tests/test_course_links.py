@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from logitlab.course import COURSE, EXERCISE_ASSIGNMENT
 
-from grader.course import NOTEBOOKS, ROOT, SOLUTIONS, assignments
+from grader.tools.course import NOTEBOOKS, ROOT, SOLUTIONS, assignments
 
 README = ROOT / "README.md"
 ASSIGNMENT_ID = re.compile(r"(?<!\w)(\d\d_[a-z][a-z0-9_]*[a-z0-9])\b")

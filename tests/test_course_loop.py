@@ -28,9 +28,9 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from grader import coursebook
-from grader.course import ROOT, tool_env
-from grader.feedback import records
+from grader.tools import coursebook
+from grader.tools.course import ROOT, tool_env
+from grader.tools.feedback import records
 
 pytestmark = pytest.mark.slow
 

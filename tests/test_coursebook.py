@@ -1,5 +1,5 @@
 """Scores reach the course gradebook that formgrader and `nbgrader export` read
-(grader.coursebook), with hand-made grading records and real nbgrader gradebooks."""
+(grader.tools.coursebook), with hand-made grading records and real nbgrader gradebooks."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from grader import coursebook
-from grader.course import ROOT, tool_env
-from grader.records import CellResult, JobRecord
+from grader.core.records import CellResult, JobRecord
+from grader.tools import coursebook
+from grader.tools.course import ROOT, tool_env
 
 A = "02_softmax"
 POINTS = {"test_softmax": 2.0, "test_softmax_edge": 2.0, "explain_softmax": 2.0}
@@ -173,7 +173,7 @@ def test_flags_show_in_formgrader_but_not_as_the_students_comment(db):
     auto = eve["comments"]["softmax"][0]
     assert coursebook.FLAGS_HEADING in auto and "numpy.py" in auto
     assert eve["comments"]["explain_softmax"] == (None, None), "the written answer's box stays the instructor's"
-    from grader.feedback import student_comment
+    from grader.tools.feedback import student_comment
 
     assert student_comment(auto) == ""
 

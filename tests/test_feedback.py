@@ -1,4 +1,4 @@
-"""Feedback pages (grader.feedback): nbgrader's layout, the gradebook's grades and comments,
+"""Feedback pages (grader.tools.feedback): nbgrader's layout, the gradebook's grades and comments,
 our reasons, no hidden tests, and `nbgrader release_feedback` handing out exactly them."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.utils import notebook_hash
 
-from grader import coursebook, feedback
-from grader.records import CellResult, JobRecord
+from grader.core.records import CellResult, JobRecord
+from grader.tools import coursebook, feedback
 
 A = "02_softmax"
 TIMESTAMP = "2030-01-10 11:00:00.000000 UTC"

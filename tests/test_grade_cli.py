@@ -15,11 +15,12 @@ import psutil
 import pytest
 from support import skip_unless_ci
 
-from grader import forks, gradebook
 from grader.__main__ import main
-from grader.course import ROOT, assignments
-from grader.grade import Grader
-from grader.gradebook import isolated
+from grader.core import forks
+from grader.tools import gradebook
+from grader.tools.course import ROOT, assignments
+from grader.tools.grade import Grader
+from grader.tools.gradebook import isolated
 
 ASSIGNMENT = "02_softmax"
 

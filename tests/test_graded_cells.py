@@ -14,7 +14,7 @@ import pytest
 from logitlab.checks import CheckFailed, assert_check
 from nbclient import NotebookClient
 
-from grader.course import NOTEBOOKS
+from grader.tools.course import NOTEBOOKS
 
 FIRST_NOTEBOOKS = [
     "00_welcome",
@@ -145,7 +145,7 @@ def test_nbgrader_validate_still_fails_the_cell_and_shows_the_message(tmp_path):
     import subprocess
     import sys
 
-    from grader.course import CONFIG, tool_env
+    from grader.tools.course import CONFIG, tool_env
 
     nb = nbformat.read(str(NOTEBOOKS / "02_softmax" / "02_softmax.ipynb"), as_version=4)
     for cell in nb.cells:

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader.build import source_notebook
-from grader.course import NOTEBOOKS, assignments
-from grader.grade import GRADES_COLUMNS, SUMMARY_COLUMNS, graded_cells
+from grader.tools.build import source_notebook
+from grader.tools.course import NOTEBOOKS, assignments
+from grader.tools.grade import GRADES_COLUMNS, SUMMARY_COLUMNS, graded_cells
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from logitlab.course import COURSE
 from logitlab.errors import LogitlabInputError
 from logitlab.hints import NAMES, hints, register, tiers
 
-from grader.course import NOTEBOOKS, assignments
+from grader.tools.course import NOTEBOOKS, assignments
 
 WRITTEN = [a for a in assignments() if (NOTEBOOKS / a / f"{a}.ipynb").exists()]
 EXERCISES = [(a.id, ex) for a in COURSE if a.id in WRITTEN for ex in a.exercises]

@@ -235,7 +235,7 @@ def instructor_runs(hub, *args: str) -> str:
 
 @pytest.mark.timeout(300)
 def test_the_instructors_whole_loop_in_a_browser(hub):
-    from grader.hub import COURSE_DIR
+    from grader.tools.hub import COURSE_DIR
 
     alice, bob = hub.students[:2]
     course = Path(pwd.getpwnam(hub.instructor).pw_dir) / COURSE_DIR

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from support import skip_unless_ci
 
-from grader import jail
+from grader.core import jail
 
 
 @pytest.fixture(autouse=True)

@@ -19,8 +19,9 @@ import pytest
 from corpus_leaks import NEAR_MISS_SOFTMAX
 from support import skip_unless_ci
 
-from grader import build, jail, judge, judging, wire
-from grader.course import NOTEBOOKS, assignments
+from grader.core import jail, judge, judging, wire
+from grader.tools import build
+from grader.tools.course import NOTEBOOKS, assignments
 
 GRADED = [a for a in assignments() if a != "00_welcome"]
 

@@ -13,8 +13,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from grader import build
-from grader.course import CONFIG, NOTEBOOKS, assignments, tool_env
+from grader.tools import build
+from grader.tools.course import CONFIG, NOTEBOOKS, assignments, tool_env
 
 ASSIGNMENTS = assignments()
 

@@ -1,7 +1,7 @@
 """Plain `nbgrader autograde` with the course configuration still grades correctly.
 
 nbgrader finds nbgrader_config.py in the repository root by itself (no --config); the
-assignment is registered as `make release` registers it (grader.coursebook.register);
+assignment is registered as `make release` registers it (grader.tools.coursebook.register);
 only the folders and the gradebook point into a temporary directory.
 """
 
@@ -14,8 +14,8 @@ import sys
 import nbformat
 from nbgrader.api import Gradebook
 
-from grader.course import ROOT, tool_env
-from grader.coursebook import register
+from grader.tools.course import ROOT, tool_env
+from grader.tools.coursebook import register
 
 A = "02_softmax"
 

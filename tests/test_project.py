@@ -8,7 +8,7 @@ import subprocess
 import tomllib
 import yaml
 
-from grader.course import ROOT
+from grader.tools.course import ROOT
 
 
 def _name_spec(req: str) -> tuple[str, str]:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from support import skip_unless_ci
 
-from grader.build import solution_functions
+from grader.tools.build import solution_functions
 
 try:
     import torch

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from support import skip_unless_ci
 
-from grader import cells
-from grader.build import source_notebook
+from grader.core import cells
+from grader.tools.build import source_notebook
 
 try:
     import torch

@@ -12,7 +12,7 @@ import pytest
 from corpus_honest import HONEST
 from corpus_leaks import LEAKS, NEAR_MISS_SOFTMAX
 
-from grader import cells
+from grader.core import cells
 
 pytestmark = pytest.mark.slow
 A = "02_softmax"

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from logitlab.widgets.attention import D_K, LINKS, SENTENCE, attention_explorer, demo_queries_keys
 
-from grader.build import solution_functions
+from grader.tools.build import solution_functions
 
 
 def _solutions() -> dict:

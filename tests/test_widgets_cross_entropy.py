@@ -9,7 +9,7 @@ import pytest
 from logitlab.errors import LogitlabInputError
 from logitlab.widgets.cross_entropy import GRID, LossExplorer, loss_explorer
 
-from grader.build import solution_functions
+from grader.tools.build import solution_functions
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from logitlab.errors import LogitlabInputError
 from logitlab.widgets.gradients import EPS_GRID, descent_explorer, eps_explorer
 
-from grader.build import solution_functions
+from grader.tools.build import solution_functions
 
 
 def _solutions() -> dict:

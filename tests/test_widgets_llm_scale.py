@@ -11,7 +11,7 @@ import pytest
 from logitlab.errors import LogitlabInputError
 from logitlab.widgets.llm_scale import SMALL, human, loss_memory, memory_calculator
 
-from grader.build import solution_functions
+from grader.tools.build import solution_functions
 
 
 def _solutions() -> dict:

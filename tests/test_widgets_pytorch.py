@@ -15,7 +15,7 @@ from logitlab.errors import LogitlabInputError
 from logitlab.widgets.pytorch import SWEEP, probability_bug_explorer
 from support import skip_unless_ci
 
-from grader.build import solution_functions
+from grader.tools.build import solution_functions
 
 if torch_problem() is not None:
     skip_unless_ci(f"PyTorch cannot be imported ({torch_problem()}); the widget's numbers need it", module=True)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from logitlab.widgets.sequence import IGNORE, PAD, VOCAB, demo_batch, sequence_loss_explorer
 
-from grader.build import solution_functions
+from grader.tools.build import solution_functions
 
 
 def _solutions() -> dict:

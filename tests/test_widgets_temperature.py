@@ -7,7 +7,7 @@ import pytest
 from logitlab.errors import LogitlabInputError
 from logitlab.widgets.temperature import TemperatureExplorer, temperature_explorer
 
-from grader.build import solution_functions
+from grader.tools.build import solution_functions
 
 NAMES = ("softmax_with_temperature", "top_k_filter", "top_p_filter", "sample_next_token")
 

@@ -12,7 +12,7 @@ import pytest
 from logitlab import datasets
 from logitlab.widgets.training import TASKS, svg_curves, task, training_lab
 
-from grader.build import solution_functions
+from grader.tools.build import solution_functions
 
 STEP = solution_functions("09_training")["train_step"]
 ROUTER, FEW, NEXT_WORD = TASKS

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from grader import cells
-from grader.course import assignments
+from grader.core import cells
+from grader.tools.course import assignments
 
 GRADED = [a for a in assignments() if a != "00_welcome"]
 RUBRIC = re.compile(r"^\*\*Rubric \((\d+(?:\.\d+)?) points?\):\*\*", flags=re.M)

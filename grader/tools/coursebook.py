@@ -1,6 +1,6 @@
 """The course gradebook, the one formgrader and `nbgrader export` read.
 
-`publish(db_url, records)` puts the cell scores of a grading run (grader.records) into
+`publish(db_url, records)` puts the cell scores of a grading run (grader.core.records) into
 it, so that after `python -m grader grade` the class shows in formgrader and in
 `nbgrader export`. What it guarantees:
 
@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..core.records import JobRecord
 from .course import CONFIG, ROOT, SOURCE, tool_env
-from .records import JobRecord
 
 BACKUPS_KEPT = 20
 LOCK_TIMEOUT = 30.0  # seconds to wait for another run or program holding the gradebook

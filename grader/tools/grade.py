@@ -55,13 +55,14 @@ import logitlab
 import nbformat
 from tqdm import tqdm
 
-from . import cells, coursebook, gradebook, judging, submissions
+from ..core import cells, judging, submissions
+from ..core.judge import Judgement
+from ..core.records import CellResult, JobRecord
+from ..core.submissions import Submission, SubmissionError
+from . import coursebook, gradebook
 from .build import build_sources
 from .course import CONFIG, ROOT, assignments
 from .gradebook import DEFAULT_TIMEOUT
-from .judge import Judgement
-from .records import CellResult, JobRecord
-from .submissions import Submission, SubmissionError
 
 GRADES_COLUMNS = ["student_id", "assignment", "grade_id", "score", "max_score", "reason"]
 SUMMARY_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "flags", "reason", "pending"]
@@ -439,7 +440,7 @@ def grade(opts: Options) -> tuple[dict[str, int], list[JobRecord]]:
     opts = replace(opts, submissions=opts.submissions.resolve(), output=opts.output.resolve())
     with tempfile.TemporaryDirectory(prefix="run-", dir=parent) as tmp:
         grader = Grader(opts, Path(tmp))
-        return grader.run(), grader.records
+        return grader.run(), grader.core.records
 
 
 def main(opts: Options) -> int:

@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import forks, jail
+from ..core import forks, jail
 from .course import CONFIG, tool_env
 
 DEFAULT_TIMEOUT = 300.0  # seconds per notebook; nbgrader's Execute.timeout limits each cell

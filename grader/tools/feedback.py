@@ -30,9 +30,9 @@ from pathlib import Path
 
 import nbformat
 
+from ..core.records import JobRecord
 from .course import CONFIG, ROOT, tool_env
 from .coursebook import FLAGS_HEADING, CoursebookError, course_config, sqlite_file
-from .records import JobRecord
 
 SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")
 
@@ -65,7 +65,7 @@ class Scores:
 
 
 def records(out: Path) -> list[JobRecord]:
-    """The grading records kept in OUT (grader.records), sorted by student and assignment."""
+    """The grading records kept in OUT (grader.core.records), sorted by student and assignment."""
     found = [JobRecord.load(p) for p in sorted((out / ".jobs").glob("*/*.json"))]
     return sorted((r for r in found if r), key=lambda r: (r.student_id, r.assignment))
 

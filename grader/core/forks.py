@@ -22,15 +22,15 @@ import psutil
 
 JOB_MARK = "LOGITLAB_GRADING_JOB"  # environment tag to find a run's stray processes
 _PRELOAD = [
-    "grader.gradebook",
-    "grader.judge",
+    "grader.tools.gradebook",
+    "grader.core.judge",
     "nbgrader.apps.nbgraderapp",
     "nbgrader.api",
     "nbgrader.converters",
     "nbgrader.preprocessors",
     "nbclient",
     "jupyter_client",
-    "grader.warm",
+    "grader.tools.warm",
 ]
 _context_lock = threading.Lock()
 _context: multiprocessing.context.BaseContext | None = None

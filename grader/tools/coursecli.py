@@ -1,6 +1,6 @@
 """The course-side commands of `python -m grader`: register, publish, feedback, release-feedback.
 
-They connect a grading run (OUT, see grader.grade) to nbgrader's course: its gradebook
+They connect a grading run (OUT, see grader.tools.grade) to nbgrader's course: its gradebook
 (what formgrader and `nbgrader export` read) and its exchange (what students fetch
 from). Defaults come from the course configuration, nbgrader_config.py.
 """

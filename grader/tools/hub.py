@@ -1,6 +1,6 @@
 """`make hub`: the course on a local JupyterHub, with real Unix accounts (run as root).
 
-    python -m grader.hub [--port 8000] [--state build/hub] [--assignments 02_softmax ...]
+    python -m grader.tools.hub [--port 8000] [--state build/hub] [--assignments 02_softmax ...]
 
 It creates one instructor and a few student accounts (separate Unix users with their
 own homes, marked as this course's in their GECOS field), gives the instructor a copy

@@ -16,7 +16,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from . import cells
+from ..core import cells
 from .course import CONFIG, NOTEBOOKS, ROOT, SOLUTIONS, SOURCE, assignments, tool_env
 
 NB_METADATA = {
