@@ -19,7 +19,9 @@ from collections.abc import Callable
 
 import psutil
 
-JOB_MARK = "LOGITLAB_GRADING_JOB"  # environment tag to find a run's stray processes
+from . import sandbox
+
+JOB_MARK = sandbox.JOB_TAG  # environment tag to find a run's stray processes and cgroups
 _PRELOAD = ["grader.core.judge", "nbformat"]
 _context_lock = threading.Lock()
 _context: multiprocessing.context.BaseContext | None = None
@@ -97,3 +99,5 @@ def _kill(proc: multiprocessing.process.BaseProcess, token: str | None) -> None:
     proc.kill()
     proc.join()
     proc.close()
+    if token:  # the sandboxes it started, whatever they did to their processes
+        sandbox.reap(token)

@@ -115,8 +115,8 @@ class Learner:
     whatever the cell defined before it keeps working.
     """
 
-    def __init__(self, program: list[list], env: dict[str, str]):
-        self.program, self.env = program, env
+    def __init__(self, program: list[list], env: dict[str, str], how: sandbox.Mode | None = None):
+        self.program, self.env, self.how = program, env, how
         self.upto: dict[int, int] = {}  # program index -> statements to run (the rest never ended)
         self.notes: dict[str, str] = {}  # cell label -> what went wrong running it
         self.outputs: dict[str, list] = {}  # notebook cell index -> the outputs of its first full run
@@ -141,7 +141,7 @@ class Learner:
     def _spawn(self) -> None:
         files = {name: HERE / name for name in SHIPPED}
         argv = [sys.executable, "-I", f"{sandbox.RUNNER_DIR}/runner.py"]
-        self.box = sandbox.spawn(argv, self.env, files, LIMITS)
+        self.box = sandbox.spawn(argv, self.env, files, LIMITS, self.how)
 
     def _load(self) -> bool:
         """Run the program's cells; False if the process must be started again."""
@@ -483,8 +483,8 @@ def _rebuild(reply: dict, hidden: bool = False) -> Exception:
     where = reply.get("where")
     try:
         exc.learner_line = (int(where[0]), "" if hidden else str(where[1])[:120])
-    except (TypeError, ValueError, IndexError):
-        exc.learner_line = None
+    except (TypeError, ValueError, IndexError):  # not raised in a cell: no line, and never the judge's
+        exc.learner_line = (0, "")
     return exc
 
 
@@ -561,7 +561,7 @@ def reason(exc: BaseException, session: Session, functions: list[str]) -> str:
 
 def run_tests(payload: dict, result_path: Path) -> None:
     """Judge every test cell of `payload`, writing the results after each one."""
-    learner = Learner(payload["program"], payload["env"])
+    learner = Learner(payload["program"], payload["env"], sandbox.Mode(**payload["sandbox"]))
     session = Session(learner)
     ns = session.namespace
     ns["__name__"] = "__main__"

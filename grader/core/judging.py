@@ -10,6 +10,7 @@ and test cells, hidden tests included.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import os
 import secrets
@@ -115,6 +116,7 @@ def payload(submission: nbformat.NotebookNode, source: nbformat.NotebookNode, re
         "functions": [cells.grade_id(c) for c in cells.of_kind(source, cells.SOLUTION)],
         "tests": [[cells.grade_id(c), c.source] for c in cells.of_kind(source, cells.TEST)],
         "env": LEARNER_ENV,
+        "sandbox": dataclasses.asdict(sandbox.mode()),  # decided once, by the grader
     }
 
 

@@ -20,6 +20,8 @@ import sys
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves this folder out
+if os.path.isdir("/opt/logitlab"):  # the sandbox's copy of the grader's logitlab comes first
+    sys.path.insert(1, "/opt/logitlab")
 
 import inert  # noqa: E402
 import numpy as np  # noqa: E402  (before any learner code)

@@ -41,7 +41,9 @@ from pathlib import Path
 import psutil
 
 NOBODY = 65534  # who learner code runs as, when the grader is root
+JOB_TAG = "LOGITLAB_GRADING_JOB"  # the grading job's token, in the judge's environment: names its cgroups
 RUNNER_DIR = "/runner"  # where the runner's files appear, read-only
+PACKAGES_DIR = "/opt/logitlab"  # where the grader's own logitlab appears, read-only, first on sys.path
 WORK_DIR = "/job"  # the learner's working folder and home (a tmpfs)
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf", "localtime", "alternatives")
 USR_LINKS = ("bin", "sbin", "lib", "lib64", "lib32", "libx32")
@@ -63,6 +65,7 @@ class Limits:
 class Mode:
     kind: str  # "root" (bwrap privileged, then nobody), "user" (bwrap in a user namespace) or "none"
     why: str = ""
+    bwrap: str = "bwrap"  # the program, as found by the grader
 
     @property
     def sandboxed(self) -> bool:
@@ -72,11 +75,15 @@ class Mode:
 # ---- the command ---------------------------------------------------------------------
 
 
+def logitlab_dir() -> Path:
+    """The logitlab the grader itself imports (the checks and helpers it judges with)."""
+    return Path(find_spec("logitlab").origin).parent.resolve()
+
+
 def _read_only_roots() -> list[Path]:
-    """The interpreter (its environment and base installation) and logitlab."""
-    logitlab = Path(find_spec("logitlab").origin).parent
+    """The interpreter: its environment and its base installation."""
     found: list[Path] = []
-    for p in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), logitlab.resolve()}):
+    for p in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
         if not any(q == p or q in p.parents for q in found):
             found.append(p)
     return found
@@ -90,11 +97,11 @@ def _dirs(paths: list[Path]) -> list[str]:
     return [x for d in parents for x in ("--perms", "0755", "--dir", d)]
 
 
-def command(argv: list[str], env: dict[str, str], files: dict[str, Path], limits: Limits, kind: str) -> list[str]:
+def command(argv: list[str], env: dict[str, str], files: dict[str, Path], limits: Limits, how: Mode) -> list[str]:
     """The bwrap command line that runs `argv` sandboxed (`files`: name -> host file,
     shown read-only in RUNNER_DIR)."""
-    size = str(limits.tmpfs_mb * 2**20)
-    cmd = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    size, kind = str(limits.tmpfs_mb * 2**20), how.kind
+    cmd = [how.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     cmd += ["--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"]
     for name in USR_LINKS:
         host = Path("/") / name
@@ -104,8 +111,9 @@ def command(argv: list[str], env: dict[str, str], files: dict[str, Path], limits
             cmd += ["--ro-bind", str(host), f"/{name}"]
     cmd += [x for name in ETC for x in ("--ro-bind-try", f"/etc/{name}", f"/etc/{name}")]
     roots = _read_only_roots()
-    cmd += _dirs(roots)
+    cmd += _dirs([*roots, Path(PACKAGES_DIR) / "logitlab"])
     cmd += [x for p in roots for x in ("--ro-bind", str(p), str(p))]
+    cmd += ["--ro-bind", str(logitlab_dir()), f"{PACKAGES_DIR}/logitlab"]
     cmd += ["--proc", "/proc", "--dev", "/dev"]
     for folder in ("/tmp", "/dev/shm", "/run", "/var/tmp", WORK_DIR):
         cmd += ["--perms", "1777", "--size", size, "--tmpfs", folder]
@@ -160,10 +168,11 @@ class Cgroup:
         self.dirs = dirs  # controller ("" for v2) -> folder
 
     @classmethod
-    def make(cls, limits: Limits) -> Cgroup | None:
+    def make(cls, limits: Limits, tag: str) -> Cgroup | None:
         """A new cgroup with `limits`: v2 where its controllers are delegated to us,
-        else v1's memory, pids and cpu hierarchies; None where neither is writable."""
-        name = f"logitlab-{secrets.token_hex(6)}"
+        else v1's memory, pids and cpu hierarchies; None where neither is writable.
+        Its name starts with `tag`, the grading job's, so that `reap` finds it."""
+        name = f"{_prefix(tag)}{secrets.token_hex(6)}"
         own, mounts = _own_cgroups(), _mounts()
         for attempt in (cls._v2, cls._v1):
             with contextlib.suppress(OSError, KeyError):
@@ -247,6 +256,24 @@ class Cgroup:
                     time.sleep(0.02)
 
 
+def _prefix(tag: str) -> str:
+    return f"logitlab-{''.join(ch for ch in tag if ch.isalnum())[:16]}-"
+
+
+def _parents() -> list[tuple[str, Path]]:
+    """(controller, folder) under which this process makes its cgroups."""
+    own, mounts = _own_cgroups(), _mounts()
+    return [(c, mounts[c] / own[c].lstrip("/")) for c in ("", "memory", "pids", "cpu") if c in mounts and c in own]
+
+
+def reap(tag: str) -> None:
+    """Kill and remove every cgroup of the grading job `tag` (its judge may have been
+    killed before it could clean up)."""
+    for controller, parent in _parents():
+        for folder in parent.glob(_prefix(tag) + "*"):
+            Cgroup({controller: folder}).remove()
+
+
 # ---- the sandboxed process -----------------------------------------------------------
 
 
@@ -296,14 +323,17 @@ def _rlimits(limits: Limits, cgroup: bool) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (size, size))
 
 
-def spawn(argv: list[str], env: dict[str, str], files: dict[str, Path], limits: Limits = Limits()) -> Sandboxed:
+def spawn(
+    argv: list[str], env: dict[str, str], files: dict[str, Path], limits: Limits = Limits(), how: Mode | None = None
+) -> Sandboxed:
     """Start `argv` sandboxed, with pipes on its stdin and stdout (stderr discarded).
 
     `files` (name -> host path) are the runner's files, read-only in RUNNER_DIR; without
-    a sandbox they are run from where they are.
+    a sandbox, a private copy of them. `how` is the grader's decision (`mode()` where
+    none is passed), so that every process of a run sandboxes alike.
     """
-    how = mode()
-    group = Cgroup.make(limits) if how.sandboxed or os.geteuid() == 0 else None
+    how = how or mode()
+    group = Cgroup.make(limits, os.environ.get(JOB_TAG, "")) if how.sandboxed or os.geteuid() == 0 else None
 
     def enter() -> None:  # in the child, before bwrap starts
         if group is not None:
@@ -312,7 +342,7 @@ def spawn(argv: list[str], env: dict[str, str], files: dict[str, Path], limits: 
 
     folder = None
     if how.sandboxed:
-        cmd, cwd = command(argv, env, files, limits, how.kind), "/"
+        cmd, cwd = command(argv, env, files, limits, how), "/"
     else:  # a private copy, so that a run cannot change the next run's runner
         folder = cwd = tempfile.mkdtemp(prefix="logitlab-unsandboxed-")
         for name, host in files.items():
@@ -334,12 +364,12 @@ def spawn(argv: list[str], env: dict[str, str], files: dict[str, Path], limits: 
 # ---- what works here -----------------------------------------------------------------
 
 
-def _probe(kind: str) -> str | None:
-    """None if a sandbox of this kind runs a command here, else why not."""
+def _probe(how: Mode) -> str | None:
+    """None if a sandbox made this way runs a command here, else why not."""
     argv = [sys.executable, "-I", "-S", "-c", "import os; open('/job/x', 'w'); print(os.getuid())"]
     try:
         done = subprocess.run(
-            command(argv, {"PATH": "/usr/bin:/bin"}, {}, Limits(), kind),
+            command(argv, {"PATH": "/usr/bin:/bin"}, {}, Limits(), how),
             capture_output=True,
             text=True,
             timeout=30,
@@ -349,7 +379,7 @@ def _probe(kind: str) -> str | None:
         return str(exc)
     if done.returncode != 0:
         return (done.stderr.strip().splitlines() or ["no output"])[-1][:200]
-    if kind == "root" and done.stdout.strip() != str(NOBODY):
+    if how.kind == "root" and done.stdout.strip() != str(NOBODY):
         return "the command did not run as nobody"
     return None
 
@@ -359,12 +389,13 @@ def mode() -> Mode:
     """How sandboxes are made on this machine, decided once."""
     if sys.platform != "linux":
         return Mode("none", "sandboxes need Linux")
-    if shutil.which("bwrap") is None:
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
         return Mode("none", "bubblewrap (bwrap) is not installed: `apt-get install bubblewrap`")
-    kind = "root" if os.geteuid() == 0 else "user"
-    why = _probe(kind)
+    how = Mode("root" if os.geteuid() == 0 else "user", bwrap=bwrap)
+    why = _probe(how)
     if why is None:
-        return Mode(kind)
+        return how
     return Mode("none", f"bubblewrap cannot make a sandbox here ({why})")
 
 

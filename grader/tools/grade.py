@@ -245,6 +245,7 @@ class Grader:
         (nbgrader's autograded/ layout) from that run and the verdicts."""
         judged = judging.judge(nb, self.sources[sub.assignment], release, job / "judge", self.opts.timeout, self.stop)
         record.flags += judged.flags
+        record.flags += [f"the cell {label} {note}" for label, note in judged.notes.items() if "stopped" in note]
         if not sandbox.mode().sandboxed:
             record.flags.append(sandbox.UNSANDBOXED)
         _combine(record, graded, judged)
