@@ -215,7 +215,7 @@ def test_every_channel_earns_nothing_and_the_honest_keep_full_marks(sealed):
 
 
 def test_the_hidden_tests_reach_no_page(sealed, course):
-    secret = _hidden_lines(course)
+    secret = [line for line in _hidden_lines(course) if line not in RIGHT]  # the learner's own lines may match
     assert len(secret) > 10
     for path in _published(sealed.out):
         text = html.unescape(path.read_text(errors="replace"))
@@ -228,8 +228,9 @@ def test_the_hidden_tests_reach_no_page(sealed, course):
 
 def test_no_network_at_all(sealed):
     assert sealed.connection is None, "a submission reached a port on the host's loopback"
-    graded = (sealed.out / "autograded" / "network" / A / f"{A}.ipynb").read_text()
-    assert graded.count("no network:") == 3
+    graded = nbformat.read(sealed.out / "autograded" / "network" / A / f"{A}.ipynb", 4)
+    printed = "".join(o.get("text", "") for c in graded.cells if c.cell_type == "code" for o in c.outputs)
+    assert printed.count("no network:") == 3, printed
 
 
 def test_shared_folders_are_the_jobs_own_and_gone_afterwards(sealed):

@@ -347,7 +347,7 @@ def spawn(
         folder = cwd = tempfile.mkdtemp(prefix="logitlab-unsandboxed-")
         for name, host in files.items():
             shutil.copyfile(host, Path(folder) / name)
-        cmd = [a.replace(RUNNER_DIR, folder) for a in argv]
+        cmd = [folder + a[len(RUNNER_DIR) :] if a.startswith(RUNNER_DIR + "/") else a for a in argv]
     proc = subprocess.Popen(
         cmd,
         cwd=cwd,
