@@ -67,11 +67,12 @@ def _course_figure(report: Report) -> bytes:
     ax.bar([i - 0.2 for i in x], submitted, width=0.4, color=MAIN, label="submitted")
     ax.bar([i + 0.2 for i in x], full, width=0.4, color=ACCENT, label="full autograded marks")
     ax.set_xticks(list(x), names, rotation=30, ha="right")
-    ax.set_ylim(0, 105)
+    ax.set_ylim(0, 130)  # room for the legend above the bars
+    ax.set_yticks(range(0, 101, 20))
     ax.set_xlabel("assignment")
     ax.set_ylabel("% of the class")
     ax.set_title("Completion across the course")
-    ax.legend(loc="lower left")
+    ax.legend(loc="upper center", ncols=2)
     return to_png(fig)
 
 
@@ -269,7 +270,7 @@ def write(report: Report, folder: Path, names: bool) -> Path:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<title>What the class got wrong</title>",
         f"<style>{CSS}</style></head><body><h1>What the class got wrong</h1>",
-        f"<p class=muted>{who} No hidden input or expected value is shown; values in messages read …. "
+        f"<p class=muted>{who} No hidden input or expected value is shown: values in messages are shown as …. "
         f"The same numbers as CSV: {files}.</p>",
         f"<nav><a href='#course'>course</a>{nav}</nav>",
         _course(report, tmp),
