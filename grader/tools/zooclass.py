@@ -23,8 +23,7 @@ from ..core.judge import _one_line
 from ..core.records import CellResult, JobRecord
 from .build import source_notebook
 from .course import BUGZOO
-
-WRITTEN_REASON = "written answer: graded by hand in formgrader"
+from .grade import WRITTEN_REASON
 
 
 def bug(assignment: str, function: str, name: str) -> Path:
