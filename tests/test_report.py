@@ -281,3 +281,28 @@ def test_the_page_renders_in_a_browser(zoo):
                 assert (zoo.page.parent / href).is_file(), f"broken link {href}"
         assert "keepdims forgotten" in page.inner_text("[id='02_softmax']")
         browser_support.screenshot(page, "report.png")
+
+
+def test_the_page_opens_in_the_instructors_jupyterlab(zoo, tmp_path):
+    """On a hub the instructor opens OUT/report/index.html from JupyterLab's file browser:
+    its HTML viewer shows the page with its figures, and the links to sections work."""
+    browser_support.require_chromium()
+    with browser_support.jupyter_lab(zoo.out, tmp_path / "state") as url, browser_support.chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{url}/lab/workspaces/report/tree/report/index.html", timeout=60_000)
+        viewer = page.frame_locator(".jp-HTMLViewer iframe")
+        viewer.locator("h1").wait_for(timeout=60_000)
+        (frame,) = [f for f in page.frames if f.url.startswith("blob:")]
+        frame.wait_for_function(
+            "() => document.images.length == 7 && [...document.images].every(i => i.complete && i.naturalWidth > 0)",
+            timeout=20_000,
+        )
+        viewer.locator("nav a", has_text="03_stability").click()
+        viewer.locator("[id='03_stability'] h2").wait_for(timeout=20_000)
+        for _ in range(100):  # the viewer's frame went to the section
+            if any(f.url.endswith("#03_stability") for f in page.frames):
+                break
+            page.wait_for_timeout(200)
+        else:
+            pytest.fail(f"the link did not lead to the section: {[f.url for f in page.frames]}")
+        browser_support.screenshot(page, "report-jupyterlab.png")

@@ -1,8 +1,8 @@
 """`python -m grader report OUT`: what the class got wrong, for the instructor.
 
 It reads what `grade` kept in OUT (the job records, OUT/.jobs/<assignment>/<student>.json)
-and writes OUT/report/: index.html, a static page that opens from disk and in JupyterLab,
-its figures (figures/*.png) and CSV files of the same numbers. For each assignment:
+and writes OUT/report/: index.html, a static page that opens from disk and in JupyterLab
+(its figures inside it), and CSV files of the same numbers. For each assignment:
 the score distribution, the share of the class passing each test cell, public check and
 hidden case, the misconceptions ranked by how many students they cost points, the
 submissions that were flagged or failed, and the written answers still to grade.

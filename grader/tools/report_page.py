@@ -1,13 +1,14 @@
 """The files of the class report: index.html, its figures and its CSV files.
 
 One static page (no script, no external resource) with a section per assignment, so it
-opens from disk, in a browser tab and in JupyterLab alike. Figures are PNG files in
-figures/, drawn with the course's plots (logitlab.plots: palette, labelled axes), each
-with alt text that states what it shows. The CSV files hold the same aggregates.
+opens from disk, in a browser tab and in JupyterLab alike. Its figures are PNGs inside
+the page, drawn with the course's plots (logitlab.plots: palette, labelled axes), each
+with alt text that states what it shows. The CSV files beside it hold the same aggregates.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import html
 import io
@@ -15,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from logitlab.plots import ACCENT, MAIN, WARN, new_figure, to_png
+from matplotlib.ticker import MaxNLocator
 
 from . import reasons
 from .report import EXAMPLES, Assignment, Report
@@ -52,6 +54,7 @@ def _histogram(a: Assignment) -> bytes:
     ax.axvline(a.median, color=ACCENT, linestyle="--", label=f"median {a.median:g}")
     ax.set_xlabel(f"autograded points (of {top:g})")
     ax.set_ylabel("submissions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(f"{a.name}: scores")
     ax.legend(loc="upper left")
     return to_png(fig)
@@ -81,10 +84,12 @@ def _pass_figure(a: Assignment) -> bytes:
     fig = new_figure(5.5, 0.35 * len(cells) + 1.2)
     ax = fig.add_subplot()
     shares = [100 * t.passed / t.total if t.total else 0 for t in cells]
-    ax.barh(range(len(cells)), shares, color=[MAIN if s >= 50 else WARN for s in shares])
+    bars = ax.barh(range(len(cells)), shares, color=[MAIN if s >= 50 else WARN for s in shares])
+    ax.bar_label(bars, labels=[f"{s:.0f}%" for s in shares], padding=3)
     ax.set_yticks(range(len(cells)), [t.label for t in cells])
     ax.invert_yaxis()
-    ax.set_xlim(0, 100)
+    ax.set_xlim(0, 112)  # room for the label of a full bar
+    ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel("% of counted submissions passing")
     ax.set_ylabel("test cell")
     ax.set_title(f"{a.name}: test cells")
@@ -92,12 +97,14 @@ def _pass_figure(a: Assignment) -> bytes:
 
 
 # --- the page --------------------------------------------------------------------
-def _figure(folder: Path, name: str, png: bytes, alt: str) -> str:
-    (folder / "figures" / name).write_bytes(png)
-    return f'<p><img src="figures/{_e(name)}" alt="{_e(alt)}"></p>'
+def _figure(png: bytes, alt: str) -> str:
+    """The figure inside the page: JupyterLab's HTML viewer cannot load images beside it
+    (its server refuses a file request that carries no token), and one file travels well."""
+    data = base64.b64encode(png).decode()
+    return f'<p><img src="data:image/png;base64,{data}" alt="{_e(alt)}"></p>'
 
 
-def _section(a: Assignment, folder: Path) -> str:
+def _section(a: Assignment) -> str:
     parts = [f'<section id="{_e(a.name)}"><h2>{_e(a.name)}</h2>']
     parts.append(
         f"<p>{a.counted} submissions counted"
@@ -110,12 +117,12 @@ def _section(a: Assignment, folder: Path) -> str:
             f"Histogram of the autograded scores of {a.name}: {a.counted} submissions, median "
             f"{a.median:g} of {a.max_score:g} points, {_pct(a.full_marks, 1)} at full marks."
         )
-        parts.append(_figure(folder, f"{a.name}-scores.png", _histogram(a), alt))
+        parts.append(_figure(_histogram(a), alt))
         cells = sorted((t for t in a.tallies.values() if t.kind == "cell"), key=lambda t: t.label)
         alt = f"Share of the class passing each test cell of {a.name}: " + "; ".join(
             f"{t.label} {_pct(t.passed, t.total)}" for t in cells
         )
-        parts.append(_figure(folder, f"{a.name}-cells.png", _pass_figure(a), alt))
+        parts.append(_figure(_pass_figure(a), alt))
     parts.append(_misconceptions(a))
     parts.append(_checks(a))
     parts.append(_attention(a))
@@ -185,7 +192,7 @@ def _attention(a: Assignment) -> str:
     )
 
 
-def _course(report: Report, folder: Path) -> str:
+def _course(report: Report) -> str:
     rows = []
     for a in report.assignments:
         top = "".join(f"<li>{_e(m.text)} ({len(m.students)})</li>" for m in a.ranked()[:3])
@@ -202,7 +209,7 @@ def _course(report: Report, folder: Path) -> str:
     return (
         f"<section id='course'><h2>The course</h2><p>{report.students} students, "
         f"{sum(a.counted + a.failed for a in report.assignments)} submissions.</p>"
-        + _figure(folder, "course.png", _course_figure(report), alt)
+        + _figure(_course_figure(report), alt)
         + "<table><tr><th>assignment</th><th>submissions</th><th>median</th><th>full marks</th>"
         f"<th>top misconceptions (students)</th></tr>{''.join(rows)}</table></section>"
     )
@@ -262,7 +269,7 @@ def write(report: Report, folder: Path, names: bool) -> Path:
     """Write the report into `folder` (replaced as a whole); the path of its index.html."""
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "figures").mkdir(parents=True)
+    tmp.mkdir(parents=True)
     nav = "".join(f"<a href='#{_e(a.name)}'>{_e(a.name)}</a>" for a in report.assignments)
     files = " · ".join(f"<a href='{n}'>{n}</a>" for n in CSV_FILES)
     who = "Students are shown by id." if names else "Students are shown under stable pseudonyms."
@@ -273,8 +280,8 @@ def write(report: Report, folder: Path, names: bool) -> Path:
         f"<p class=muted>{who} No hidden input or expected value is shown: values in messages are shown as …. "
         f"The same numbers as CSV: {files}.</p>",
         f"<nav><a href='#course'>course</a>{nav}</nav>",
-        _course(report, tmp),
-        *(_section(a, tmp) for a in report.assignments),
+        _course(report),
+        *(_section(a) for a in report.assignments),
         "</body></html>",
     ]
     (tmp / "index.html").write_text("\n".join(body))
