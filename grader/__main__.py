@@ -81,15 +81,15 @@ def _grade(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted: finished submissions are saved; run again to grade the rest", file=sys.stderr)
         return 130
-    return (_report_after_grading(args.output) if args.report else 0) or status
+    return (_report_after_grading(args.output, opts.gradebook) if args.report else 0) or status
 
 
-def _report_after_grading(out: Path) -> int:
+def _report_after_grading(out: Path, gradebook: str | None) -> int:
     """`grade --report`: the class report of everything graded in OUT so far."""
     from .tools.report import ReportError, write_report
 
     try:
-        print(f"class report: {write_report(out)}")
+        print(f"class report: {write_report(out, gradebook=gradebook)}")
     except ReportError as exc:
         print(f"python -m grader grade: error: no report: {exc}", file=sys.stderr)
         return 2

@@ -306,3 +306,31 @@ def test_the_page_opens_in_the_instructors_jupyterlab(zoo, tmp_path):
         else:
             pytest.fail(f"the link did not lead to the section: {[f.url for f in page.frames]}")
         browser_support.screenshot(page, "report-jupyterlab.png")
+
+
+def test_late_submissions_are_listed_with_how_late(tmp_path, monkeypatch):
+    from datetime import datetime
+
+    from nbgrader.api import Gradebook
+
+    from grader.tools.course import tool_env
+    from grader.tools.coursebook import course_config
+
+    monkeypatch.setenv("PATH", tool_env()["PATH"])  # nbgrader runs alembic to make a gradebook
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(db_url, course_config().CourseDirectory.get("course_id")) as gb:
+        gb.add_assignment("02_softmax", duedate=datetime(2026, 1, 10, 12, 0))
+    ok = zooclass.judge("02_softmax")
+    out = tmp_path / "graded"
+    for student, stamp in [("ontime", "2026-01-10 11:59:00.000000 UTC"), ("late", "2026-01-11 15:00:00.000000 UTC")]:
+        zooclass.record(student, "02_softmax", ok, timestamp=stamp).save(
+            out / ".jobs" / "02_softmax" / f"{student}.json"
+        )
+    zooclass.record("nostamp", "02_softmax", ok).save(out / ".jobs" / "02_softmax" / "nostamp.json")
+    assert main(["report", str(out), "--names", "--gradebook", db_url]) == 0
+    rows = _csv(out / "report" / "attention.csv")
+    assert [(r["student"], r["status"], r["why"]) for r in rows] == [
+        ("late", "late", "submitted 27 h after the due date")
+    ]
+    assert main(["report", str(out), "--gradebook", f"sqlite:///{tmp_path / 'none.db'}"]) == 0
+    assert _csv(out / "report" / "attention.csv") == [] and not (tmp_path / "none.db").exists()

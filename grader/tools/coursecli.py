@@ -66,6 +66,7 @@ def add_commands(sub) -> None:
     )
     rep.add_argument("output", type=Path, help="the --output folder of a `grade` run")
     rep.add_argument("--names", action="store_true", help="show student ids instead of pseudonyms")
+    rep.add_argument("--gradebook", help=GRADEBOOK_HELP + "; its due dates tell which submissions are late")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -156,8 +157,9 @@ def _feedback(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from .coursebook import course_db_url
     from .report import write_report
 
-    page = write_report(args.output, names=args.names)
+    page = write_report(args.output, names=args.names, gradebook=args.gradebook or course_db_url())
     print(f"class report: {page}")
     return 0

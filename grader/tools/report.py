@@ -5,9 +5,10 @@ and writes OUT/report/: index.html, a static page that opens from disk and in Ju
 (its figures inside it), and CSV files of the same numbers. For each assignment:
 the score distribution, the share of the class passing each test cell, public check and
 hidden case, the misconceptions ranked by how many students they cost points, the
-submissions that were flagged or failed, and the written answers still to grade.
+submissions that were flagged, failed or late (after the due date in the course
+gradebook), and the written answers still to grade.
 
-Only aggregates are shown; students appear only in the list of flagged and failed
+Only aggregates are shown; students appear only in the list of flagged, failed and late
 submissions, under stable pseudonyms unless `names` is set. Misconceptions and hidden
 case labels are shown with their values replaced (grader.tools.reasons), and example
 lines of learner code without comments or string contents, so no hidden input,
@@ -24,6 +25,7 @@ import secrets
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -61,7 +63,7 @@ class Tally:
 
 @dataclass
 class Attention:
-    """A submission to look at: flagged or failed, and why."""
+    """A submission to look at: flagged, failed or late, and why."""
 
     student: str  # a pseudonym unless names were asked for
     status: str
@@ -193,14 +195,43 @@ class _Notebooks:
         return []
 
 
-def build(out: Path, names: bool = False) -> Report:
+def due_dates(db_url: str | None) -> dict[str, datetime]:
+    """{assignment: due date (UTC)} as the course gradebook has them (formgrader's Manage
+    Assignments); none without a gradebook."""
+    from .feedback import open_gradebook
+
+    gb = open_gradebook(db_url)
+    if gb is None:
+        return {}
+    with gb:
+        return {a.name: a.duedate for a in gb.assignments if a.duedate is not None}
+
+
+def lateness(record: JobRecord, due: datetime | None) -> str | None:
+    """How late a submission came, in words, or None if on time (or nothing to compare)."""
+    from nbgrader.utils import parse_utc
+
+    if due is None or not record.timestamp:
+        return None
+    try:
+        when = parse_utc(record.timestamp)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if when <= due:
+        return None
+    hours = (when - due).total_seconds() / 3600
+    return f"submitted {hours:.0f} h after the due date" if hours >= 1 else "submitted less than 1 h after the due date"
+
+
+def build(out: Path, names: bool = False, due: dict[str, datetime] | None = None) -> Report:
     records = load(out)
+    due = due or {}
     pseudonym = Pseudonyms(out, names)
     notebooks = _Notebooks(out)
     by_name: dict[str, Assignment] = {}
     for record in records:
         a = by_name.setdefault(record.assignment, Assignment(record.assignment))
-        _add(a, record, pseudonym, notebooks)
+        _add(a, record, pseudonym, notebooks, lateness(record, due.get(record.assignment)))
     for a in by_name.values():
         _hidden_tallies(a, a.outcomes)
     from .course import assignments
@@ -210,14 +241,17 @@ def build(out: Path, names: bool = False) -> Report:
     return Report(ordered, len({r.student_id for r in records}))
 
 
-def _add(a: Assignment, record: JobRecord, pseudonym: Pseudonyms, notebooks: _Notebooks) -> None:
+def _add(a: Assignment, record: JobRecord, pseudonym: Pseudonyms, notebooks: _Notebooks, late: str | None) -> None:
     shown = pseudonym(record.student_id)
     for c in record.cells:
         if c.manual:
             a.pending[c.grade_id] += 1
-    if record.status != "graded":
-        why = record.reason if record.status == "failed" else "; ".join(record.flags)
-        a.attention.append(Attention(shown, record.status, _scrub(why, record.student_id, shown)))
+    if record.status != "graded" or late:
+        why = [record.reason] if record.status == "failed" else list(record.flags)
+        status = record.status if record.status != "graded" else "late"
+        status += ", late" if late and status != "late" else ""
+        text = "; ".join(why + ([late] if late else []))
+        a.attention.append(Attention(shown, status, _scrub(text, record.student_id, shown)))
     if record.status == "failed":  # nothing of it was judged: not counted
         a.failed += 1
         return
@@ -285,8 +319,9 @@ def _count(a: Assignment, exercise: str, f: reasons.Failure, record: JobRecord, 
             m.examples.append(shown)
 
 
-def write_report(out: Path, names: bool = False) -> Path:
-    """Build the report of the grading run in OUT and write it to OUT/report/; its index.html."""
+def write_report(out: Path, names: bool = False, gradebook: str | None = None) -> Path:
+    """Build the report of the grading run in OUT and write it to OUT/report/; its index.html.
+    Late submissions are those after the due dates of `gradebook` (a database URL)."""
     from .report_page import write
 
-    return write(build(out, names), out / FOLDER, names)
+    return write(build(out, names, due_dates(gradebook)), out / FOLDER, names)

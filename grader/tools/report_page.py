@@ -180,14 +180,14 @@ def _checks(a: Assignment) -> str:
 
 def _attention(a: Assignment) -> str:
     if not a.attention:
-        return "<h3>Flagged or failed</h3><p>None.</p>"
+        return "<h3>Flagged, failed or late</h3><p>None.</p>"
     rows = "".join(
         f"<tr><td>{_e(x.student)}</td><td>{_e(x.status)}</td><td>{_e(x.why)}</td></tr>"
         for x in a.attention[:ATTENTION_SHOWN]
     )
     more = "<p class=muted>All of them in <a href='attention.csv'>attention.csv</a>.</p>"
     return (
-        f"<h3>Flagged or failed ({len(a.attention)})</h3><table><tr><th>student</th><th>status</th>"
+        f"<h3>Flagged, failed or late ({len(a.attention)})</h3><table><tr><th>student</th><th>status</th>"
         f"<th>why</th></tr>{rows}</table>{more}"
     )
 
