@@ -71,6 +71,11 @@ def zoo(tmp_path_factory):
         (student,) = _students(f"{bug}-", 1)
         zooclass.record(student, assignment, results).save(out / ".jobs" / assignment / f"{student}.json")
         roots[bug] = _root(results)
+    (signed,) = _students("signed", 1)  # a learner's own error message names them, and a value
+    own = f"def cross_entropy(probs, target):\n    raise ValueError('by {signed}: ' + str(314159 / 100000))\n"
+    results = zooclass.judge("05_cross_entropy", {"cross_entropy": own})
+    zooclass.record(signed, "05_cross_entropy", results).save(out / ".jobs" / "05_cross_entropy" / f"{signed}.json")
+    assert signed in results[0].reason and "3.14159" in results[0].reason
     flagged, failed = NAME.format("flagged"), NAME.format("failed")
     ok = zooclass.judge("02_softmax")
     zooclass.record(

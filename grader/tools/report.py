@@ -304,7 +304,8 @@ def _hidden_tallies(a: Assignment, outcomes: list[dict[str, tuple[bool, set[str]
 
 def _count(a: Assignment, exercise: str, f: reasons.Failure, record: JobRecord, notebooks: _Notebooks) -> None:
     # A hidden case counts by its kind of failure; its label shows in the tallies.
-    text = reasons.mistake(f"hidden cases: {f.message}" if f.kind == reasons.HIDDEN else f.message)
+    message = _scrub(f.message, record.student_id, "…")  # a learner's own exception may name them
+    text = reasons.mistake(f"hidden cases: {message}" if f.kind == reasons.HIDDEN else message)
     m = a.misconceptions.setdefault((f.kind, text), Misconception(text, f.kind))
     m.students.add(record.student_id)
     m.exercises.add(exercise)
