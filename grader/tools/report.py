@@ -80,7 +80,8 @@ class Assignment:
     misconceptions: dict[tuple[str, str], Misconception] = field(default_factory=dict)
     attention: list[Attention] = field(default_factory=list)
     pending: Counter = field(default_factory=Counter)  # written answer -> submissions waiting
-    outcomes: list[dict[str, tuple[bool, set[str]]]] = field(default_factory=list)  # see _hidden_tallies
+    # per counted submission, grade_id -> (its hidden cases ran, the hidden labels it failed)
+    outcomes: list[dict[str, tuple[bool, set[str]]]] = field(default_factory=list)
 
     @property
     def counted(self) -> int:
@@ -233,7 +234,7 @@ def build(out: Path, names: bool = False, due: dict[str, datetime] | None = None
         a = by_name.setdefault(record.assignment, Assignment(record.assignment))
         _add(a, record, pseudonym, notebooks, lateness(record, due.get(record.assignment)))
     for a in by_name.values():
-        _hidden_tallies(a, a.outcomes)
+        _hidden_tallies(a)
     from .course import assignments
 
     order = {name: i for i, name in enumerate(assignments())}
@@ -246,17 +247,15 @@ def _add(a: Assignment, record: JobRecord, pseudonym: Pseudonyms, notebooks: _No
     for c in record.cells:
         if c.manual:
             a.pending[c.grade_id] += 1
-    if record.status != "graded" or late:
-        why = [record.reason] if record.status == "failed" else list(record.flags)
-        status = record.status if record.status != "graded" else "late"
-        status += ", late" if late and status != "late" else ""
-        text = "; ".join(why + ([late] if late else []))
-        a.attention.append(Attention(shown, status, _scrub(text, record.student_id, shown)))
+    statuses = [s for s in (record.status, late and "late") if s and s != "graded"]
+    if statuses:
+        why = ([record.reason] if record.status == "failed" else record.flags) + ([late] if late else [])
+        a.attention.append(Attention(shown, ", ".join(statuses), _scrub("; ".join(why), record.student_id, shown)))
     if record.status == "failed":  # nothing of it was judged: not counted
         a.failed += 1
         return
     auto = [c for c in record.cells if not c.manual]
-    outcome: dict[str, tuple[bool, set[str]]] = {}  # grade_id -> (hidden cases ran, hidden labels failed)
+    outcome: dict[str, tuple[bool, set[str]]] = {}  # see Assignment.outcomes
     a.max_score = max(a.max_score, sum(c.max_score for c in auto))
     a.scores.append(sum(c.score for c in auto))
     for c in auto:
@@ -283,23 +282,23 @@ def _tally(a: Assignment, exercise: str, kind: str, label: str, passed: bool) ->
     t.passed += passed
 
 
-def _hidden_tallies(a: Assignment, outcomes: list[dict[str, tuple[bool, set[str]]]]) -> None:
+def _hidden_tallies(a: Assignment) -> None:
     """Hidden case labels are known only from failures. A counted submission passed one
     where its cell (the one the label was seen failing in) passed, or failed on hidden
     cases without listing it; where that cell failed for another reason, the hidden
     cases did not run, which counts as not passed."""
     cell_of = {}
-    for outcome in outcomes:
+    for outcome in a.outcomes:
         for grade_id, (_, labels) in outcome.items():
-            for label in labels or ():
+            for label in labels:
                 cell_of.setdefault((exercise_of(grade_id), label), grade_id)
     for (exercise, label), grade_id in sorted(cell_of.items()):
         t = a.tallies.setdefault((exercise, reasons.HIDDEN, label), Tally(exercise, reasons.HIDDEN, label))
-        for outcome in outcomes:
+        for outcome in a.outcomes:
             if grade_id in outcome:
                 reached, labels = outcome[grade_id]
                 t.total += 1
-                t.passed += reached and label not in (labels or ())
+                t.passed += reached and label not in labels
 
 
 def _count(a: Assignment, exercise: str, f: reasons.Failure, record: JobRecord, notebooks: _Notebooks) -> None:
