@@ -50,13 +50,16 @@ def _histogram(a: Assignment) -> bytes:
     fig = new_figure(5.5, 3.0)
     ax = fig.add_subplot()
     top = a.max_score or 1.0
-    ax.hist(a.scores, bins=min(20, max(5, int(top) + 1)), range=(0, top), color=MAIN, edgecolor="white")
+    # One bar per point where there are few points, else 20 bars.
+    bins = [x - 0.5 for x in range(int(top) + 2)] if top <= 30 else 20
+    ax.hist(a.scores, bins=bins, range=(0, top), color=MAIN, edgecolor="white")
     ax.axvline(a.median, color=ACCENT, linestyle="--", label=f"median {a.median:g}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(f"autograded points (of {top:g})")
     ax.set_ylabel("submissions")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(f"{a.name}: scores")
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper center")
     return to_png(fig)
 
 
