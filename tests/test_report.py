@@ -339,3 +339,16 @@ def test_late_submissions_are_listed_with_how_late(tmp_path, monkeypatch):
     ]
     assert main(["report", str(out), "--gradebook", f"sqlite:///{tmp_path / 'none.db'}"]) == 0
     assert _csv(out / "report" / "attention.csv") == [] and not (tmp_path / "none.db").exists()
+
+
+def test_make_report_reads_what_make_grade_writes():
+    import subprocess
+
+    def dry_run(target: str) -> str:
+        proc = subprocess.run(["make", "-n", target, "OUT=somewhere/graded"], cwd=ROOT, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip().splitlines()[-1]
+
+    out = str(ROOT / "somewhere" / "graded")
+    assert dry_run("report").endswith(f"-m grader report {out}")
+    assert f"--output {out}" in dry_run("grade")
