@@ -214,7 +214,7 @@ def _submission_file(name: str, record: JobRecord, out: Path, submissions: Path 
     return None
 
 
-def _open_gradebook(db_url: str | None):
+def open_gradebook(db_url: str | None):
     """The course gradebook if it exists, else None (pages then show the run's scores)."""
     if not db_url:
         return None
@@ -237,7 +237,7 @@ def write_feedback(
 ) -> list[Path]:
     """Write the feedback pages of the graded submissions in OUT (nbgrader's layout)."""
     written = []
-    gb = _open_gradebook(db_url)
+    gb = open_gradebook(db_url)
     try:
         for record in records(out):
             if student not in (None, record.student_id) or assignment not in (None, record.assignment):
