@@ -59,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
 def _grade(args: argparse.Namespace) -> int:
     from .core import forks
 
-    forks.start_server()  # it imports nbgrader while this process imports the rest
+    # nbgrader, warmed for generate_assignment (grader/tools/warm.py), is imported there
+    # while this process imports the rest.
+    forks.start_server("nbgrader.apps.nbgraderapp", "nbgrader.api", "grader.tools.warm")
     from .tools import coursebook, grade
 
     try:

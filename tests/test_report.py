@@ -255,7 +255,7 @@ def test_grade_report_writes_the_report_after_grading(zoo, tmp_path, monkeypatch
     from grader.core import forks
     from grader.tools import grade
 
-    monkeypatch.setattr(forks, "start_server", lambda: None)
+    monkeypatch.setattr(forks, "start_server", lambda *preload: None)
     monkeypatch.setattr(grade, "main", lambda opts: 0)  # the grading itself is tested elsewhere
     (zoo.out / "report" / "index.html").unlink()
     assert main(["grade", str(tmp_path), "--output", str(zoo.out), "--no-gradebook", "--report"]) == 0
