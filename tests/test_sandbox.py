@@ -38,7 +38,8 @@ def test_it_sees_the_system_the_interpreter_and_logitlab_only():
     seen = json.loads(
         _run(
             "import json, os\n"
-            f"print(json.dumps([sorted(os.listdir('/')), os.path.exists({str(ROOT / 'solutions')!r}), sorted(os.environ),"
+            f"course = {str(ROOT / 'solutions')!r}\n"
+            "print(json.dumps([sorted(os.listdir('/')), os.path.exists(course), sorted(os.environ),"
             " os.listdir('/opt/logitlab'), os.getcwd()]))"
         )
     )
