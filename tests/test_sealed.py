@@ -337,7 +337,10 @@ probe = (
     "import json, os, socket\\n"
     "try:\\n    socket.create_connection(('127.0.0.1', 22), timeout=1); net = True\\n"
     "except OSError:\\n    net = False\\n"
-    "print(json.dumps([os.getuid(), net, os.path.exists({str(ROOT / 'solutions')!r})]))"
+    "import subprocess\\nkids = []\\n"
+    "try:\\n    [kids.append(subprocess.Popen(['sleep', '20'])) for _ in range(150)]\\n"
+    "except OSError:\\n    pass\\n"
+    "print(json.dumps([os.getuid(), net, os.path.exists({str(ROOT / 'solutions')!r}), len(kids)]))"
 )
 box = sandbox.spawn([sys.executable, "-I", "-c", probe], {{"PATH": "/usr/bin:/bin"}}, {{}})
 inside = json.loads(box.proc.stdout.read().decode())
@@ -352,6 +355,7 @@ print(json.dumps([sandbox.mode().kind, inside]))
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    kind, (uid, net, sees_course) = json.loads(done.stdout.strip().splitlines()[-1])
+    kind, (uid, net, sees_course, processes) = json.loads(done.stdout.strip().splitlines()[-1])
     assert kind == "user", done.stderr[-2000:]
     assert not net and not sees_course, (uid, net, sees_course)
+    assert processes < 150, "processes are limited without a cgroup too (rlimits)"
