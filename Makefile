@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,hub]'
+	$(BIN)/python -m pip install --quiet -e '.[course,dev,hub]'
 	touch $@
 
 setup: $(STAMP)
@@ -52,7 +52,7 @@ HUB_ENV := $(VENV)/singleuser
 $(HUB_ENV)/.installed: pyproject.toml hub/overrides.json $(shell find helpers -type f -name '*.py')
 	test -x $(HUB_ENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_ENV)
 	$(HUB_ENV)/bin/python -m pip install --quiet --upgrade pip
-	$(HUB_ENV)/bin/python -m pip install --quiet '.[hub]'
+	$(HUB_ENV)/bin/python -m pip install --quiet '.[course,hub]'
 	install -D -m 644 hub/overrides.json $(HUB_ENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
 
