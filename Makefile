@@ -11,7 +11,7 @@ OUT ?= classroom/graded
 JOBS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test lint release bench grade feedback hub hub-deps system-deps torch clean
+.PHONY: setup lab test lint release site bench grade feedback hub hub-deps system-deps torch clean
 
 # The virtual environment, reinstalled whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -63,7 +63,7 @@ HUB_FLAGS ?=
 hub: hub-deps
 	$(BIN)/python -m grader.tools.hub $(HUB_FLAGS)
 
-test: setup system-deps torch hub-deps lint
+test: setup system-deps torch hub-deps lint site
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Lint and format check (configured in pyproject.toml).
@@ -75,6 +75,10 @@ lint: setup
 release: setup
 	$(BIN)/python -m grader build
 	$(BIN)/python -m grader register
+
+# The course as a static website in build/site (student notebooks executed, no answers).
+site: setup
+	$(BIN)/python -m grader site
 
 bench: setup
 	$(BIN)/python -m grader bench

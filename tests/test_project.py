@@ -38,7 +38,7 @@ def test_readme_opens_with_make_lab_and_make_test():
 
 
 def test_make_knows_every_documented_target():
-    for target in ["lab", "test", "release", "bench", "grade", "feedback", "hub", "hub-deps"]:
+    for target in ["lab", "test", "release", "site", "bench", "grade", "feedback", "hub", "hub-deps"]:
         dry = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True)
         assert dry.returncode == 0, f"make {target}: {dry.stderr}"
 
