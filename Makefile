@@ -11,13 +11,13 @@ OUT ?= classroom/graded
 JOBS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test lint release bench grade feedback report hub hub-deps system-deps torch clean
+.PHONY: setup lab test lint release site bench grade feedback report hub hub-deps system-deps torch clean
 
 # The virtual environment, reinstalled whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,hub]'
+	$(BIN)/python -m pip install --quiet -e '.[course,dev,hub]'
 	touch $@
 
 setup: $(STAMP)
@@ -54,7 +54,7 @@ HUB_ENV := $(VENV)/singleuser
 $(HUB_ENV)/.installed: pyproject.toml hub/overrides.json $(shell find helpers -type f -name '*.py')
 	test -x $(HUB_ENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_ENV)
 	$(HUB_ENV)/bin/python -m pip install --quiet --upgrade pip
-	$(HUB_ENV)/bin/python -m pip install --quiet '.[hub]'
+	$(HUB_ENV)/bin/python -m pip install --quiet '.[course,hub]'
 	install -D -m 644 hub/overrides.json $(HUB_ENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
 
@@ -65,7 +65,7 @@ HUB_FLAGS ?=
 hub: hub-deps
 	$(BIN)/python -m grader.tools.hub $(HUB_FLAGS)
 
-test: setup system-deps torch hub-deps lint
+test: setup system-deps torch hub-deps lint site
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Lint and format check (configured in pyproject.toml).
@@ -77,6 +77,10 @@ lint: setup
 release: setup
 	$(BIN)/python -m grader build
 	$(BIN)/python -m grader register
+
+# The course as a static website in build/site (student notebooks executed, no answers).
+site: setup
+	$(BIN)/python -m grader site
 
 bench: setup
 	$(BIN)/python -m grader bench
