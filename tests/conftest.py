@@ -159,6 +159,17 @@ class Course:
         """{grade_id: points} of the cells that carry points (tests and written answers)."""
         return {g.grade_id: g.points for g in cells.graded(self.source(assignment))}
 
+    def hidden_lines(self, assignment: str) -> list[str]:
+        """Every non-trivial line of the assignment's hidden test blocks."""
+        lines, inside = [], False
+        for cell in self.source(assignment).cells:
+            for line in cell.source.splitlines():
+                if "HIDDEN TESTS" in line:
+                    inside = "BEGIN" in line
+                elif inside and len(line.strip()) > 8:
+                    lines.append(line.strip())
+        return lines
+
     def autograded_cells(self, assignment: str) -> dict[str, float]:
         """{grade_id: points} of the autograded (test) cells of the assignment."""
         return {g.grade_id: g.points for g in cells.graded(self.source(assignment)) if not g.written}

@@ -273,25 +273,13 @@ def test_submissions_are_byte_identical_afterwards(graded):
     assert graded.unchanged
 
 
-def _hidden_lines(course) -> list[str]:
-    """Every non-trivial line of the hidden test blocks of the assignment."""
-    lines, inside = [], False
-    for cell in course.source(A).cells:
-        for line in cell.source.splitlines():
-            if "HIDDEN TESTS" in line:
-                inside = "BEGIN" in line
-            elif inside and len(line.strip()) > 8:
-                lines.append(line.strip())
-    return lines
-
-
 def test_feedback_pages_never_show_hidden_tests(graded, course):
     from grader.__main__ import main
 
     assert main(["feedback", str(graded.out)]) == 0
     pages = sorted((graded.out / "feedback").glob(f"*/{A}/{A}.html"))  # nbgrader's layout
     assert len(pages) == len(graded.summary), "one page per graded submission"
-    secret = _hidden_lines(course)
+    secret = course.hidden_lines(A)
     assert len(secret) > 10
     for page in pages:
         text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))  # as a reader sees it

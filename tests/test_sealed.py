@@ -125,17 +125,6 @@ def _with(course, kit, source: str, markdown: str | None = None):
     return nb
 
 
-def _hidden_lines(course) -> list[str]:
-    lines, inside = [], False
-    for cell in course.source(A).cells:
-        for line in cell.source.splitlines():
-            if "HIDDEN TESTS" in line:
-                inside = "BEGIN" in line
-            elif inside and len(line.strip()) > 8:
-                lines.append(line.strip())
-    return lines
-
-
 @pytest.fixture(scope="module")
 def sealed(course, kit, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sealed")
@@ -215,7 +204,7 @@ def test_every_channel_earns_nothing_and_the_honest_keep_full_marks(sealed):
 
 
 def test_the_hidden_tests_reach_no_page(sealed, course):
-    secret = [line for line in _hidden_lines(course) if line not in RIGHT]  # the learner's own lines may match
+    secret = [line for line in course.hidden_lines(A) if line not in RIGHT]  # the learner's own lines may match
     assert len(secret) > 10
     for path in _published(sealed.out):
         text = html.unescape(path.read_text(errors="replace"))
