@@ -85,13 +85,13 @@ def _grade(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "build":
-        from .build import release
+        from .tools.build import release
 
         for path in release(args.assignments or None):
             print(path.relative_to(path.parents[2]))
         return 0
     if args.command == "bench":
-        from .bench import main as bench
+        from .tools.bench import main as bench
 
         bench(args.sections or None)
         return 0

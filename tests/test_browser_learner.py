@@ -21,16 +21,20 @@ import urllib.request
 import nbformat
 import pytest
 from browser_support import (
+    NO_AUTH,
     ROOT,
     chromium,
+    free_port,
     jupyter_lab,
     open_notebook,
     press_keys,
     require_chromium,
     run_all_cells,
     screenshot,
+    server,
     wait_kernel_idle,
 )
+from logitlab.course import COURSE
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -202,3 +206,45 @@ def test_a_widget_whose_function_gets_stuck_on_a_slider_comes_back(page, lab):
     expect(problem).to_contain_text("softmax did not return within 5 s on a 3-element input", timeout=30_000)
     wait_kernel_idle(page, 30_000)
     screenshot(page, "learner-stuck-widget.png")
+
+
+# ---- `make lab`, exactly as the README gives it --------------------------------------------
+
+
+@pytest.mark.timeout(180)
+def test_make_lab_opens_00_with_the_whole_course_and_its_next_link_opens_01(tmp_path):
+    """`make lab` with only LAB_FLAGS added (a port, no browser, no token): the page that
+    `make lab` would open in a browser shows 00_welcome, the file browser lists every
+    notebook folder, and the link of 00's "Next" section opens 01_logits."""
+    require_chromium()
+    port = free_port()
+    state = tmp_path / "state"
+    # Checkpoints (written when a notebook opens) go to the test's folder, not notebooks/.
+    checkpoints = f"--FileContentsManager.checkpoints_kwargs=root_dir={tmp_path / 'checkpoints'}"
+    flags = f"--port={port} --ServerApp.ip=127.0.0.1 --LabApp.expose_app_in_browser=True {checkpoints} "
+    flags += " ".join(NO_AUTH)
+    with server(["make", "--no-print-directory", "lab", f"LAB_FLAGS={flags}"], ROOT, state, port), chromium() as b:
+        opened = sorted((state / "runtime").glob("jpserver-file-to-run-*-open.html"))
+        assert opened, "make lab wrote no page to open 00_welcome with"
+        page = b.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        try:
+            page.goto(opened[0].as_uri())  # what the browser `make lab` starts would load
+            page.wait_for_url(re.compile(r"/lab/tree/00_welcome/00_welcome\.ipynb"), timeout=60_000)
+            wait_kernel_idle(page, 60_000)
+            assert page.evaluate(f"() => {_CURRENT}.context.path") == "00_welcome/00_welcome.ipynb"
+            # The file browser shows 00's folder; its root (the home crumb) holds the course.
+            page.locator(".jp-BreadCrumbs-home").first.click()
+            listed = page.locator(".jp-DirListing-content .jp-DirListing-itemText")
+            course = [a.id for a in COURSE]
+            expect(listed).to_have_text(course, timeout=30_000)
+            link = page.locator(".jp-RenderedMarkdown a", has_text="01_logits").last
+            link.scroll_into_view_if_needed()
+            link.click()
+            page.wait_for_function(f"() => {_CURRENT}.context.path === '01_logits/01_logits.ipynb'", timeout=60_000)
+            wait_kernel_idle(page, 60_000)  # 01 opened as a notebook, with its kernel
+            expect(page.locator(".jp-NotebookPanel:visible .jp-RenderedMarkdown h1").first).to_contain_text("01")
+            screenshot(page, "learner-make-lab-01-from-00.png")
+            assert not list((ROOT / "notebooks").rglob(".ipynb_checkpoints")), "the lab wrote into notebooks/"
+        except Exception:
+            screenshot(page, "learner-make-lab-failure.png")
+            raise

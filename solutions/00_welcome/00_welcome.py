@@ -196,5 +196,5 @@ quiz(lesson="00_welcome", questions=[
 # %% [markdown]
 # ## Next
 #
-# Open **01_logits**: what logits are, why they are not probabilities, and your
+# Open [**01_logits**](../01_logits/01_logits.ipynb): what logits are, why they are not probabilities, and your
 # first two exercises.

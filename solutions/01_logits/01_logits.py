@@ -401,5 +401,5 @@ quiz(lesson="01_logits", questions=[
 # %% [markdown]
 # ## Next
 #
-# **02_softmax** turns logits into a real probability distribution, one that your
+# [**02_softmax**](../02_softmax/02_softmax.ipynb) turns logits into a real probability distribution, one that your
 # `is_distribution` will accept, using the exponential function.

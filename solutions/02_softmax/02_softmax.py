@@ -246,5 +246,5 @@ quiz(lesson="02_softmax", questions=[
 # ## Next
 #
 # Your `softmax` breaks on logits like `[1000, 998, 997]`: `exp(1000)` is `inf` in
-# float64, and `inf / inf` is `nan`. **03_stability** fixes that with one subtraction
+# float64, and `inf / inf` is `nan`. [**03_stability**](../03_stability/03_stability.ipynb) fixes that with one subtraction
 # and introduces log-sum-exp, the quantity at the heart of the loss.

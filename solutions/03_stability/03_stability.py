@@ -509,6 +509,6 @@ quiz(lesson="03_stability", questions=[
 # %% [markdown]
 # ## Next
 #
-# **04_temperature** divides the logits by a temperature before the softmax to make
+# [**04_temperature**](../04_temperature/04_temperature.ipynb) divides the logits by a temperature before the softmax to make
 # a model more or less adventurous, and uses your stable softmax to sample the next
 # token.

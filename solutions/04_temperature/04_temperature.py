@@ -743,6 +743,6 @@ quiz(lesson="04_temperature", questions=[
 # %% [markdown]
 # ## Next
 #
-# Sampling uses the model's probabilities; training has to *judge* them. **05_cross_entropy**
+# Sampling uses the model's probabilities; training has to *judge* them. [**05_cross_entropy**](../05_cross_entropy/05_cross_entropy.ipynb)
 # measures how much probability the model gave to the token that actually came next, and
 # shows why that measure is a logarithm computed straight from the logits.

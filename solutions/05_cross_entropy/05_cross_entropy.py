@@ -572,6 +572,6 @@ quiz(lesson="05_cross_entropy", questions=[
 # %% [markdown]
 # ## Next
 #
-# Section 11 used the gradient $p - y$ without deriving it. **06_gradients** derives it,
+# Section 11 used the gradient $p - y$ without deriving it. [**06_gradients**](../06_gradients/06_gradients.ipynb) derives it,
 # checks it with finite differences, and takes the first step of gradient descent on the
 # ticket example.

@@ -562,6 +562,6 @@ quiz(lesson="06_gradients", questions=[
 # ## Next
 #
 # So far every example was one prediction. A language model makes one prediction per
-# **position** of a sequence, and not every position should count. **07_sequence_loss**
+# **position** of a sequence, and not every position should count. [**07_sequence_loss**](../07_sequence_loss/07_sequence_loss.ipynb)
 # builds next-token targets by shifting, masks padding and prompts with
 # `ignore_index`, and computes the perplexity of a whole set of sequences.

@@ -655,4 +655,4 @@ quiz(lesson="07_sequence_loss", questions=[
 #
 # The causal mask mentioned in section 1 is another softmax at work: attention turns
 # scores between positions into weights, and the future must get weight exactly 0.
-# **08_attention** builds it, and shows why a masked score is `-inf` and not 0.
+# [**08_attention**](../08_attention/08_attention.ipynb) builds it, and shows why a masked score is `-inf` and not 0.

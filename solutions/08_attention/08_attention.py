@@ -602,6 +602,6 @@ quiz(lesson="08_attention", questions=[
 # %% [markdown]
 # ## Next
 #
-# You have now met every piece between the logits and the loss, twice over. **09_training**
+# You have now met every piece between the logits and the loss, twice over. [**09_training**](../09_training/09_training.ipynb)
 # puts them to work: a softmax model trained from scratch with your own softmax,
 # cross-entropy and gradient, watching its training and validation loss as it learns.

@@ -775,7 +775,7 @@ quiz(lesson="09_training", questions=[
 # %% [markdown]
 # ## Next
 #
-# You have written a training loop from the logits up. **10_pytorch** does the same with
+# You have written a training loop from the logits up. [**10_pytorch**](../10_pytorch/10_pytorch.ipynb) does the same with
 # the library most models are trained with: `nn.CrossEntropyLoss` and `F.cross_entropy`
 # take raw logits, autograd computes the gradient you derived by hand, and one classic bug
 # (feeding probabilities where logits belong) gives a wrong loss without any error.

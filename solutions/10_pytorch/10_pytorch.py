@@ -632,5 +632,5 @@ quiz(lesson="10_pytorch", questions=[
 # PyTorch computes the loss of a batch of logits in one call, and so did you. At the
 # scale of a language model that batch is enormous: thousands of positions times a
 # vocabulary of 128,000 entries, gigabytes of logits before any gradient.
-# **11_llm_scale** measures that memory and computes the same loss in chunks, without
+# [**11_llm_scale**](../11_llm_scale/11_llm_scale.ipynb) measures that memory and computes the same loss in chunks, without
 # ever holding all the logits at once.
