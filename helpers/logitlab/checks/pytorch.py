@@ -26,7 +26,7 @@ import numpy as np
 
 from ..hints import register as hint_tiers
 from ._core import Miss, as_array, call, case, close, same_input
-from ._explain import explains
+from ._explain import explains, learner_names
 from .gradients import BATCH, BATCH_TARGETS, RESHIP, RESHIP_GRAD, _is_softmax, _onehot
 from .sequence import BATCH_KEYS, IGNORE, ROWS, TWO_LOSSES, _known_losses, _logits, _scalar
 
@@ -48,6 +48,11 @@ NO_TORCH_NOTE = (
     "exercises cannot be checked here; where they are graded without PyTorch they "
     "are skipped and keep their points. To run everything, install PyTorch "
     "(`pip install torch`; the CPU build is enough) and restart the kernel."
+)
+
+SUM_GRADIENT = (
+    "N times too large: this is the gradient of the SUM of the losses; keep "
+    "F.cross_entropy's default reduction='mean', whose gradient carries 1/N"
 )
 
 # PyTorch error text -> the misconception behind it
@@ -143,6 +148,18 @@ def check_with_torch(exercise: str, fn):
 # ---- shared helpers --------------------------------------------------------------
 
 
+@explains("autograd_logit_gradient")
+def _backward_never_called(exc: BaseException) -> str | None:
+    """.grad is None, and the learner's code never mentions backward (read from its code object)."""
+    names = learner_names(exc)
+    if "'NoneType' object has no attribute" in str(exc) and names is not None and "backward" not in names:
+        return (
+            ".grad is None because loss.backward() is never called: autograd fills the leaf's .grad "
+            "only when backward() runs on the loss; compute the loss, call loss.backward(), then read .grad"
+        )
+    return None
+
+
 @explains("torch_cross_entropy", "autograd_logit_gradient")
 def _torch_error(exc: BaseException) -> str | None:
     """The misconception behind a PyTorch error raised in the learner's function."""
@@ -210,6 +227,12 @@ def _ticket(fn):
         raise Miss(
             "1.387 is the loss of softmax(logits) fed in as logits: F.cross_entropy applies "
             "log_softmax itself, so give it the raw logits, never probabilities"
+        )
+    if close(loss, -TICKET[0][1], rtol=0, atol=5e-4) or close(loss, -math.exp(-TICKET_LOSS), rtol=0, atol=5e-4):
+        raise Miss(
+            f"{loss:.3f} is -input[target]: F.nll_loss only picks the target's entry and negates it, so "
+            "it expects log-probabilities; apply F.log_softmax to the logits first, or call "
+            "F.cross_entropy, which does both"
         )
     if close(loss, -TICKET_LOSS, rtol=0, atol=5e-4):
         raise Miss("negative loss: the loss is -log p(target), positive")
@@ -446,10 +469,7 @@ def _grad_batch(fn):
     if _is_softmax(g * n + y, z):
         return
     if _is_softmax(g + y, z):
-        raise Miss(
-            "N times too large: this is the gradient of the SUM of the losses; keep "
-            "F.cross_entropy's default reduction='mean', whose gradient carries 1/N"
-        )
+        raise Miss(SUM_GRADIENT, cause=SUM_GRADIENT)
     raise Miss(
         "each row of a batch should get (softmax(row) - one_hot(target)) / N: the "
         "gradient of the mean F.cross_entropy of the raw logits"
@@ -507,6 +527,8 @@ def _grad_extremes(fn):
             "inf or nan for logits of +-1000: torch.log(torch.softmax(z)) underflows to "
             "log(0); compute the loss with F.cross_entropy on the raw logits"
         )
+    if close(g[0], RESHIP_GRAD, rtol=0, atol=5e-4) and close(g[1], [-1.0, 0.0, 1.0], 0, 1e-9):
+        raise Miss(SUM_GRADIENT, cause=SUM_GRADIENT)
     if not (close(2 * g[0], RESHIP_GRAD, rtol=0, atol=5e-4) and close(2 * g[1], [-1.0, 0.0, 1.0], 0, 1e-9)):
         raise Miss(
             "wrong gradient for logits of +-1000: [1000, 998, 997] is [3, 1, 0] shifted, so "
