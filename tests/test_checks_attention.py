@@ -153,6 +153,16 @@ def test_attention_built_on_an_unfinished_sibling_says_which(nb):
     assert run("scaled_dot_product_attention", ns["scaled_dot_product_attention"]).passed
 
 
+def test_an_unfinished_attention_is_not_said_to_call_an_unfinished_causal_mask(nb):
+    stubs = (
+        "def causal_mask(T):\n    raise NotImplementedError()\n",
+        "def scaled_dot_product_attention(q, k, v, causal=False):\n    raise NotImplementedError()\n",
+    )
+    ns = nb.namespace(causal_mask=stubs[0], scaled_dot_product_attention=stubs[1])
+    report = run("scaled_dot_product_attention", ns["scaled_dot_product_attention"])
+    assert report.results[0].message.startswith("scaled_dot_product_attention is not implemented yet: replace")
+
+
 def test_the_checks_and_hints_hold_no_reference_implementation(nb):
     from logitlab.checks import attention
 

@@ -171,7 +171,7 @@ def test_torch_imports_beside_the_graders_display_stand_ins():
     # or every graded cell of 10 would fail with TorchBroken.
     code = (
         "import sys; sys.path.insert(0, '.')\n"
-        "from grader import inert; inert.install()\n"
+        "from grader.core import inert; inert.install()\n"
         "from grader.tools.build import source_notebook\n"
         "nb = source_notebook('10_pytorch')\n"
         "exec(next(c.source for c in nb.cells if c.id == 'setup'), {})\n"

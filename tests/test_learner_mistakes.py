@@ -6,6 +6,7 @@ learner's notebook is when they reach it."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from logitlab.checks import run
 from logitlab.course import EXERCISE_ASSIGNMENT
@@ -44,3 +45,73 @@ def test_every_exercise_of_08_11_has_five_mistakes_or_more():
     assert set(TABLES) == late
     assert all(len(TABLES[e]) >= 5 for e in late)
     assert len({m.label for _, m in ROWS}) == len(ROWS)
+
+
+# ---- how a message is written ----------------------------------------------------------
+
+
+def test_two_unfinished_functions_are_named_in_the_plural(capsys):
+    from logitlab.checks import uses_your
+
+    def train_step(*args):
+        raise NotImplementedError()
+
+    def fit(*args):
+        return train_step(*args)
+
+    with uses_your(train_step, fit):
+        fit()
+    printed = capsys.readouterr().out
+    assert "train_step is not implemented yet; write it above" in printed
+    with uses_your(train_step, fit):
+        raise NotImplementedError()  # raised by neither: both are named
+    assert "train_step and fit are not implemented yet; write them above" in capsys.readouterr().out
+
+
+def test_exception_text_is_cut_at_a_word_with_an_ellipsis():
+    from logitlab.checks._explain import clip, explain
+
+    assert clip("short text", 120) == "short text"
+    cut = clip("matmul: Input operand 1 has a mismatch in its core dimension 0", 40)
+    assert cut == "matmul: Input operand 1 has a mismatch…" and len(cut) <= 40
+    message = explain(ValueError("word " * 60), "softmax")
+    assert "word…" in message and "wo…" not in message
+
+
+def test_a_broadcast_error_without_evidence_of_keepdims_does_not_blame_it():
+    from logitlab.checks._explain import explain
+
+    try:
+        np.ones((4, 3)) + np.ones((2, 5))
+    except ValueError as exc:
+        message = explain(exc, "fn")
+    assert "keepdims" not in message and "(4, 3) and (2, 5)" in message
+
+
+def test_the_line_of_an_error_raised_inside_pytorch_is_the_learners():
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: `make torch`")
+    import linecache
+
+    import torch.nn.functional as F
+    from logitlab.checks._explain import explain
+
+    cell = "/tmp/ipykernel_1/2.py"  # how IPython names a cell's code, kept in linecache
+    source = "def f(z):\n    z = torch.ones(2, 3)\n    return F.cross_entropy(z, torch.tensor([0.5, 1.0]))\n"
+    linecache.cache[cell] = (len(source), None, source.splitlines(True), cell)
+    ns = {"torch": torch, "F": F}
+    exec(compile(source, cell, "exec"), ns)
+    try:
+        ns["f"](None)
+    except RuntimeError as exc:
+        message = explain(exc, "f")
+    finally:
+        linecache.cache.pop(cell, None)
+    assert message.endswith("at line 3: `return F.cross_entropy(z, torch.tensor([0.5, 1.0]))`"), message
+
+
+def test_a_list_message_names_the_learners_own_argument():
+    def is_distribution_draft(p, axis=-1, atol=1e-6):  # 00_welcome's demo
+        return sum(p) == 1
+
+    report = run("is_distribution", is_distribution_draft)
+    assert "convert it first with p = np.asarray(p)" in report.summary()

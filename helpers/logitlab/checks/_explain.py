@@ -125,7 +125,7 @@ _GENERIC: list[tuple[type, str, str | Callable[[str], str | None]]] = [
     (
         TypeError,
         "'list'",
-        "the input was a Python list, and lists do not do arithmetic: convert it first with z = np.asarray(z)",
+        "the input was a Python list, and lists do not do arithmetic: convert it first with {arg} = np.asarray({arg})",
     ),
     (
         TypeError,
@@ -282,8 +282,19 @@ def _generic(exc: BaseException) -> str | None:
     text = str(exc)
     for kind, pattern, reading in _GENERIC:
         if isinstance(exc, kind) and pattern.lower() in text.lower():
-            return reading(text) if callable(reading) else reading
+            return reading(text) if callable(reading) else reading.replace("{arg}", _first_argument(exc))
     return None
+
+
+def _first_argument(exc: BaseException) -> str:
+    """The name of the first argument of the learner's innermost function, or 'x'."""
+    tb, name = exc.__traceback__, "x"
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if _learners(code.co_filename) and code.co_argcount:
+            name = code.co_varnames[0]
+        tb = tb.tb_next
+    return name
 
 
 def clip(text: str, limit: int) -> str:

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from ..hints import register as hint_tiers
-from ._core import Miss, NotImplementedMiss, as_array, call, case, close, same_input
+from ._core import Miss, NotImplementedMiss, as_array, call, case, close, raised_in, same_input
 from ._explain import explains, shapes_in
 from .temperature import _siblings_pass
 
@@ -369,26 +369,22 @@ SCALES = {  # the factor on q.k that a mistake uses instead of 1 / sqrt(d_k) = 1
 }
 
 
-def _unfinished_sibling(fn) -> str | None:
-    """The name of causal_mask or masked_softmax, defined beside fn, if it is still a stub."""
+def _unfinished_sibling(fn, stub: BaseException | None) -> str | None:
+    """The name of causal_mask or masked_softmax, defined beside fn, when the stub that
+    raised NotImplementedError (`stub`) is its body, not fn's own."""
     scope = getattr(fn, "__globals__", {})
-    probes = {"causal_mask": (2,), "masked_softmax": ([0.0, 1.0], [True, True])}
-    for name, args in probes.items():
-        try:
-            if callable(scope.get(name)):
-                scope[name](*args)
-        except NotImplementedError:
+    for name in ("causal_mask", "masked_softmax"):
+        sibling = scope.get(name)
+        if stub is not None and callable(sibling) and raised_in(stub, sibling):
             return name
-        except Exception:  # a bug, not a stub: its own checks report it
-            pass
     return None
 
 
 def _attention(fn, what: str, *args, **kw) -> tuple[np.ndarray, np.ndarray]:
     try:
         out = call(fn, *args, **kw)
-    except NotImplementedMiss:
-        stub = _unfinished_sibling(fn)
+    except NotImplementedMiss as miss:
+        stub = _unfinished_sibling(fn, miss.__context__)  # the NotImplementedError behind the miss
         if stub:
             raise NotImplementedMiss(
                 f"{stub} is not implemented yet, and scaled_dot_product_attention "

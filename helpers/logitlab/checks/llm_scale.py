@@ -109,11 +109,13 @@ def _lse(fn, chunks, what: str) -> float:
     except ValueError as exc:
         if "zero-size" in str(exc):
             raise Miss(
-                f"{what} raised ValueError ({clip(str(exc), 120)}): an empty chunk has no max; skip chunks whose size is 0"
+                f"{what} raised ValueError ({clip(str(exc), 120)}): an empty chunk has no max; "
+                "skip chunks whose size is 0"
             ) from None
         if "concatenat" in str(exc):
             raise Miss(
-                f"{what} raised ValueError ({clip(str(exc), 120)}): do not glue the chunks together; fold them in one at a time"
+                f"{what} raised ValueError ({clip(str(exc), 120)}): do not glue the chunks together; "
+                "fold them in one at a time"
             ) from None
         raise Miss(explain(exc, what, "online_logsumexp")) from None
     except Exception as exc:
