@@ -1,9 +1,10 @@
-"""Realistic single mistakes in every exercise of 08-11, as a learner writes them, with
-words the FIRST message of the report must contain: the root cause, named at the top.
+"""Realistic single mistakes in every exercise of 08-11, with words the FIRST message of the
+report must contain: the root cause, named at the top.
 
-One table per exercise; each row is a `Mistake`. The sources are first drafts (crashes
-as often as wrong numbers), each with one mistake in an otherwise right function.
-tests/test_learner_mistakes.py runs every row.
+One table per exercise. A mistake is one edit of the exercise's solution (`old`, which
+occurs there exactly once, becomes `new`; `also` holds the edits that go with it), so each
+row is one mistake in an otherwise right function, as a learner's first draft often is. tests/test_learner_mistakes.py
+runs every row.
 """
 
 from __future__ import annotations
@@ -14,408 +15,149 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Mistake:
     label: str
-    source: str  # defines the exercise's function (numpy as np, math, torch, F in scope)
+    old: str  # a piece of the solution...
+    new: str  # ...written as the learner did
     words: str  # must appear in the first message of the report
+    also: tuple[tuple[str, str], ...] = ()  # (old, new) edits the same mistake needs elsewhere
 
 
 CAUSAL_MASK = [
     Mistake(
-        "ones instead of a shape tuple",
-        "def causal_mask(T):\n    return np.tril(np.ones(T, T)).astype(bool)\n",
+        "ones without a shape tuple",
+        "    positions = np.arange(T)\n    return positions[None, :] <= positions[:, None]",
+        "    return np.tril(np.ones(T, T)).astype(bool)",
         "np.ones((T, T))",
     ),
     Mistake(
         "upper triangle",
-        "def causal_mask(T):\n    return np.triu(np.ones((T, T), dtype=bool))\n",
+        "    positions = np.arange(T)\n    return positions[None, :] <= positions[:, None]",
+        "    return np.triu(np.ones((T, T), dtype=bool))",
         "BELOW the diagonal",
     ),
-    Mistake(
-        "strict lower triangle",
-        "def causal_mask(T):\n    return np.tril(np.ones((T, T), dtype=bool), k=-1)\n",
-        "diagonal",
-    ),
+    Mistake("strict lower triangle", "positions[None, :] <= positions", "positions[None, :] < positions", "diagonal"),
     Mistake(
         "float mask",
-        "def causal_mask(T):\n    return np.tril(np.ones((T, T)))\n",
+        "    positions = np.arange(T)\n    return positions[None, :] <= positions[:, None]",
+        "    return np.tril(np.ones((T, T)))",
         "bool",
     ),
     Mistake(
         "comparison the wrong way round",
-        "def causal_mask(T):\n    i = np.arange(T)\n    return i[:, None] <= i[None, :]\n",
+        "positions[None, :] <= positions[:, None]",
+        "positions[:, None] <= positions[None, :]",
         "BELOW the diagonal",
     ),
-    Mistake(
-        "one-dimensional positions",
-        "def causal_mask(T):\n    i = np.arange(T)\n    return i <= i\n",
-        "shape",
-    ),
+    Mistake("one-dimensional positions", "positions[None, :] <= positions[:, None]", "positions <= positions", "shape"),
 ]
 
 MASKED_SOFTMAX = [
     Mistake(
         "masked scores set to 0",
-        """
-def masked_softmax(scores, mask, axis=-1):
-    scores = np.where(mask, scores, 0.0)
-    e = np.exp(scores - scores.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-""",
+        "filled = np.where(keep, scores, -np.inf)",
+        "filled = np.where(keep, scores, 0.0)",
         "-inf",
     ),
     Mistake(
         "fully masked row gives nan",
-        """
-def masked_softmax(scores, mask, axis=-1):
-    scores = np.where(mask, scores, -np.inf)
-    e = np.exp(scores - scores.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-""",
+        "    return np.where(total > 0, exps / np.where(total > 0, total, 1), 0)",
+        "    return exps / total",
         "fully masked",
+        also=(("    top = np.where(np.isfinite(top), top, 0)  # a fully masked slice: nothing to shift by\n", ""),),
     ),
     Mistake(
-        "keepdims forgotten",
-        """
-def masked_softmax(scores, mask, axis=-1):
-    scores = np.where(mask, scores, -1e9)
-    e = np.exp(scores - scores.max(axis=axis, keepdims=True)) * mask
-    return e / np.maximum(e.sum(axis=axis), 1e-300)
-""",
+        "sum without keepdims",
+        "total = np.sum(exps, axis=axis, keepdims=True)",
+        "total = np.sum(exps, axis=axis)",
         "keepdims",
     ),
     Mistake(
-        "no max shift",
-        """
-def masked_softmax(scores, mask, axis=-1):
-    e = np.where(mask, np.exp(scores), 0.0)
-    s = e.sum(axis=axis, keepdims=True)
-    return np.where(s > 0, e / np.where(s > 0, s, 1), 0.0)
-""",
+        "max over the masked scores too",
+        "top = np.max(filled, axis=axis, keepdims=True)",
+        "top = np.max(scores, axis=axis, keepdims=True)",
         "max",
     ),
     Mistake(
-        "mask multiplied after the softmax",
-        """
-def masked_softmax(scores, mask, axis=-1):
-    scores = np.asarray(scores, dtype=float)
-    e = np.exp(scores - scores.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True) * mask
-""",
-        "BEFORE the softmax",
+        "mask never applied", "filled = np.where(keep, scores, -np.inf)", "filled = scores", "the mask was ignored"
     ),
     Mistake(
         "mask read the wrong way",
-        """
-def masked_softmax(scores, mask, axis=-1):
-    filled = np.where(mask, -np.inf, scores)
-    top = np.max(filled, axis=axis, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0)
-    e = np.exp(filled - top)
-    s = e.sum(axis=axis, keepdims=True)
-    return np.where(s > 0, e / np.where(s > 0, s, 1), 0.0)
-""",
+        "filled = np.where(keep, scores, -np.inf)",
+        "filled = np.where(keep, -np.inf, scores)",
         "True",
     ),
 ]
 
+_SDPA_SCORES = "scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])"
 SCALED_DOT_PRODUCT_ATTENTION = [
-    Mistake(
-        "no scale",
-        """
-def scaled_dot_product_attention(q, k, v, causal=False):
-    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
-    scores = q @ np.swapaxes(k, -1, -2)
-    mask = causal_mask(scores.shape[-1]) if causal else np.ones(scores.shape[-2:], dtype=bool)
-    w = masked_softmax(scores, mask)
-    return w @ v, w
-""",
-        "sqrt(d_k)",
-    ),
-    Mistake(
-        "scaled by d_k",
-        """
-def scaled_dot_product_attention(q, k, v, causal=False):
-    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
-    scores = q @ np.swapaxes(k, -1, -2) / q.shape[-1]
-    mask = causal_mask(scores.shape[-1]) if causal else np.ones(scores.shape[-2:], dtype=bool)
-    w = masked_softmax(scores, mask)
-    return w @ v, w
-""",
-        "sqrt(d_k)",
-    ),
+    Mistake("no scale", _SDPA_SCORES, "scores = q @ np.swapaxes(k, -1, -2)", "sqrt(d_k)"),
+    Mistake("scaled by d_k", _SDPA_SCORES, "scores = q @ np.swapaxes(k, -1, -2) / q.shape[-1]", "sqrt(d_k)"),
     Mistake(
         "causal mask sized by len(q)",
-        """
-def scaled_dot_product_attention(q, k, v, causal=False):
-    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
-    scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
-    mask = causal_mask(len(q)) if causal else np.ones(scores.shape[-2:], dtype=bool)
-    w = masked_softmax(scores, mask)
-    return w @ v, w
-""",
+        "mask = causal_mask(scores.shape[-1])",
+        "mask = causal_mask(len(q))",
         "causal_mask(len(q))",
     ),
-    Mistake(
-        "k.T on a batch",
-        """
-def scaled_dot_product_attention(q, k, v, causal=False):
-    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
-    scores = q @ k.T / math.sqrt(q.shape[-1])
-    mask = causal_mask(scores.shape[-1]) if causal else np.ones(scores.shape[-2:], dtype=bool)
-    w = masked_softmax(scores, mask)
-    return w @ v, w
-""",
-        "swapaxes",
-    ),
-    Mistake(
-        "causal ignored",
-        """
-def scaled_dot_product_attention(q, k, v, causal=False):
-    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
-    scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
-    w = masked_softmax(scores, np.ones(scores.shape[-2:], dtype=bool))
-    return w @ v, w
-""",
-        "causal",
-    ),
+    Mistake("k.T on a batch", _SDPA_SCORES, "scores = q @ k.T / math.sqrt(q.shape[-1])", "swapaxes"),
+    Mistake("causal ignored", "    if causal:\n", "    if False:\n", "causal"),
     Mistake(
         "softmax over the queries",
-        """
-def scaled_dot_product_attention(q, k, v, causal=False):
-    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
-    scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
-    mask = causal_mask(scores.shape[-1]) if causal else np.ones(scores.shape[-2:], dtype=bool)
-    w = masked_softmax(scores, mask, axis=-2)
-    return w @ v, w
-""",
+        "masked_softmax(scores, mask, axis=-1)",
+        "masked_softmax(scores, mask, axis=-2)",
         "along the last axis",
     ),
-    Mistake(
-        "returns only the output",
-        """
-def scaled_dot_product_attention(q, k, v, causal=False):
-    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
-    scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
-    mask = causal_mask(scores.shape[-1]) if causal else np.ones(scores.shape[-2:], dtype=bool)
-    return masked_softmax(scores, mask) @ v
-""",
-        "(output, weights)",
-    ),
+    Mistake("returns only the output", "return weights @ v, weights", "return weights @ v", "(output, weights)"),
 ]
 
 TRAIN_STEP = [
-    Mistake(
-        "gradient without the one-hot",
-        """
-def train_step(W, b, X, y, lr):
-    W, b, X, y = np.asarray(W), np.asarray(b), np.asarray(X), np.asarray(y)
-    z = X @ W + b
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    p = e / e.sum(axis=-1, keepdims=True)
-    n = len(y)
-    loss = float(np.mean(np.log(e.sum(axis=-1)) - z[np.arange(n), y]))
-    g = p / n
-    return W - lr * X.T @ g, b - lr * g.sum(axis=0), loss
-""",
-        "one-hot",
-    ),
+    Mistake("gradient without the one-hot", "    grad_z[rows, y] -= 1\n", "", "one-hot"),
     Mistake(
         "loss of the mean probability",
-        """
-def train_step(W, b, X, y, lr):
-    W, b, X, y = np.asarray(W), np.asarray(b), np.asarray(X), np.asarray(y)
-    z = X @ W + b
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    p = e / e.sum(axis=-1, keepdims=True)
-    n = len(y)
-    loss = float(-np.log(np.mean(p[np.arange(n), y])))
-    g = p.copy()
-    g[np.arange(n), y] -= 1
-    g /= n
-    return W - lr * X.T @ g, b - lr * g.sum(axis=0), loss
-""",
+        "loss = float(np.mean(np.log(total[:, 0]) - z[rows, y]))",
+        "loss = float(-np.log(np.mean(exp_z[rows, y] / total[:, 0])))",
         "-log(mean p)",
     ),
     Mistake(
         "one-hot from y.max() + 1",
-        """
-def train_step(W, b, X, y, lr):
-    W, b, X, y = np.asarray(W), np.asarray(b), np.asarray(X), np.asarray(y)
-    z = X @ W + b
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    p = e / e.sum(axis=-1, keepdims=True)
-    n = len(y)
-    loss = float(np.mean(np.log(e.sum(axis=-1)) - z[np.arange(n), y]))
-    g = (p - np.eye(y.max() + 1)[y]) / n
-    return W - lr * X.T @ g, b - lr * g.sum(axis=0), loss
-""",
+        "    grad_z[rows, y] -= 1\n",
+        "    grad_z = grad_z - np.eye(y.max() + 1)[y]\n",
         "np.eye(y.max() + 1)",
     ),
-    Mistake(
-        "gradient of the sum",
-        """
-def train_step(W, b, X, y, lr):
-    W, b, X, y = np.asarray(W), np.asarray(b), np.asarray(X), np.asarray(y)
-    z = X @ W + b
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    p = e / e.sum(axis=-1, keepdims=True)
-    n = len(y)
-    loss = float(np.mean(np.log(e.sum(axis=-1)) - z[np.arange(n), y]))
-    g = p.copy()
-    g[np.arange(n), y] -= 1
-    return W - lr * X.T @ g, b - lr * g.sum(axis=0), loss
-""",
-        "N = 2 times too large",
-    ),
+    Mistake("gradient of the sum", "    grad_z /= n\n", "", "N = 2 times too large"),
     Mistake(
         "gradient ascent",
-        """
-def train_step(W, b, X, y, lr):
-    W, b, X, y = np.asarray(W), np.asarray(b), np.asarray(X), np.asarray(y)
-    z = X @ W + b
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    p = e / e.sum(axis=-1, keepdims=True)
-    n = len(y)
-    loss = float(np.mean(np.log(e.sum(axis=-1)) - z[np.arange(n), y]))
-    g = p.copy()
-    g[np.arange(n), y] -= 1
-    g /= n
-    return W + lr * X.T @ g, b + lr * g.sum(axis=0), loss
-""",
+        "return W - lr * (X.T @ grad_z), b - lr * grad_z.sum(axis=0), loss",
+        "return W + lr * (X.T @ grad_z), b + lr * grad_z.sum(axis=0), loss",
         "subtract",
     ),
     Mistake(
         "W updated in place",
-        """
-def train_step(W, b, X, y, lr):
-    W, b, X, y = np.asarray(W), np.asarray(b), np.asarray(X), np.asarray(y)
-    z = X @ W + b
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    p = e / e.sum(axis=-1, keepdims=True)
-    n = len(y)
-    loss = float(np.mean(np.log(e.sum(axis=-1)) - z[np.arange(n), y]))
-    g = p.copy()
-    g[np.arange(n), y] -= 1
-    g /= n
-    W -= lr * X.T @ g
-    b -= lr * g.sum(axis=0)
-    return W, b, loss
-""",
+        "return W - lr * (X.T @ grad_z), b - lr * grad_z.sum(axis=0), loss",
+        "W -= lr * (X.T @ grad_z)\n    b -= lr * grad_z.sum(axis=0)\n    return W, b, loss",
         "the caller's W changed",
     ),
-    Mistake(
-        "X @ W.T",
-        """
-def train_step(W, b, X, y, lr):
-    W, b, X, y = np.asarray(W), np.asarray(b), np.asarray(X), np.asarray(y)
-    z = X @ W.T + b
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    p = e / e.sum(axis=-1, keepdims=True)
-    n = len(y)
-    loss = float(np.mean(np.log(e.sum(axis=-1)) - z[np.arange(n), y]))
-    g = p.copy()
-    g[np.arange(n), y] -= 1
-    g /= n
-    return W - lr * X.T @ g, b - lr * g.sum(axis=0), loss
-""",
-        "X @ W",
-    ),
+    Mistake("X @ W.T", "z = X @ W + b", "z = X @ W.T + b", "X @ W"),
 ]
 
 FIT = [
     Mistake(
         "initialised with zeros",
-        """
-def fit(X, y, num_classes, lr, steps, rng):
-    X, y = np.asarray(X), np.asarray(y)
-    W = np.zeros((X.shape[1], num_classes))
-    b = np.zeros(num_classes)
-    history = []
-    for _ in range(steps):
-        W, b, loss = train_step(W, b, X, y, lr)
-        history.append(loss)
-    return W, b, history
-""",
+        "W = rng.normal(scale=0.01, size=(X.shape[1], num_classes))",
+        "W = np.zeros((X.shape[1], num_classes))",
         "rng",
     ),
     Mistake(
-        "new generator",
-        """
-def fit(X, y, num_classes, lr, steps, rng):
-    X, y = np.asarray(X), np.asarray(y)
-    rng = np.random.default_rng(0)
-    W = rng.normal(scale=0.01, size=(X.shape[1], num_classes))
-    b = np.zeros(num_classes)
-    history = []
-    for _ in range(steps):
-        W, b, loss = train_step(W, b, X, y, lr)
-        history.append(loss)
-    return W, b, history
-""",
+        "a new generator",
+        "    W = rng.normal(",
+        "    rng = np.random.default_rng(0)\n    W = rng.normal(",
         "rng",
     ),
-    Mistake(
-        "one step short",
-        """
-def fit(X, y, num_classes, lr, steps, rng):
-    X, y = np.asarray(X), np.asarray(y)
-    W = rng.normal(scale=0.01, size=(X.shape[1], num_classes))
-    b = np.zeros(num_classes)
-    history = []
-    for _ in range(steps - 1):
-        W, b, loss = train_step(W, b, X, y, lr)
-        history.append(loss)
-    return W, b, history
-""",
-        "steps",
-    ),
-    Mistake(
-        "update thrown away",
-        """
-def fit(X, y, num_classes, lr, steps, rng):
-    X, y = np.asarray(X), np.asarray(y)
-    W = rng.normal(scale=0.01, size=(X.shape[1], num_classes))
-    b = np.zeros(num_classes)
-    history = []
-    for _ in range(steps):
-        _, _, loss = train_step(W, b, X, y, lr)
-        history.append(loss)
-    return W, b, history
-""",
-        "train_step returns",
-    ),
-    Mistake(
-        "history of the last loss only",
-        """
-def fit(X, y, num_classes, lr, steps, rng):
-    X, y = np.asarray(X), np.asarray(y)
-    W = rng.normal(scale=0.01, size=(X.shape[1], num_classes))
-    b = np.zeros(num_classes)
-    for _ in range(steps):
-        W, b, loss = train_step(W, b, X, y, lr)
-    return W, b, loss
-""",
-        "before it gets a value",
-    ),
+    Mistake("one step short", "range(steps)", "range(steps - 1)", "steps"),
+    Mistake("update thrown away", "W, b, loss = train_step(", "_, _, loss = train_step(", "train_step returns"),
+    Mistake("the last loss only", "return W, b, history", "return W, b, loss", "before it gets a value"),
     Mistake(
         "shape swapped",
-        """
-def fit(X, y, num_classes, lr, steps, rng):
-    X, y = np.asarray(X), np.asarray(y)
-    W = rng.normal(scale=0.01, size=(num_classes, X.shape[1]))
-    b = np.zeros(num_classes)
-    history = []
-    for _ in range(steps):
-        W, b, loss = train_step(W, b, X, y, lr)
-        history.append(loss)
-    return W, b, history
-""",
+        "size=(X.shape[1], num_classes)",
+        "size=(num_classes, X.shape[1])",
         "shape (d, num_classes)",
     ),
 ]
@@ -423,336 +165,148 @@ def fit(X, y, num_classes, lr, steps, rng):
 TORCH_CROSS_ENTROPY = [
     Mistake(
         "softmax before cross_entropy",
-        """
-def torch_cross_entropy(logits, targets, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    a = np.asarray(logits)
-    z = torch.as_tensor(a if a.dtype.kind == "f" else a.astype(float))
-    t = torch.as_tensor(np.asarray(targets), dtype=torch.long)
-    out = F.cross_entropy(torch.softmax(z, -1).reshape(-1, z.shape[-1]), t.reshape(-1), ignore_index=ignore_index,
-                          reduction=reduction, label_smoothing=label_smoothing)
-    return out.reshape(t.shape).numpy() if reduction == "none" else out.item()
-""",
+        "out = F.cross_entropy(torch.from_numpy(scores).reshape(-1, scores.shape[-1]),",
+        "out = F.cross_entropy(torch.softmax(torch.from_numpy(scores), -1).reshape(-1, scores.shape[-1]),",
         "raw logits",
     ),
     Mistake(
         "nll_loss on raw logits",
-        """
-def torch_cross_entropy(logits, targets, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    a = np.asarray(logits)
-    z = torch.as_tensor(a if a.dtype.kind == "f" else a.astype(float))
-    t = torch.as_tensor(np.asarray(targets), dtype=torch.long)
-    out = F.nll_loss(z.reshape(-1, z.shape[-1]), t.reshape(-1), ignore_index=ignore_index, reduction=reduction)
-    return out.reshape(t.shape).numpy() if reduction == "none" else out.item()
-""",
+        "out = F.cross_entropy(",
+        "out = F.nll_loss(",
         "log_softmax",
+        also=(
+            (
+                "reduction=reduction,\n                          label_smoothing=label_smoothing)",
+                "reduction=reduction)",
+            ),
+        ),
     ),
     Mistake(
         "float targets",
-        """
-def torch_cross_entropy(logits, targets, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    a = np.asarray(logits)
-    z = torch.as_tensor(a if a.dtype.kind == "f" else a.astype(float))
-    t = torch.as_tensor(np.asarray(targets, dtype=float))
-    out = F.cross_entropy(z.reshape(-1, z.shape[-1]), t.reshape(-1), ignore_index=ignore_index,
-                          reduction=reduction, label_smoothing=label_smoothing)
-    return out.reshape(t.shape).numpy() if reduction == "none" else out.item()
-""",
+        "torch.as_tensor(labels, dtype=torch.long)",
+        "torch.as_tensor(labels, dtype=torch.float64)",
         "torch.long",
     ),
     Mistake(
-        "no reshape for sequences",
-        """
-def torch_cross_entropy(logits, targets, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    a = np.asarray(logits)
-    z = torch.as_tensor(a if a.dtype.kind == "f" else a.astype(float))
-    t = torch.as_tensor(np.asarray(targets), dtype=torch.long)
-    out = F.cross_entropy(z, t, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
-    return out.numpy() if reduction == "none" else out.item()
-""",
+        "no flattening for sequences",
+        "torch.from_numpy(scores).reshape(-1, scores.shape[-1]),\n"
+        "                          torch.as_tensor(labels, dtype=torch.long).reshape(-1),",
+        "torch.from_numpy(scores), torch.as_tensor(labels, dtype=torch.long),",
         "flatten the logits",
     ),
     Mistake(
         "label smoothing dropped",
-        """
-def torch_cross_entropy(logits, targets, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    a = np.asarray(logits)
-    z = torch.as_tensor(a if a.dtype.kind == "f" else a.astype(float))
-    t = torch.as_tensor(np.asarray(targets), dtype=torch.long)
-    out = F.cross_entropy(z.reshape(-1, z.shape[-1]), t.reshape(-1), ignore_index=ignore_index, reduction=reduction)
-    return out.reshape(t.shape).numpy() if reduction == "none" else out.item()
-""",
+        "reduction=reduction,\n                          label_smoothing=label_smoothing)",
+        "reduction=reduction)",
         "label_smoothing",
     ),
-    Mistake(
-        "returns a tensor",
-        """
-def torch_cross_entropy(logits, targets, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    a = np.asarray(logits)
-    z = torch.as_tensor(a if a.dtype.kind == "f" else a.astype(float))
-    t = torch.as_tensor(np.asarray(targets), dtype=torch.long)
-    out = F.cross_entropy(z.reshape(-1, z.shape[-1]), t.reshape(-1), ignore_index=ignore_index,
-                          reduction=reduction, label_smoothing=label_smoothing)
-    return out.reshape(t.shape) if reduction == "none" else out
-""",
-        ".item()",
-    ),
+    Mistake("returns a tensor", "    return out.item()", "    return out", ".item()"),
 ]
 
+_BACKWARD = "    F.cross_entropy(leaf, torch.as_tensor(np.asarray(target), dtype=torch.long)).backward()\n"
 AUTOGRAD_LOGIT_GRADIENT = [
     Mistake(
         "backward forgotten",
-        """
-def autograd_logit_gradient(logits, target):
-    a = np.array(logits)
-    z = torch.tensor(a if a.dtype.kind == "f" else a.astype(float), requires_grad=True)
-    loss = F.cross_entropy(z, torch.as_tensor(np.asarray(target), dtype=torch.long))
-    return z.grad.numpy()
-""",
+        _BACKWARD,
+        "    loss = F.cross_entropy(leaf, torch.as_tensor(np.asarray(target), dtype=torch.long))\n",
         "loss.backward()",
     ),
     Mistake(
-        "no requires_grad",
-        """
-def autograd_logit_gradient(logits, target):
-    z = torch.tensor(np.asarray(logits, dtype=float))
-    loss = F.cross_entropy(z, torch.as_tensor(np.asarray(target), dtype=torch.long))
-    loss.backward()
-    return z.grad.numpy()
-""",
-        "requires_grad",
+        "no requires_grad", "torch.from_numpy(scores).requires_grad_()", "torch.from_numpy(scores)", "requires_grad"
     ),
     Mistake(
-        "numpy of a tensor that requires grad",
-        """
-def autograd_logit_gradient(logits, target):
-    a = np.array(logits)
-    z = torch.tensor(a if a.dtype.kind == "f" else a.astype(float), requires_grad=True)
-    return (torch.softmax(z, -1) - F.one_hot(torch.as_tensor(np.asarray(target)), z.shape[-1])).numpy()
-""",
+        "numpy of a tracked tensor",
+        _BACKWARD + "    return leaf.grad.numpy()",
+        "    y = F.one_hot(torch.as_tensor(np.asarray(target)), scores.shape[-1])\n"
+        "    return (torch.softmax(leaf, -1) - y).numpy()",
         "detach",
     ),
     Mistake(
         "gradient of the summed loss",
-        """
-def autograd_logit_gradient(logits, target):
-    a = np.array(logits)
-    z = torch.tensor(a if a.dtype.kind == "f" else a.astype(float), requires_grad=True)
-    loss = F.cross_entropy(z, torch.as_tensor(np.asarray(target), dtype=torch.long), reduction="sum")
-    loss.backward()
-    return z.grad.numpy()
-""",
-        "mean",
+        "dtype=torch.long)).backward()",
+        "dtype=torch.long), reduction='sum').backward()",
+        "N times too large",
     ),
     Mistake(
         "float32 tensor",
-        """
-def autograd_logit_gradient(logits, target):
-    z = torch.tensor(np.asarray(logits), dtype=torch.float32, requires_grad=True)
-    loss = F.cross_entropy(z, torch.as_tensor(np.asarray(target), dtype=torch.long))
-    loss.backward()
-    return z.grad.numpy()
-""",
+        "torch.from_numpy(scores).requires_grad_()",
+        "torch.tensor(scores, dtype=torch.float32).requires_grad_()",
         "float32",
     ),
     Mistake(
         "gradient of the probabilities",
-        """
-def autograd_logit_gradient(logits, target):
-    a = np.array(logits)
-    z = torch.tensor(a if a.dtype.kind == "f" else a.astype(float), requires_grad=True)
-    p = torch.softmax(z, -1)
-    loss = F.cross_entropy(p, torch.as_tensor(np.asarray(target), dtype=torch.long))
-    loss.backward()
-    return z.grad.numpy()
-""",
+        "F.cross_entropy(leaf, ",
+        "F.cross_entropy(torch.softmax(leaf, -1), ",
         "raw logits",
     ),
 ]
 
+_RESCALED = "run_sum = run_sum * np.exp(run_max - new_max) + np.exp(x - new_max).sum()"
 ONLINE_LOGSUMEXP = [
-    Mistake(
-        "running max never rescales the sum",
-        """
-def online_logsumexp(chunks):
-    m, s = -np.inf, 0.0
-    for c in chunks:
-        c = np.asarray(c)
-        if c.size == 0:
-            continue
-        m = max(m, c.max())
-        s += np.exp(c - m).sum()
-    return m + np.log(s)
-""",
-        "rescale",
-    ),
+    Mistake("running sum never rescaled", _RESCALED, "run_sum = run_sum + np.exp(x - new_max).sum()", "rescale"),
     Mistake(
         "no max at all",
-        """
-def online_logsumexp(chunks):
-    s = 0.0
-    for c in chunks:
-        s += np.exp(np.asarray(c)).sum()
-    return np.log(s)
-""",
+        _RESCALED,
+        "run_sum = run_sum + np.exp(x).sum()",
         "overflows",
+        also=(("return run_max + np.log(run_sum)", "return np.log(run_sum)"),),
     ),
     Mistake(
         "concatenates the chunks",
-        """
-def online_logsumexp(chunks):
-    z = np.concatenate([np.asarray(c) for c in chunks])
-    m = z.max()
-    if m == -np.inf:
-        return m
-    return m + np.log(np.exp(z - m).sum())
-""",
+        "    run_max, run_sum = -np.inf, 0.0\n    for chunk in chunks:",
+        "    chunks = [np.concatenate([np.asarray(c) for c in chunks])]\n"
+        "    run_max, run_sum = -np.inf, 0.0\n    for chunk in chunks:",
         "do not glue the chunks together",
     ),
-    Mistake(
-        "empty chunk crashes",
-        """
-def online_logsumexp(chunks):
-    m, s = -np.inf, 0.0
-    for c in chunks:
-        c = np.asarray(c)
-        new = max(m, c.max())
-        if new > -np.inf:
-            s = s * np.exp(m - new) + np.exp(c - new).sum()
-        m = new
-    return m + np.log(s) if s > 0 else m
-""",
-        "empty",
-    ),
+    Mistake("empty chunk crashes", "        if x.size == 0:\n            continue\n", "", "empty"),
     Mistake(
         "all -inf gives nan",
-        """
-def online_logsumexp(chunks):
-    m, s = -np.inf, 0.0
-    for c in chunks:
-        c = np.asarray(c)
-        if c.size == 0:
-            continue
-        new = max(m, c.max())
-        s = s * np.exp(m - new) + np.exp(c - new).sum()
-        m = new
-    return m + np.log(s)
-""",
+        "        if new_max > -np.inf:  # while everything is -inf there is nothing to add (and -inf - -inf is nan)\n"
+        "            run_sum",
+        "        run_sum",
         "-inf",
     ),
     Mistake(
         "sum of per-chunk log-sum-exps",
-        """
-def online_logsumexp(chunks):
-    total = 0.0
-    for c in chunks:
-        c = np.asarray(c)
-        if c.size:
-            m = c.max()
-            total += m + np.log(np.exp(c - m).sum())
-    return total
-""",
+        "    return run_max + np.log(run_sum) if run_sum > 0 else run_max",
+        "    return sum(np.max(c) + np.log(np.exp(np.asarray(c) - np.max(c)).sum()) for c in chunks if len(c))",
         "not add",
     ),
 ]
 
+_BLOCK_SUM = "run_sum = run_sum * np.exp(run_max - new_max) + np.exp(block - new_max[:, None]).sum(axis=1)"
 CHUNKED_CROSS_ENTROPY = [
     Mistake(
         "last short block dropped",
-        """
-def chunked_cross_entropy(hidden, weight, targets, chunk_size):
-    hidden, weight, targets = np.asarray(hidden), np.asarray(weight), np.asarray(targets)
-    n = len(hidden)
-    m, s = np.full(n, -np.inf), np.zeros(n)
-    for start in range(0, len(weight) - chunk_size + 1, chunk_size):
-        block = hidden @ weight[start:start + chunk_size].T
-        new = np.maximum(m, block.max(axis=1))
-        s = s * np.exp(m - new) + np.exp(block - new[:, None]).sum(axis=1)
-        m = new
-    t = np.einsum("nd,nd->n", hidden, weight[targets])
-    return float(np.mean(m + np.log(s) - t))
-""",
+        "range(0, len(weight), chunk_size)",
+        "range(0, len(weight) - chunk_size + 1, chunk_size)",
         "last",
     ),
     Mistake(
         "materialises all logits",
-        """
-def chunked_cross_entropy(hidden, weight, targets, chunk_size):
-    if chunk_size < 1:
-        raise ValueError("chunk_size must be at least 1")
-    z = np.asarray(hidden) @ np.asarray(weight).T
-    m = z.max(axis=1, keepdims=True)
-    lse = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
-    return float(np.mean(lse - z[np.arange(len(z)), targets]))
-""",
+        "range(0, len(weight), chunk_size)",
+        "range(0, len(weight), len(weight))",
         "chunk_size",
     ),
     Mistake(
-        "target logit from the wrong block",
-        """
-def chunked_cross_entropy(hidden, weight, targets, chunk_size):
-    hidden, weight, targets = np.asarray(hidden), np.asarray(weight), np.asarray(targets)
-    n = len(hidden)
-    m, s = np.full(n, -np.inf), np.zeros(n)
-    for start in range(0, len(weight), chunk_size):
-        block = hidden @ weight[start:start + chunk_size].T
-        new = np.maximum(m, block.max(axis=1))
-        s = s * np.exp(m - new) + np.exp(block - new[:, None]).sum(axis=1)
-        m = new
-    t = block[np.arange(n), targets % block.shape[1]]
-    return float(np.mean(m + np.log(s) - t))
-""",
+        "target logit from the last block",
+        'np.einsum("nd,nd->n", hidden, weight[targets])',
+        "block[np.arange(len(hidden)), targets % block.shape[1]]",
         "target",
     ),
     Mistake(
-        "running max not rescaled",
-        """
-def chunked_cross_entropy(hidden, weight, targets, chunk_size):
-    hidden, weight, targets = np.asarray(hidden), np.asarray(weight), np.asarray(targets)
-    n = len(hidden)
-    m, s = np.full(n, -np.inf), np.zeros(n)
-    for start in range(0, len(weight), chunk_size):
-        block = hidden @ weight[start:start + chunk_size].T
-        m = np.maximum(m, block.max(axis=1))
-        s = s + np.exp(block - m[:, None]).sum(axis=1)
-    t = np.einsum("nd,nd->n", hidden, weight[targets])
-    return float(np.mean(m + np.log(s) - t))
-""",
+        "running sum not rescaled",
+        _BLOCK_SUM,
+        "run_sum = run_sum + np.exp(block - new_max[:, None]).sum(axis=1)",
         "rescale",
     ),
     Mistake(
         "max without keepdims",
-        """
-def chunked_cross_entropy(hidden, weight, targets, chunk_size):
-    hidden, weight, targets = np.asarray(hidden), np.asarray(weight), np.asarray(targets)
-    n = len(hidden)
-    m, s = np.full(n, -np.inf), np.zeros(n)
-    for start in range(0, len(weight), chunk_size):
-        block = hidden @ weight[start:start + chunk_size].T
-        new = np.maximum(m, block.max(axis=1))
-        s = s * np.exp(m - new) + np.exp(block - new).sum(axis=1)
-        m = new
-    t = np.einsum("nd,nd->n", hidden, weight[targets])
-    return float(np.mean(m + np.log(s) - t))
-""",
+        "np.exp(block - new_max[:, None])",
+        "np.exp(block - new_max)",
         "keepdims",
     ),
-    Mistake(
-        "sum instead of mean",
-        """
-def chunked_cross_entropy(hidden, weight, targets, chunk_size):
-    hidden, weight, targets = np.asarray(hidden), np.asarray(weight), np.asarray(targets)
-    n = len(hidden)
-    m, s = np.full(n, -np.inf), np.zeros(n)
-    for start in range(0, len(weight), chunk_size):
-        block = hidden @ weight[start:start + chunk_size].T
-        new = np.maximum(m, block.max(axis=1))
-        s = s * np.exp(m - new) + np.exp(block - new[:, None]).sum(axis=1)
-        m = new
-    t = np.einsum("nd,nd->n", hidden, weight[targets])
-    return float(np.sum(m + np.log(s) - t))
-""",
-        "mean",
-    ),
+    Mistake("sum instead of mean", "return float(np.mean(", "return float(np.sum(", "mean"),
 ]
 
 TABLES: dict[str, list[Mistake]] = {

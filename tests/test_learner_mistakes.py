@@ -10,30 +10,32 @@ import numpy as np
 import pytest
 from logitlab.checks import run
 from logitlab.course import EXERCISE_ASSIGNMENT
-from mistakes_08_11 import TABLES
+from mistakes_08_11 import TABLES, Mistake
 from support import skip_unless_ci
 
 ROWS = [(exercise, m) for exercise, table in TABLES.items() for m in table]
 pytestmark = pytest.mark.usefixtures("private_progress")
 
 
-def _namespace(course, exercise: str, source: str) -> dict:
+def _namespace(course, exercise: str, mistake: Mistake) -> dict:
+    """The notebook's namespace, every exercise solved, then `exercise` as the mistake has it."""
     assignment = EXERCISE_ASSIGNMENT[exercise]
-    ns = course.exercises(assignment).namespace()
     if assignment == "10_pytorch":
         try:
-            import torch
-            import torch.nn.functional as F
+            import torch  # noqa: F401
         except ImportError:
             skip_unless_ci("PyTorch is not installed: `make torch`")
-        ns.update(torch=torch, F=F)
-    exec(compile(source, f"<{exercise}>", "exec"), ns)
-    return ns
+    exercises = course.exercises(assignment)
+    source = exercises.solutions[exercise]
+    for old, new in ((mistake.old, mistake.new), *mistake.also):
+        assert source.count(old) == 1, f"{mistake.label}: {old!r} is not once in the solution"
+        source = source.replace(old, new)
+    return exercises.namespace(**{exercise: source})
 
 
 @pytest.mark.parametrize(("exercise", "mistake"), ROWS, ids=[f"{e}-{m.label.replace(' ', '_')}" for e, m in ROWS])
 def test_the_first_message_names_the_root_cause(course, exercise, mistake):
-    report = run(exercise, _namespace(course, exercise, mistake.source)[exercise])
+    report = run(exercise, _namespace(course, exercise, mistake)[exercise])
     assert not report.passed, f"{mistake.label}: passes every check"
     first = report.summary().splitlines()[1]
     assert mistake.words in first, report.summary()
