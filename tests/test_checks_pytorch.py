@@ -44,6 +44,7 @@ MESSAGES = {
     "autograd_logit_gradient/float32_tensor": "float64 data became float32",
     "autograd_logit_gradient/grad_of_probabilities": "gradient with respect to softmax(logits)",
     "autograd_logit_gradient/returns_tensor": "returned a torch tensor",
+    "torch_cross_entropy/one_row_ignores_options": "one row (V,) ignored an option",
 }
 
 

@@ -31,6 +31,7 @@ MESSAGES = {
     "train_step/float64_onehot": "build the one-hot in the logits' dtype",
     "train_step/bias_gradient_mean": "N = 2 times too small",
     "train_step/loss_summed": "the loss is the SUM over the 2 examples",
+    "train_step/loss_of_mean_probability": "the loss is -log(mean p)",
     "fit/global_numpy_random": "the rng you were given was not used",
     "fit/unit_scale_init": "drew W with scale 1",
     "fit/transposed_draw": "drew a (num_classes, d) array and transposed it",

@@ -33,6 +33,7 @@ from .sequence import BATCH_KEYS, IGNORE, ROWS, TWO_LOSSES, _known_losses, _logi
 TICKET = [RESHIP]  # one row (N = 1): refund, reship, escalate
 TICKET_LOSS = TWO_LOSSES[0]  # 2.170 with reship correct
 SOFTMAX_INPUT_LOSS = 1.387  # the loss when softmax(logits) is passed in as logits
+SMOOTHING = "label_smoothing"  # the cause key of its misses: one mistake, folded together
 SMOOTH_LOSS = 2.1365  # [3, 1, 0], reship, label_smoothing=0.1
 PROBS_GRAD_AT_LOGITS = [0.132, -0.127, -0.005]  # gradient reaching the logits through softmax
 PROBS_GRAD_AT_PROBS = [0.518, -0.750, 0.232]  # gradient w.r.t. the probabilities themselves
@@ -318,11 +319,12 @@ def _int32(fn):
 def _smoothing(fn):
     loss = _loss(fn, [row[:] for row in TICKET], [1], "label_smoothing=0.1", label_smoothing=0.1)
     if close(loss, TICKET_LOSS, rtol=0, atol=5e-4):
-        raise Miss("label_smoothing=0.1 changed nothing: pass label_smoothing on to F.cross_entropy")
+        raise Miss("label_smoothing=0.1 changed nothing: pass label_smoothing on to F.cross_entropy", SMOOTHING)
     if not close(loss, SMOOTH_LOSS, rtol=0, atol=5e-4):
         raise Miss(
             "wrong loss with label_smoothing=0.1: F.cross_entropy(..., label_smoothing=...) "
-            "mixes 0.9 of the usual loss with 0.1 of the loss against a uniform target"
+            "mixes 0.9 of the usual loss with 0.1 of the loss against a uniform target",
+            SMOOTHING,
         )
     mean = _loss(
         fn, _logits(PADDED_KEYS), np.array(PADDED_TARGETS), "label smoothing with padding", label_smoothing=0.2
@@ -377,6 +379,18 @@ def _one_row(fn):
     out = as_array(_call(fn, np.array(RESHIP), 1, reduction="none"), "reduction='none' for one row")
     if out.shape != ():
         raise Miss(f"reduction='none' for one row gave shape {out.shape}: the shape of the target, ()")
+    # every option applies to one row as it does to a batch
+    smoothed = _loss(fn, list(RESHIP), 1, "torch_cross_entropy([3, 1, 0], 1, label_smoothing=0.1)", label_smoothing=0.1)
+    ignored = _loss(fn, list(RESHIP), IGNORE, "torch_cross_entropy([3, 1, 0], -100, reduction='sum')", reduction="sum")
+    batch = _loss(fn, [row[:] for row in TICKET], [1], "label_smoothing=0.1", label_smoothing=0.1)
+    if not close(batch, SMOOTH_LOSS, rtol=0, atol=5e-4):
+        raise Miss("label_smoothing is wrong for one row as for a batch: see the label_smoothing check", SMOOTHING)
+    if not (close(smoothed, SMOOTH_LOSS, rtol=0, atol=5e-4) and close(ignored, 0.0, rtol=0, atol=1e-12)):
+        raise Miss(
+            "one row (V,) ignored an option: label_smoothing and ignore_index apply to a single row "
+            "as to a batch (an ignored target with reduction='sum' gives 0); reshape the row to "
+            "(1, V) and its target to (1,) and take the path of a batch"
+        )
 
 
 @case("torch_cross_entropy", "logits of +-1000 give finite losses", edge=True)
