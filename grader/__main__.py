@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="rebuild notebooks/ from solutions/")
     b.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     m = sub.add_parser("bench", help="print performance figures (make bench)")
-    m.add_argument("sections", nargs="*", help="numerics, widgets, notebooks, grading (default: all)")
+    m.add_argument("sections", nargs="*", help="numerics, widgets, notebooks, cells, grading (default: all)")
     g = sub.add_parser(
         "grade",
         help="autograde submissions in parallel",

@@ -3,6 +3,8 @@
 Nothing here passes or fails; it prints a table. Sections:
 - notebooks: wall time of each solution notebook executed headless, against a
   notebook that only starts a kernel and imports numpy;
+- cells: the slowest cell of each solution notebook, its kernel pinned to one CPU as on
+  Binder or a small hub, against a cell that imports numpy;
 - widgets: time from a control change to the updated output, against a slider
   with no observer;
 - numerics: time and peak memory of the solution kernels at LLM vocabulary sizes,
@@ -66,6 +68,50 @@ def bench_notebooks(source_dir: Path, work: Path) -> list[Row]:
         total += t
         rows.append(("notebooks", name, t, "s", t / base))
     rows.append(("notebooks", "whole course", total, "s", total / base))
+    return rows
+
+
+# Run in a child process pinned to one CPU (a Binder or small hub gives a learner one core or
+# less): it executes one notebook and prints the seconds of each code cell, from the kernel's
+# own execute_input / execute_reply timestamps.
+_ONE_CORE_CELLS = """
+import sys
+from datetime import datetime
+
+import nbformat
+from nbclient import NotebookClient
+
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+for i, cell in enumerate(nb.cells):
+    times = cell.metadata.get("execution", {})
+    if cell.cell_type == "code" and "shell.execute_reply" in times:
+        start, end = (datetime.fromisoformat(times[k].rstrip("Z")) for k in ("iopub.execute_input",
+                                                                             "shell.execute_reply"))
+        print(i, (end - start).total_seconds())
+"""
+
+
+def slowest_cell_on_one_core(path: Path, work: Path) -> tuple[int, float]:
+    """(index, seconds) of the slowest code cell of the notebook at `path`, executed by a
+    kernel pinned to one CPU with the BLAS thread count left as a learner's machine has it."""
+    cmd = [sys.executable, "-c", _ONE_CORE_CELLS, str(path), str(work)]
+    if hasattr(os, "sched_setaffinity"):
+        cmd = ["taskset", "-c", str(min(os.sched_getaffinity(0))), *cmd]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=tool_env(), cwd=work).stdout
+    cells = [(int(i), float(s)) for i, s in (line.split() for line in out.splitlines() if line.strip())]
+    return max(cells, key=lambda cell: cell[1])
+
+
+def bench_slowest_cells(source_dir: Path, work: Path, names: list[str] | None = None) -> list[Row]:
+    """The slowest cell of each notebook on one core, against the baseline notebook's one cell."""
+    baseline = work / "baseline.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import numpy")]), str(baseline))
+    _, base = slowest_cell_on_one_core(baseline, work)
+    rows: list[Row] = [("one core", "baseline: the cell `import numpy`", base, "s", 1.0)]
+    for name in names or assignments():
+        index, t = slowest_cell_on_one_core(source_dir / name / f"{name}.ipynb", work)
+        rows.append(("one core", f"{name}: slowest cell (#{index})", t, "s", t / base))
     return rows
 
 
@@ -288,7 +334,7 @@ def format_table(rows: list[Row]) -> str:
 
 
 def main(sections: list[str] | None = None) -> str:
-    sections = sections or ["numerics", "widgets", "notebooks", "grading"]
+    sections = sections or ["numerics", "widgets", "notebooks", "cells", "grading"]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         build.build_sources(assignments(), tmp / "source")
@@ -297,9 +343,11 @@ def main(sections: list[str] | None = None) -> str:
             rows += bench_numerics(tmp / "source")
         if "widgets" in sections:
             rows += bench_widgets()
+        (tmp / "work").mkdir()
         if "notebooks" in sections:
-            (tmp / "work").mkdir()
             rows += bench_notebooks(tmp / "source", tmp / "work")
+        if "cells" in sections:
+            rows += bench_slowest_cells(tmp / "source", tmp / "work")
         if "grading" in sections:
             rows += bench_grading(tmp / "source", tmp / "grading")
     table = format_table(rows)
