@@ -610,30 +610,7 @@ probability_bug_explorer(torch_cross_entropy, autograd_logit_gradient)
 # ## 13. Self-check
 
 # %%
-quiz(lesson="10_pytorch", questions=[
-    ("What should nn.CrossEntropyLoss receive as its first argument?",
-     ["Probabilities from a softmax", "Raw logits", "Log-probabilities from log_softmax"], 1,
-     "It applies log_softmax itself. Log-probabilities would also give the right loss (log_softmax "
-     "leaves them unchanged), but the convention is raw logits: nn.NLLLoss is the loss for "
-     "log-probabilities."),
-    ("Softmax output of [3, 1, 0] is passed to F.cross_entropy with target reship. Why is the loss "
-     "1.387 and not 2.17?",
-     ["Softmax was applied twice, and probabilities as logits give a nearly uniform softmax",
-      "PyTorch rounds probabilities", "The target should have been one-hot"], 0,
-     "0.844, 0.114, 0.042 are all within 1 of each other, so their softmax is about [0.52, 0.25, 0.23]."),
-    ("Logits of shape (B, T, V) and targets (B, T): what do you pass to F.cross_entropy?",
-     ["The logits and targets as they are", "logits.reshape(-1, V) and targets.reshape(-1)",
-      "logits.reshape(-1) and targets.reshape(-1)"], 1,
-     "F.cross_entropy reads dimension 1 as the classes; flattening puts one row per position."),
-    ("Targets come from numpy as int32. What happens?",
-     ["They are converted automatically", "RuntimeError: PyTorch wants int64 (Long) class indices",
-      "They are read as probabilities"], 1,
-     "Convert with .long() or torch.as_tensor(t, dtype=torch.long)."),
-    ("You compute the loss and call backward() twice, without zeroing .grad in between. What does "
-     "z.grad hold?",
-     ["The gradient", "Twice the gradient", "None"], 1,
-     "Gradients accumulate in .grad; training loops zero them at every step."),
-])
+quiz("10_pytorch")
 
 # %% [markdown]
 # ## Next
