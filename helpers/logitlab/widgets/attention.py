@@ -122,9 +122,9 @@ class AttentionExplorer(w.VBox):
             return
         # weight on later keys, wherever the mask came from (a transposed mask leaks too)
         future = np.triu(np.ones_like(self.mask), k=1) if self.causal.value else np.zeros_like(self.mask)
-        self.leak = np.where(future, np.nan_to_num(self.weights), 0.0).sum(axis=-1)
-        self.readout.value = self._summary() + notes
-        with np.errstate(all="ignore"):  # inf or nan weights are drawn, not warned about
+        with np.errstate(all="ignore"):  # inf or nan weights are shown, not warned about
+            self.leak = np.where(future, np.nan_to_num(self.weights), 0.0).sum(axis=-1)
+            self.readout.value = self._summary() + notes
             self.image.value = self._plot(future)
         self.image.layout.display = None
 
