@@ -248,3 +248,60 @@ def test_make_lab_opens_00_with_the_whole_course_and_its_next_link_opens_01(tmp_
         except Exception:
             screenshot(page, "learner-make-lab-failure.png")
             raise
+
+
+# ---- the widgets show the lesson: screenshots of a divergent run and a masking bug -----------
+
+
+def _solution_cells(assignment: str) -> list[str]:
+    from grader.core import cells
+    from grader.tools.build import learner_source, source_notebook
+
+    return [learner_source(c.source) for c in cells.of_kind(source_notebook(assignment), cells.SOLUTION)]
+
+
+@pytest.mark.timeout(240)
+def test_the_widgets_show_a_divergent_run_and_a_masking_bug(page, lab):
+    """The training lab at lr = 100 (its loss axis scales to the divergence) and the attention
+    widget with a transposed causal mask (its weight on later words outlined), drawn in the
+    browser from the learner's own functions."""
+    url, _, root = lab
+    training = [
+        *_solution_cells("09_training"),
+        "from logitlab.widgets.training import training_lab\nlab = training_lab(train_step)\nlab.lr.value = 100.0\nlab",
+    ]
+    attention = [
+        *_solution_cells("08_attention"),
+        "def causal_mask(T):  # the mask transposed: True on and ABOVE the diagonal\n"
+        "    return np.triu(np.ones((T, T), dtype=bool))",
+        "from logitlab.widgets.attention import attention_explorer\nattention_explorer(causal_mask, masked_softmax)",
+    ]
+    for name, sources in (("widget_training", training), ("widget_attention", attention)):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, str(root / f"{name}.ipynb"))
+
+    open_notebook(page, url, "widget_training.ipynb")
+    run_all_cells(page)
+    widget = page.locator(".jp-Notebook .jp-Cell").last
+    widget.get_by_role("button", name="train").click()
+    expect(widget.locator(".ll-step")).to_have_text("200", timeout=60_000)
+    expect(widget).to_contain_text("validation loss")
+    assert page.evaluate(f"() => {_CURRENT}.content.widgets.length") == len(training)
+    widget.scroll_into_view_if_needed()
+    widget.screenshot(path=str(screenshot_path("widget-training-lr-100.png")))
+
+    open_notebook(page, url, "widget_attention.ipynb")
+    run_all_cells(page)
+    widget = page.locator(".jp-Notebook .jp-Cell").last
+    expect(widget.locator("img")).to_be_visible(timeout=60_000)
+    expect(widget.locator(".ll-leak")).not_to_have_text("0.000")
+    widget.scroll_into_view_if_needed()
+    widget.screenshot(path=str(screenshot_path("widget-attention-transposed-mask.png")))
+
+
+def screenshot_path(name: str):
+    from browser_support import ARTIFACTS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name
