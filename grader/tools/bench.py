@@ -5,8 +5,8 @@ Nothing here passes or fails; it prints a table. Sections:
   notebook that only starts a kernel and imports numpy;
 - cells: the slowest cell of each solution notebook, its kernel pinned to one CPU as on
   Binder or a small hub, against a cell that imports numpy;
-- widgets: time from a control change to the updated output, against a slider
-  with no observer;
+- widgets: time from a control change to the updated output (the logit playground,
+  the attention heatmap, a redraw of the training lab), against a slider with no observer;
 - numerics: time and peak memory of the solution kernels at LLM vocabulary sizes,
   against one plain `np.exp` over the same logits; chunked cross-entropy against
   the naive one that holds every logit (reference kernels below);
@@ -133,6 +133,26 @@ def bench_widgets() -> list[Row]:
     return [
         ("widgets", "baseline: slider without observer", base, "s", 1.0),
         ("widgets", "logit playground: slider -> table", t, "s", t / base),
+        *[("widgets", item, s, "s", s / base) for item, s in _course_widget_updates()],
+    ]
+
+
+def _course_widget_updates() -> list[tuple[str, float]]:
+    """Seconds of one update of the heaviest widgets of 08 and 09, driven by the solutions:
+    a toggle of the attention heatmap, and one redraw of a training run (a run redraws
+    about 40 times)."""
+    from logitlab.widgets.attention import attention_explorer
+    from logitlab.widgets.training import training_lab
+
+    fns = build.solution_functions("08_attention", "09_training")
+    explorer = attention_explorer(fns["causal_mask"], fns["masked_softmax"])
+    toggle = statistics.median(_time_each(lambda: setattr(explorer.scaled, "value", not explorer.scaled.value), 7))
+    lab = training_lab(fns["train_step"], task="next-word model")
+    lab.train()  # builds the task's data once
+    run = _best_of(lab.train, repeat=2)
+    return [
+        ("attention explorer: toggle -> heatmap", toggle),
+        ("training lab, next-word model: one redraw", run / 40),
     ]
 
 
