@@ -14,8 +14,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
-from logitlab.checks import cases, run
 from logitlab.checks import llm_scale as spec
+from logitlab.checks import run
 from logitlab.hints import tiers
 
 ASSIGNMENT = "11_llm_scale"
@@ -93,18 +93,6 @@ def test_solution_passes_every_check_and_hidden_test(nb, solutions, fn_name):
         assert nb.failing(fn_name, solutions[fn_name]) == []
 
 
-@pytest.mark.parametrize("fn_name", FUNCTIONS)
-def test_each_exercise_has_core_and_edge_cases_and_hints(fn_name):
-    spec_cases = cases(fn_name)
-    assert sum(not c.edge for c in spec_cases) >= 3 and sum(c.edge for c in spec_cases) >= 2
-    assert 2 <= len(tiers(fn_name)) <= 3
-
-
-@pytest.mark.parametrize("fn_name", FUNCTIONS)
-def test_the_zoo_holds_at_least_three_bugs_per_function(nb, fn_name):
-    assert len([p for p in nb.bugs if p.parent.name == fn_name]) >= 3
-
-
 def test_every_bug_loses_points_and_names_its_misconception_first(nb, bug):
     fn_name = bug.parent.name
     source = bug.read_text()
@@ -115,16 +103,6 @@ def test_every_bug_loses_points_and_names_its_misconception_first(nb, bug):
     assert key in MESSAGES, f"add the expected message of {key} to MESSAGES"
     first = nb.quietly(run, fn_name, fn).misses[0].message
     assert MESSAGES[key] in first, first
-
-
-def test_unimplemented_functions_get_one_clear_message():
-    def todo(*args, **kwargs):
-        raise NotImplementedError()
-
-    for fn_name in FUNCTIONS:
-        report = run(fn_name, todo)
-        assert not report.passed and len(report.results) == 1
-        assert "not implemented yet" in report.results[0].message
 
 
 def test_the_checks_and_hints_hold_no_reference_implementation(nb):
