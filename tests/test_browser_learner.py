@@ -212,18 +212,18 @@ def test_a_widget_whose_function_gets_stuck_on_a_slider_comes_back(page, lab):
 
 
 @pytest.mark.timeout(180)
-def test_make_lab_opens_00_with_the_whole_course_and_its_next_link_opens_01(tmp_path):
+def test_make_lab_opens_00_with_the_whole_course_and_its_next_link_opens_01(tmp_path, lab):
     """`make lab` with only LAB_FLAGS added (a port, no browser, no token): the page that
     `make lab` would open in a browser shows 00_welcome, the file browser lists every
     notebook folder, and the link of 00's "Next" section opens 01_logits."""
-    require_chromium()
     port = free_port()
     state = tmp_path / "state"
     # Checkpoints (written when a notebook opens) go to the test's folder, not notebooks/.
     checkpoints = f"--FileContentsManager.checkpoints_kwargs=root_dir={tmp_path / 'checkpoints'}"
     flags = f"--port={port} --ServerApp.ip=127.0.0.1 --LabApp.expose_app_in_browser=True {checkpoints} "
     flags += " ".join(NO_AUTH)
-    with server(["make", "--no-print-directory", "lab", f"LAB_FLAGS={flags}"], ROOT, state, port), chromium() as b:
+    b = lab[1]  # this module's Chromium (Playwright's sync API allows one per thread)
+    with server(["make", "--no-print-directory", "lab", f"LAB_FLAGS={flags}"], ROOT, state, port):
         opened = sorted((state / "runtime").glob("jpserver-file-to-run-*-open.html"))
         assert opened, "make lab wrote no page to open 00_welcome with"
         page = b.new_context(viewport={"width": 1400, "height": 1000}).new_page()
