@@ -46,3 +46,13 @@ def test_chunked_cross_entropy_rows_are_ratios_against_the_naive_loss():
         assert "baseline: naive" in naive_t[1] and naive_t[4] == naive_m[4] == 1.0
         assert t[3] == "s" and math.isfinite(t[4]) and t[4] > 0
         assert m[3] == "MiB" and m[4] <= 1 / 16  # chunks of V / 32: memory is deterministic, time is not
+
+
+def test_the_cells_section_finds_the_slowest_cell_on_one_core(tmp_path):
+    import nbformat
+
+    cells = ["import numpy", "import time\ntime.sleep(0.3)", "x = 1"]
+    path = tmp_path / "three.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), str(path))
+    index, seconds = bench.slowest_cell_on_one_core(path, tmp_path)
+    assert index == 1 and seconds >= 0.3
