@@ -1,52 +1,86 @@
-"""Every realistic mistake of 08-11 (tests/mistakes_08_11.py) gets its root cause as the
-FIRST message of its report, the first line after the headline, and every other failure
-is folded under it.
-Each mistake is bound in its notebook's namespace with every other exercise solved, as a
-learner's notebook is when they reach it."""
+"""Every wrong function of 08-11, a realistic mistake of the corpus (tests/mistakes_08_11.py)
+or a bug of the zoo, gets its root cause as the FIRST message of its report (the first
+line after the headline) and loses points in the graded cells; for a single mistake every
+other failure is folded under the first. Each is bound in its notebook's namespace with
+every other exercise solved, as a learner's notebook is when they reach it. Then how a
+message is written: plural stubs, text cut at a word, the learner's own line and argument."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
 from logitlab.checks import run
 from logitlab.course import EXERCISE_ASSIGNMENT
-from mistakes_08_11 import TABLES, Mistake
+from mistakes_08_11 import TABLES, ZOO_WORDS, Mistake
 from support import skip_unless_ci
 
-ROWS = [(exercise, m) for exercise, table in TABLES.items() for m in table]
+from grader.tools.course import BUGZOO
+
+
+def _zoo_key(path: Path) -> str:
+    return "/".join(path.relative_to(BUGZOO).with_suffix("").parts)
+
+
+LATE = ("08_attention", "09_training", "10_pytorch", "11_llm_scale")
+ZOO = sorted(p for a in LATE for p in (BUGZOO / a).glob("*/*.py"))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One wrong function: a mistake of the corpus or a bug of the zoo."""
+
+    exercise: str
+    label: str
+    words: str  # in the first message of its report
+    mistake: Mistake | None = None  # an edit of the solution...
+    bug: Path | None = None  # ...or a complete wrong solution cell
+
+
+ROWS = [Row(e, m.label, m.words, mistake=m) for e, table in TABLES.items() for m in table] + [
+    Row(p.parent.name, f"zoo {p.stem}", ZOO_WORDS.get(_zoo_key(p), ""), bug=p) for p in ZOO
+]
 pytestmark = pytest.mark.usefixtures("private_progress")
 
 
-def _namespace(course, exercise: str, mistake: Mistake) -> dict:
-    """The notebook's namespace, every exercise solved, then `exercise` as the mistake has it."""
-    assignment = EXERCISE_ASSIGNMENT[exercise]
+def _namespace(course, row: Row) -> dict:
+    """The notebook's namespace, every exercise solved, then the row's wrong function."""
+    assignment = EXERCISE_ASSIGNMENT[row.exercise]
     if assignment == "10_pytorch":
         try:
             import torch  # noqa: F401
         except ImportError:
             skip_unless_ci("PyTorch is not installed: `make torch`")
     exercises = course.exercises(assignment)
-    source = exercises.solutions[exercise]
-    for old, new in ((mistake.old, mistake.new), *mistake.also):
-        assert source.count(old) == 1, f"{mistake.label}: {old!r} is not once in the solution"
+    if row.bug:
+        return exercises.namespace(**{row.exercise: row.bug})
+    source = exercises.solutions[row.exercise]
+    for old, new in ((row.mistake.old, row.mistake.new), *row.mistake.also):
+        assert source.count(old) == 1, f"{row.label}: {old!r} is not once in the solution"
         source = source.replace(old, new)
-    return exercises.namespace(**{exercise: source})
+    return exercises.namespace(**{row.exercise: source})
 
 
-@pytest.mark.parametrize(("exercise", "mistake"), ROWS, ids=[f"{e}-{m.label.replace(' ', '_')}" for e, m in ROWS])
-def test_the_first_message_names_the_root_cause(course, exercise, mistake):
-    report = run(exercise, _namespace(course, exercise, mistake)[exercise])
-    assert not report.passed, f"{mistake.label}: passes every check"
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r.exercise}-{r.label.replace(' ', '_')}" for r in ROWS])
+def test_the_first_message_names_the_root_cause_and_the_mistake_loses_points(course, row):
+    ns = _namespace(course, row)
+    report = course.exercises(EXERCISE_ASSIGNMENT[row.exercise]).quietly(run, row.exercise, ns[row.exercise])
+    assert not report.passed, f"{row.label}: passes every check"
     first = report.summary().splitlines()[1]
-    assert mistake.words in first, report.summary()
-    assert len(report.groups()) == 1, f"failures not folded under the first:\n{report.summary()}"
+    assert row.words and row.words in first, report.summary()
+    if row.mistake:  # one mistake: everything else that fails follows from it
+        assert len(report.groups()) == 1, f"failures not folded under the first:\n{report.summary()}"
+    assert course.exercises(EXERCISE_ASSIGNMENT[row.exercise]).failing(row.exercise, ns), "keeps full marks"
 
 
-def test_every_exercise_of_08_11_has_five_mistakes_or_more():
-    late = {e for e, a in EXERCISE_ASSIGNMENT.items() if a[:2] in {"08", "09", "10", "11"}}
+def test_every_exercise_of_08_11_has_five_mistakes_and_every_bug_its_words():
+    late = {e for e, a in EXERCISE_ASSIGNMENT.items() if a in LATE}
     assert set(TABLES) == late
     assert all(len(TABLES[e]) >= 5 for e in late)
-    assert len({m.label for _, m in ROWS}) == len(ROWS)
+    assert len({m.label for table in TABLES.values() for m in table}) == sum(map(len, TABLES.values()))
+    assert sorted(ZOO_WORDS) == [_zoo_key(p) for p in ZOO]
 
 
 # ---- how a message is written ----------------------------------------------------------
