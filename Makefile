@@ -23,9 +23,11 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 # lab/jupyter: the learner's lab (no Create Assignment or formgrader; notebooks open unmodified).
+# The root is notebooks/, so that every notebook is browsable; the lab opens 00_welcome in it.
 lab: setup
 	JUPYTER_CONFIG_PATH="$(CURDIR)/lab/jupyter:$${JUPYTER_CONFIG_PATH:-}" \
-	  $(BIN)/jupyter lab notebooks/00_welcome/00_welcome.ipynb $(LAB_FLAGS)
+	  $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)/notebooks" \
+	  "$(CURDIR)/notebooks/00_welcome/00_welcome.ipynb" $(LAB_FLAGS)
 
 # Debian's Chromium for the browser tests (Playwright never downloads a browser) and
 # bubblewrap, the sandbox every submission is graded in.

@@ -58,3 +58,13 @@ def test_report_section_times_the_report_against_reading_the_records(tmp_path):
     ]
     assert rows[0][4] == rows[2][4] == 1.0 and all(math.isfinite(r[4]) and r[4] > 0 for r in rows)
     assert (tmp_path / "graded" / "report" / "index.html").is_file()
+
+
+def test_the_cells_section_finds_the_slowest_cell_on_one_core(tmp_path):
+    import nbformat
+
+    cells = ["import numpy", "import time\ntime.sleep(0.3)", "x = 1"]
+    path = tmp_path / "three.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), str(path))
+    index, seconds = bench.slowest_cell_on_one_core(path, tmp_path)
+    assert index == 1 and seconds >= 0.3

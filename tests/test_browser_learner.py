@@ -21,16 +21,20 @@ import urllib.request
 import nbformat
 import pytest
 from browser_support import (
+    NO_AUTH,
     ROOT,
     chromium,
+    free_port,
     jupyter_lab,
     open_notebook,
     press_keys,
     require_chromium,
     run_all_cells,
     screenshot,
+    server,
     wait_kernel_idle,
 )
+from logitlab.course import COURSE
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -169,7 +173,7 @@ def test_a_stuck_check_comes_back_with_its_message_and_the_kernel_goes_on(page, 
         "softmax did not return within 5 s on a 3-element input: look for a loop that never ends", timeout=30_000
     )
     wait_kernel_idle(page, 30_000)
-    quiz = cell_index(page, "quiz(lesson=")
+    quiz = cell_index(page, 'quiz("02_softmax")')
     run_cell(page, quiz)  # the kernel still answers
     expect(page.locator(".jp-Notebook .jp-Cell").nth(quiz)).to_contain_text("Score: 0 of 3", timeout=30_000)
     page.locator(".jp-Notebook .jp-Cell").nth(check).scroll_into_view_if_needed()
@@ -202,3 +206,102 @@ def test_a_widget_whose_function_gets_stuck_on_a_slider_comes_back(page, lab):
     expect(problem).to_contain_text("softmax did not return within 5 s on a 3-element input", timeout=30_000)
     wait_kernel_idle(page, 30_000)
     screenshot(page, "learner-stuck-widget.png")
+
+
+# ---- `make lab`, exactly as the README gives it --------------------------------------------
+
+
+@pytest.mark.timeout(180)
+def test_make_lab_opens_00_with_the_whole_course_and_its_next_link_opens_01(tmp_path, lab):
+    """`make lab` with only LAB_FLAGS added (a port, no browser, no token): the page that
+    `make lab` would open in a browser shows 00_welcome, the file browser lists every
+    notebook folder, and the link of 00's "Next" section opens 01_logits."""
+    port = free_port()
+    state = tmp_path / "state"
+    # Checkpoints (written when a notebook opens) go to the test's folder, not notebooks/.
+    checkpoints = f"--FileContentsManager.checkpoints_kwargs=root_dir={tmp_path / 'checkpoints'}"
+    flags = f"--port={port} --ServerApp.ip=127.0.0.1 --LabApp.expose_app_in_browser=True {checkpoints} "
+    flags += " ".join(NO_AUTH)
+    b = lab[1]  # this module's Chromium (Playwright's sync API allows one per thread)
+    with server(["make", "--no-print-directory", "lab", f"LAB_FLAGS={flags}"], ROOT, state, port):
+        opened = sorted((state / "runtime").glob("jpserver-file-to-run-*-open.html"))
+        assert opened, "make lab wrote no page to open 00_welcome with"
+        page = b.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        try:
+            page.goto(opened[0].as_uri())  # what the browser `make lab` starts would load
+            page.wait_for_url(re.compile(r"/lab/tree/00_welcome/00_welcome\.ipynb"), timeout=60_000)
+            wait_kernel_idle(page, 60_000)
+            assert page.evaluate(f"() => {_CURRENT}.context.path") == "00_welcome/00_welcome.ipynb"
+            # The file browser shows 00's folder; its root (the home crumb) holds the course.
+            page.locator(".jp-BreadCrumbs-home").first.click()
+            listed = page.locator(".jp-DirListing-content .jp-DirListing-itemText")
+            course = [a.id for a in COURSE]
+            expect(listed).to_have_text(course, timeout=30_000)
+            link = page.locator(".jp-RenderedMarkdown a", has_text="01_logits").last
+            link.scroll_into_view_if_needed()
+            link.click()
+            page.wait_for_function(f"() => {_CURRENT}.context.path === '01_logits/01_logits.ipynb'", timeout=60_000)
+            wait_kernel_idle(page, 60_000)  # 01 opened as a notebook, with its kernel
+            expect(page.locator(".jp-NotebookPanel:visible .jp-RenderedMarkdown h1").first).to_contain_text("01")
+            screenshot(page, "learner-make-lab-01-from-00.png")
+            assert not list((ROOT / "notebooks").rglob(".ipynb_checkpoints")), "the lab wrote into notebooks/"
+        except Exception:
+            screenshot(page, "learner-make-lab-failure.png")
+            raise
+
+
+# ---- the widgets show the lesson: screenshots of a divergent run and a masking bug -----------
+
+
+def _solution_cells(assignment: str) -> list[str]:
+    from grader.core import cells
+    from grader.tools.build import learner_source, source_notebook
+
+    return [learner_source(c.source) for c in cells.of_kind(source_notebook(assignment), cells.SOLUTION)]
+
+
+@pytest.mark.timeout(240)
+def test_the_widgets_show_a_divergent_run_and_a_masking_bug(page, lab):
+    """The training lab at lr = 100 (its loss axis scales to the divergence) and the attention
+    widget with a transposed causal mask (its weight on later words outlined), drawn in the
+    browser from the learner's own functions."""
+    url, _, root = lab
+    training = [
+        *_solution_cells("09_training"),
+        "from logitlab.widgets.training import training_lab\nlab = training_lab(train_step)\nlab.lr.value = 100.0\nlab",
+    ]
+    attention = [
+        *_solution_cells("08_attention"),
+        "def causal_mask(T):  # the mask transposed: True on and ABOVE the diagonal\n"
+        "    return np.triu(np.ones((T, T), dtype=bool))",
+        "from logitlab.widgets.attention import attention_explorer\nattention_explorer(causal_mask, masked_softmax)",
+    ]
+    for name, sources in (("widget_training", training), ("widget_attention", attention)):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, str(root / f"{name}.ipynb"))
+
+    open_notebook(page, url, "widget_training.ipynb")
+    run_all_cells(page)
+    widget = page.locator(".jp-Notebook .jp-Cell").last
+    widget.get_by_role("button", name="train").click()
+    expect(widget.locator(".ll-step")).to_have_text("200", timeout=60_000)
+    expect(widget).to_contain_text("validation loss")
+    assert page.evaluate(f"() => {_CURRENT}.content.widgets.length") == len(training)
+    widget.scroll_into_view_if_needed()
+    widget.screenshot(path=str(screenshot_path("widget-training-lr-100.png")))
+
+    open_notebook(page, url, "widget_attention.ipynb")
+    run_all_cells(page)
+    widget = page.locator(".jp-Notebook .jp-Cell").last
+    expect(widget.locator("img")).to_be_visible(timeout=60_000)
+    expect(widget.locator(".ll-leak")).not_to_have_text("0.000")
+    widget.scroll_into_view_if_needed()
+    widget.screenshot(path=str(screenshot_path("widget-attention-transposed-mask.png")))
+
+
+def screenshot_path(name: str):
+    from browser_support import ARTIFACTS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 import pytest
-from logitlab.checks import cases, run
+from logitlab.checks import run
 from logitlab.checks.pytorch import NO_TORCH_NOTE, TorchBroken, check_with_torch, have_torch, torch_problem
 from logitlab.hints import tiers
 from nbclient import NotebookClient
@@ -25,26 +25,6 @@ ASSIGNMENT = "10_pytorch"
 FUNCTIONS = ("torch_cross_entropy", "autograd_logit_gradient")
 SKIPPED = "This graded test is skipped and keeps its points."
 pytestmark = pytest.mark.usefixtures("private_progress", "grading")
-
-# bug -> words its check message must contain (the misconception, named)
-MESSAGES = {
-    "torch_cross_entropy/passes_probabilities": "1.387 is the loss of softmax(logits)",
-    "torch_cross_entropy/int32_targets": "PyTorch wants class indices as int64",
-    "torch_cross_entropy/hard_coded_ignore": "forgot ignore_index",
-    "torch_cross_entropy/sum_gives_mean": "reduction='sum' returned the mean",
-    "torch_cross_entropy/float32_tensor": "float64 data became float32",
-    "torch_cross_entropy/unflattened_batch": "F.cross_entropy reads dim 1 as the classes",
-    "torch_cross_entropy/log_of_softmax": "torch.log(torch.softmax(z)) underflows",
-    "torch_cross_entropy/ignores_label_smoothing": "label_smoothing=0.1 changed nothing",
-    "torch_cross_entropy/none_left_flat": "reshape the losses to the targets' shape",
-    "torch_cross_entropy/shifts_logits_in_place": "torch.from_numpy shares memory",
-    "autograd_logit_gradient/passes_probabilities": "the probabilities-as-logits bug",
-    "autograd_logit_gradient/sum_reduction": "the gradient of the SUM",
-    "autograd_logit_gradient/grad_of_non_leaf": ".grad is None",
-    "autograd_logit_gradient/float32_tensor": "float64 data became float32",
-    "autograd_logit_gradient/grad_of_probabilities": "gradient with respect to softmax(logits)",
-    "autograd_logit_gradient/returns_tensor": "returned a torch tensor",
-}
 
 
 @pytest.fixture
@@ -85,17 +65,6 @@ def test_solution_passes_every_check_and_hidden_test(nb, torch_installed, fn_nam
 @pytest.mark.parametrize("fn_name", FUNCTIONS)
 def test_with_torch_a_wrong_implementation_loses_the_points(nb, torch_installed, fn_name):
     assert nb.failing(fn_name, wrong) == [f"test_{fn_name}", f"test_{fn_name}_edge"]
-
-
-def test_every_bug_loses_points_and_names_its_misconception(nb, torch_installed, bug):
-    fn_name = bug.parent.name
-    source = bug.read_text()
-    assert source.startswith("# ") and "\n" in source, "a bug file opens with a one-line comment"
-    fn = nb.define(bug, fn_name)
-    assert nb.failing(fn_name, fn), f"{bug.name} passes every graded cell"
-    key = nb.bug_id(bug)
-    assert key in MESSAGES, f"add the expected message of {key} to MESSAGES"
-    assert MESSAGES[key] in nb.quietly(run, fn_name, fn).summary()
 
 
 @pytest.mark.parametrize("fn_name", FUNCTIONS)
@@ -171,7 +140,7 @@ def test_torch_imports_beside_the_graders_display_stand_ins():
     # or every graded cell of 10 would fail with TorchBroken.
     code = (
         "import sys; sys.path.insert(0, '.')\n"
-        "from grader import inert; inert.install()\n"
+        "from grader.core import inert; inert.install()\n"
         "from grader.tools.build import source_notebook\n"
         "nb = source_notebook('10_pytorch')\n"
         "exec(next(c.source for c in nb.cells if c.id == 'setup'), {})\n"
@@ -230,17 +199,6 @@ def test_the_student_notebook_runs_without_torch_and_says_so(course, tmp_path, m
 
 
 @pytest.mark.parametrize("fn_name", FUNCTIONS)
-def test_each_exercise_has_core_and_edge_cases(fn_name):
-    spec = cases(fn_name)
-    assert sum(not c.edge for c in spec) >= 3 and sum(c.edge for c in spec) >= 2
-
-
-@pytest.mark.parametrize("fn_name", FUNCTIONS)
-def test_the_zoo_holds_at_least_three_bugs_per_function(nb, fn_name):
-    assert len([p for p in nb.bugs if p.parent.name == fn_name]) >= 3
-
-
-@pytest.mark.parametrize("fn_name", FUNCTIONS)
 def test_hints_come_in_tiers_and_hold_no_line_of_the_solution(nb, fn_name):
     hints = tiers(fn_name)
     assert 2 <= len(hints) <= 3
@@ -253,21 +211,9 @@ def test_hints_come_in_tiers_and_hold_no_line_of_the_solution(nb, fn_name):
     assert not [line for line in solution if any(line in h for h in hints)]
 
 
-def test_unimplemented_functions_get_one_clear_message(torch_installed):
-    def todo(*args, **kwargs):
-        raise NotImplementedError()
-
-    for fn_name in FUNCTIONS:
-        report = run(fn_name, todo)
-        assert not report.passed and len(report.results) == 1
-        assert "not implemented yet" in report.results[0].message
-
-
-def test_the_checks_hold_no_reference_implementation():
+def test_the_checks_import_torch_lazily():
     from logitlab.checks import pytorch
 
     text = open(pytorch.__file__).read()
-    for fn_name in FUNCTIONS:
-        assert f"def {fn_name}" not in text
     imports = [line for line in text.splitlines() if line.strip().startswith(("import torch", "from torch"))]
     assert len(imports) == 1 and imports[0].startswith("        ")  # tried lazily, in a function

@@ -110,9 +110,9 @@ GOOD = ("Q?", ["a", "b"], 0, "because")
 @pytest.mark.parametrize(
     "questions, words",
     [
-        ([], "questions must be a non-empty list"),
-        ("Q?", "questions must be a non-empty list"),
-        (None, "questions must be a non-empty list"),
+        ([], "or a non-empty list of (question, options"),
+        ("Q?", "unknown lesson 'Q?'"),
+        (None, "or a non-empty list of (question, options"),
         (
             [GOOD, ("Q?", ["a", "b"], 0)],
             "quiz question 2 must be a tuple (question, options, correct_index, explanation)",
@@ -223,21 +223,46 @@ def test_quizzes_never_record_under_grading(home, monkeypatch):
     assert not (home / "progress.json").exists()
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "00_welcome",
-        "01_logits",
-        "02_softmax",
-        "03_stability",
-        "04_temperature",
-        "05_cross_entropy",
-        "06_gradients",
-        "07_sequence_loss",
-    ],
-)
-def test_every_notebook_quiz_names_its_lesson(course, name):
-    # (a quiz without lesson=... still records in JupyterLab, which gives the kernel the notebook's path)
-    calls = [c.source for c in course.student(name).cells if c.source.lstrip().startswith("quiz(")]
-    assert calls, f"{name} has no quiz"
-    assert all(f'lesson="{name}"' in c for c in calls), f"{name}: quiz(..., lesson=\"{name}\") records the score"
+# ---- the course's quizzes: answers in logitlab, never in a notebook's source -----------
+
+
+def test_every_notebook_asks_its_own_quiz_and_shows_no_answer():
+    import json
+    from pathlib import Path
+
+    import nbformat
+    from logitlab.course import COURSE
+    from logitlab.quiz import lesson_questions
+
+    root = Path(__file__).resolve().parent.parent
+    for lesson in (a.id for a in COURSE):
+        questions = lesson_questions(lesson)
+        assert len(questions) >= 3 and all(len(q) == 4 for q in questions)
+        for path in (root / "notebooks" / lesson / f"{lesson}.ipynb", root / "solutions" / lesson / f"{lesson}.py"):
+            text = path.read_text()
+            source = (
+                "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+                if path.suffix == ".ipynb"
+                else text
+            )
+            assert f'quiz("{lesson}")' in source, f"{path.name} does not ask its quiz"
+            for question, _, _, explanation in questions:
+                assert explanation[:40] not in text and json.dumps(explanation)[1:41] not in text, (
+                    f"{path.name} shows the explanation of {question[:40]!r}"
+                )
+
+
+def test_a_lesson_quiz_records_its_score_in_the_course_map(home):
+    from logitlab import course_map, progress
+    from logitlab.quiz import lesson_questions
+
+    q = quiz("08_attention")
+    assert q.lesson == "08_attention" and len(q.questions) == len(lesson_questions("08_attention"))
+    answer(q, *(correct for _, _, correct, _ in lesson_questions("08_attention")))
+    assert progress.load()["quizzes"]["08_attention"]["passed"]
+    assert "08_attention" in str(course_map())
+
+
+def test_an_unknown_lesson_is_named():
+    with pytest.raises(ValueError, match="08_atention"):
+        quiz("08_atention")

@@ -112,17 +112,30 @@ def test_a_broken_mask_is_reported_and_the_weights_still_shown(mask_fn, words):
 @pytest.mark.parametrize(
     "softmax_fn, words",
     [
-        (not_implemented, "not implemented yet"),
         (lambda scores, mask, axis=-1: np.where(mask, np.exp(scores), 0), "sum to"),
         (lambda scores, mask, axis=-1: np.full(np.shape(scores), 1 / T), "weight to masked entries"),
         (lambda scores, mask, axis=-1: np.exp(scores) / 0, "nan, inf or negative"),
     ],
 )
-def test_a_broken_softmax_gives_a_message_and_no_heatmap(softmax_fn, words):
+def test_a_wrong_softmax_is_drawn_with_what_is_wrong_marked(softmax_fn, words):
     ex = attention_explorer(MASK, softmax_fn)
-    assert ex.weights is None and ex.leak is None and ex.image.value == b""
+    assert ex.weights is not None and ex.image.value[:4] == b"\x89PNG" and ex.image.layout.display is None
     assert words in ex.readout.value
     ex.scaled.value = False  # toggling must not crash either
+
+
+def test_an_unfinished_softmax_gives_a_message_and_no_image_at_all():
+    ex = attention_explorer(MASK, not_implemented)
+    assert ex.weights is None and ex.leak is None and ex.image.value == b""
+    assert ex.image.layout.display == "none"  # no broken image
+    assert "not implemented yet" in ex.readout.value
+    ex.scaled.value = False
+
+
+def test_a_transposed_mask_shows_its_leak_into_the_future():
+    upper = attention_explorer(lambda n: np.triu(np.ones((n, n), dtype=bool)), SOFTMAX)
+    assert upper.leak[0] > 0.9 and upper.leak[-1] == 0  # "where" looks almost only at later words
+    assert shown(upper, "ll-leak") > 1
 
 
 def test_the_learner_mutating_its_input_does_not_change_the_widget():

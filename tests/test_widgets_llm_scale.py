@@ -82,8 +82,8 @@ def test_controls_change_the_table():
 
 
 def test_the_measured_peak_is_the_learners_and_follows_the_chunk_size():
-    calc = memory_calculator(CHUNKED)
-    full = SMALL["tokens"] * SMALL["vocab"] * 8
+    calc = memory_calculator(CHUNKED)  # float32, the default
+    full = SMALL["tokens"] * SMALL["vocab"] * 4
     small_peak, loss = calc.measured_peak, calc.measured_loss
     assert small_peak < full / 4 and np.isfinite(loss)
     assert "your</b> chunked_cross_entropy" in calc.measured.value
@@ -93,6 +93,23 @@ def test_the_measured_peak_is_the_learners_and_follows_the_chunk_size():
     # a function that ignores chunk_size is measured as it is, not as it should be
     lazy = memory_calculator(materialises)
     assert lazy.measured_peak > full and lazy.measured_loss == pytest.approx(loss, rel=1e-9)
+
+
+def test_the_measurement_honours_the_dtype():
+    seen = []
+
+    def spy(hidden, weight, targets, chunk_size):
+        seen.append((hidden.dtype.name, weight.dtype.name))
+        return CHUNKED(hidden, weight, targets, chunk_size)
+
+    calc = memory_calculator(spy, dtype="float64")
+    assert seen[-1] == ("float64", "float64") and shown(calc, "ll-dtype") == "float64"
+    float64_peak = calc.measured_peak
+    calc.dtype.value = "float16"
+    assert seen[-1] == ("float16", "float16") and shown(calc, "ll-dtype") == "float16"
+    assert calc.measured_peak < float64_peak and np.isfinite(calc.measured_loss)
+    calc.dtype.value = "bfloat16"
+    assert seen[-1] == ("float32", "float32") and "numpy has no bfloat16" in calc.measured.value
 
 
 @pytest.mark.parametrize(

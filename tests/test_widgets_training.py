@@ -56,11 +56,11 @@ def test_training_calls_the_learners_step_with_the_chosen_learning_rate():
     spy = Spy()
     lab = training_lab(spy)
     assert isinstance(lab, w.VBox) and lab.task.value == ROUTER
-    lab.lr.value, lab.steps.value = 0.3, 30
+    lab.lr.value, lab.steps.value = 0.2, 30
     lab.train()
     train_calls = [c for c in spy.calls if c[1] == 240]
     val_calls = [c for c in spy.calls if c[1] == 120]
-    assert len(train_calls) == 30 and all(lr == pytest.approx(0.3) for lr, _ in train_calls)
+    assert len(train_calls) == 30 and all(lr == pytest.approx(0.2) for lr, _ in train_calls)
     assert len(val_calls) == 30 and {lr for lr, _ in val_calls} == {0.0}  # lr = 0: measure only
     assert lab.progress.value == lab.progress.max == 30
     assert len(lab.train_losses) == len(lab.val_losses) == 30
@@ -115,7 +115,7 @@ def test_a_learning_rate_far_too_high_is_reported():
         return W_new, b_new, loss * (1 + lr) ** 4  # a loss that explodes at large lr
 
     lab = training_lab(exploding)
-    lab.lr.value = 300
+    lab.lr.value = 500
     lab.train()
     assert "learning rate is too high" in lab.problem and len(lab.train_losses) < 200
     assert "learning rate is too high" in lab.readout.value
@@ -137,11 +137,35 @@ def test_a_broken_step_gives_a_message_and_stops(fn, words):
     assert not lab.run.disabled
 
 
-def test_the_chart_clips_large_losses_and_marks_log_c():
-    svg = svg_curves([1.0, 50.0, float("inf")], [1.1, 1.0, 0.9], steps=3, top=2.0, guess=1.0986)
-    ys = [float(p.split(",")[1]) for p in re.findall(r'points="([^"]+)"', svg)[0].split()]
-    assert min(ys) >= 10 - 1e-9  # clipped at the top edge, never outside the chart
-    assert "log C = 1.10" in svg and svg.startswith("<svg")
+def _ys(svg: str) -> list[list[float]]:
+    """The y coordinates of each curve (training first)."""
+    return [[float(p.split(",")[1]) for p in pts.split()] for pts in re.findall(r'points="([^"]+)"', svg)]
+
+
+def test_the_chart_scales_to_the_losses_and_marks_log_c():
+    # a divergent run: the validation loss climbs to 50, then inf
+    svg = svg_curves([1.0, 0.9, 0.8], [1.1, 50.0, float("inf")], steps=3, guess=1.0986)
+    train, val = _ys(svg)
+    assert val[1] > val[2] - 1e-9 and min(val) >= 24 - 1e-9  # 50 inside the chart, inf on its top edge
+    assert "log C = 1.10" in svg and ">50<" not in svg and ">52.5<" in svg  # the top tick covers 50
+    log_svg = svg_curves([1.0, 0.9, 0.8], [1.1, 50.0, float("inf")], steps=3, guess=1.0986, log=True)
+    train_log, _ = _ys(log_svg)
+    assert max(train_log) - min(train_log) > 5 * (max(train) - min(train))  # log scale spreads the small losses
+    assert "loss, log scale" in log_svg
+
+
+def test_the_legend_sits_above_every_curve():
+    svg = svg_curves([5.0, 5.0], [5.0, 5.0], steps=1, guess=1.0986)
+    legend_y = [float(y) for y in re.findall(r'<text x="[^"]+" y="([^"]+)"[^>]*>(?:training|validation) loss<', svg)]
+    assert legend_y and max(legend_y) < min(min(ys) for ys in _ys(svg))
+
+
+def test_the_learning_rates_of_the_text_are_exact():
+    lab = training_lab(STEP)
+    assert {0.5, 50.0} <= set(dict(lab.lr.options).values())
+    assert lab.lr.value == 0.5 and lab.lr.label == "0.5"
+    lab.log_scale.value = True
+    assert "loss, log scale" in lab.chart.value
 
 
 def test_placeholder_under_grading(monkeypatch):

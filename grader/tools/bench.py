@@ -3,8 +3,10 @@
 Nothing here passes or fails; it prints a table. Sections:
 - notebooks: wall time of each solution notebook executed headless, against a
   notebook that only starts a kernel and imports numpy;
-- widgets: time from a control change to the updated output, against a slider
-  with no observer;
+- cells: the slowest cell of each solution notebook, its kernel pinned to one CPU as on
+  Binder or a small hub, against a cell that imports numpy;
+- widgets: time from a control change to the updated output (the logit playground,
+  the attention heatmap, a redraw of the training lab), against a slider with no observer;
 - numerics: time and peak memory of the solution kernels at LLM vocabulary sizes,
   against one plain `np.exp` over the same logits; chunked cross-entropy against
   the naive one that holds every logit (reference kernels below);
@@ -71,6 +73,50 @@ def bench_notebooks(source_dir: Path, work: Path) -> list[Row]:
     return rows
 
 
+# Run in a child process pinned to one CPU (a Binder or small hub gives a learner one core or
+# less): it executes one notebook and prints the seconds of each code cell, from the kernel's
+# own execute_input / execute_reply timestamps.
+_ONE_CORE_CELLS = """
+import sys
+from datetime import datetime
+
+import nbformat
+from nbclient import NotebookClient
+
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+for i, cell in enumerate(nb.cells):
+    times = cell.metadata.get("execution", {})
+    if cell.cell_type == "code" and "shell.execute_reply" in times:
+        start, end = (datetime.fromisoformat(times[k].rstrip("Z")) for k in ("iopub.execute_input",
+                                                                             "shell.execute_reply"))
+        print(i, (end - start).total_seconds())
+"""
+
+
+def slowest_cell_on_one_core(path: Path, work: Path) -> tuple[int, float]:
+    """(index, seconds) of the slowest code cell of the notebook at `path`, executed by a
+    kernel pinned to one CPU with the BLAS thread count left as a learner's machine has it."""
+    cmd = [sys.executable, "-c", _ONE_CORE_CELLS, str(path), str(work)]
+    if hasattr(os, "sched_setaffinity"):
+        cmd = ["taskset", "-c", str(min(os.sched_getaffinity(0))), *cmd]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=tool_env(), cwd=work).stdout
+    cells = [(int(i), float(s)) for i, s in (line.split() for line in out.splitlines() if line.strip())]
+    return max(cells, key=lambda cell: cell[1])
+
+
+def bench_slowest_cells(source_dir: Path, work: Path, names: list[str] | None = None) -> list[Row]:
+    """The slowest cell of each notebook on one core, against the baseline notebook's one cell."""
+    baseline = work / "baseline.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import numpy")]), str(baseline))
+    _, base = slowest_cell_on_one_core(baseline, work)
+    rows: list[Row] = [("one core", "baseline: the cell `import numpy`", base, "s", 1.0)]
+    for name in names or assignments():
+        index, t = slowest_cell_on_one_core(source_dir / name / f"{name}.ipynb", work)
+        rows.append(("one core", f"{name}: slowest cell (#{index})", t, "s", t / base))
+    return rows
+
+
 def bench_widgets() -> list[Row]:
     import ipywidgets
     from logitlab.widgets.playground import logit_playground
@@ -89,6 +135,26 @@ def bench_widgets() -> list[Row]:
     return [
         ("widgets", "baseline: slider without observer", base, "s", 1.0),
         ("widgets", "logit playground: slider -> table", t, "s", t / base),
+        *[("widgets", item, s, "s", s / base) for item, s in _course_widget_updates()],
+    ]
+
+
+def _course_widget_updates() -> list[tuple[str, float]]:
+    """Seconds of one update of the heaviest widgets of 08 and 09, driven by the solutions:
+    a toggle of the attention heatmap, and one redraw of a training run (a run redraws
+    about 40 times)."""
+    from logitlab.widgets.attention import attention_explorer
+    from logitlab.widgets.training import training_lab
+
+    fns = build.solution_functions("08_attention", "09_training")
+    explorer = attention_explorer(fns["causal_mask"], fns["masked_softmax"])
+    toggle = statistics.median(_time_each(lambda: setattr(explorer.scaled, "value", not explorer.scaled.value), 7))
+    lab = training_lab(fns["train_step"], task="next-word model")
+    lab.train()  # builds the task's data once
+    run = _best_of(lab.train, repeat=2)
+    return [
+        ("attention explorer: toggle -> heatmap", toggle),
+        ("training lab, next-word model: one redraw", run / 40),
     ]
 
 
@@ -330,7 +396,7 @@ def format_table(rows: list[Row]) -> str:
 
 
 def main(sections: list[str] | None = None) -> str:
-    sections = sections or ["numerics", "widgets", "notebooks", "grading", "report"]
+    sections = sections or ["numerics", "widgets", "notebooks", "cells", "grading", "report"]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         build.build_sources(assignments(), tmp / "source")
@@ -339,9 +405,11 @@ def main(sections: list[str] | None = None) -> str:
             rows += bench_numerics(tmp / "source")
         if "widgets" in sections:
             rows += bench_widgets()
+        (tmp / "work").mkdir()
         if "notebooks" in sections:
-            (tmp / "work").mkdir()
             rows += bench_notebooks(tmp / "source", tmp / "work")
+        if "cells" in sections:
+            rows += bench_slowest_cells(tmp / "source", tmp / "work")
         if "grading" in sections:
             rows += bench_grading(tmp / "source", tmp / "grading")
         if "report" in sections:

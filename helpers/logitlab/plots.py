@@ -66,10 +66,11 @@ def new_figure(width: float = 6.0, height: float = 3.5):
     return _figure_class()(figsize=(width, height), layout="constrained")
 
 
-def to_png(fig) -> bytes:
-    """The PNG bytes of `fig`, cropped to what is drawn (for an ipywidgets Image, or a file)."""
+def to_png(fig, crop: bool = True) -> bytes:
+    """The PNG bytes of `fig` (for an ipywidgets Image, or a file), cropped to what is drawn
+    unless `crop` is False: cropping draws the figure twice, too slow for a live widget."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    fig.savefig(buf, format="png", bbox_inches="tight" if crop else None)
     return buf.getvalue()
 
 

@@ -11,9 +11,11 @@ placeholder and nothing is recorded: quizzes never affect grades.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 from collections.abc import Sequence
+from importlib import resources
 from typing import NamedTuple
 
 import ipywidgets as w
@@ -145,19 +147,32 @@ def _current_lesson() -> str | None:
     return found[-1] if found else None
 
 
-def quiz(questions, lesson: str | None = None):
-    """A self-check quiz: `questions` is a list of (question, options, correct_index, explanation).
+def lesson_questions(lesson: str) -> list[tuple]:
+    """The self-check questions of `lesson` (an assignment id), kept in logitlab so that
+    no notebook's source shows their answers."""
+    if lesson not in progress.LESSONS:
+        raise unknown_name("lesson", lesson, progress.LESSONS)
+    items = json.loads(resources.files(__package__).joinpath("quizzes", f"{lesson}.json").read_text("utf-8"))
+    return [(q["question"], q["options"], q["answer"], q["explanation"]) for q in items]
 
-    `correct_index` counts from 0. `lesson` is the notebook's assignment id (for example
-    "02_softmax"): its score is recorded in your progress; by default it is taken from the
-    notebook's path when JupyterLab gives one. Returns the widget (a placeholder under grading).
+
+def quiz(questions, lesson: str | None = None):
+    """A self-check quiz. `quiz("02_softmax")` asks that notebook's questions (their answers
+    live in logitlab, not in the notebook) and records the score in your progress.
+
+    `questions` may also be a list of (question, options, correct_index, explanation), with
+    `correct_index` counting from 0; then `lesson`, an assignment id, says where to record
+    the score (by default the notebook's path, when JupyterLab gives one).
+    Returns the widget (a placeholder under grading).
     """
     if under_grading():
         return placeholder("quiz")
+    if isinstance(questions, str) and lesson is None:
+        questions, lesson = lesson_questions(questions), questions
     if isinstance(questions, (str, bytes)) or not isinstance(questions, Sequence) or not questions:
         raise LogitlabInputError(
-            "questions must be a non-empty list of (question, options, correct_index, explanation) "
-            f"tuples, got {questions!r:.80}"
+            "questions must be a lesson id such as '02_softmax', or a non-empty list of (question, "
+            f"options, correct_index, explanation) tuples, got {questions!r:.80}"
         )
     if lesson is not None and lesson not in progress.LESSONS:
         raise unknown_name("lesson", lesson, progress.LESSONS)

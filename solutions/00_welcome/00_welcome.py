@@ -176,25 +176,10 @@ course_map()
 # ## 8. Self-check
 
 # %%
-quiz(lesson="00_welcome", questions=[
-    ("Where do you write your solution to an exercise?",
-     ["In the grey test cell after it", "In the function cell, in place of raise NotImplementedError()",
-      "In a new cell at the end of the notebook"], 1,
-     "Only the exercise cell's function is graded; test cells are restored when grading."),
-    ("A check fails with a message. What is the message about?",
-     ["The expected answer, to copy", "The likely misconception behind the failure",
-      "Nothing: a check only says pass or fail"], 1,
-     "Checks name the probable mistake so that you can fix it yourself."),
-    ("Your function passes every check. Can it still lose points?",
-     ["No, checks and grading are identical", "Yes: hidden tests add more cases when it is graded"], 1,
-     "Hidden tests cover batches, axes, lists, float32, huge logits, -inf and untouched inputs."),
-    ("What should you do right before submitting?",
-     ["Restart the kernel and run all cells", "Delete the test cells", "Rename the notebook"], 0,
-     "Grading runs the notebook from the top in a fresh kernel."),
-])
+quiz("00_welcome")
 
 # %% [markdown]
 # ## Next
 #
-# Open **01_logits**: what logits are, why they are not probabilities, and your
+# Open [**01_logits**](../01_logits/01_logits.ipynb): what logits are, why they are not probabilities, and your
 # first two exercises.

@@ -365,20 +365,7 @@ print("greedy next token id:", np.argmax(llm_logits))
 # ## 9. Self-check
 
 # %%
-quiz(lesson="01_logits", questions=[
-    ("Which of these can a logit NOT be?",
-     ["-7.5", "12.0", "0.3", "None of them: any real number can be a logit"], 3,
-     "A logit is a dot product plus a bias: nothing limits its value."),
-    ("Logits [3.0, 1.0, 0.0]: why are they not a probability distribution?",
-     ["They are not sorted", "They sum to 4 and 3.0 is above 1", "They contain a 0"], 1,
-     "A distribution has entries in [0, 1] that sum to 1; zeros are allowed."),
-    ("You add 10 to every logit. What happens to the predicted label?",
-     ["It stays the same", "It moves to the smallest logit", "It depends on the labels"], 0,
-     "The argmax only depends on the order of the logits, and a shift keeps the order."),
-    ("A model has a vocabulary of 128,000 tokens. How many logits does it output per position?",
-     ["4,096 (its hidden size)", "128,000", "1 (the next token)"], 1,
-     "One score per vocabulary token, at every position."),
-])
+quiz("01_logits")
 
 # %% [markdown]
 # ### In your own words (2 points, graded by your instructor)
@@ -401,5 +388,5 @@ quiz(lesson="01_logits", questions=[
 # %% [markdown]
 # ## Next
 #
-# **02_softmax** turns logits into a real probability distribution, one that your
+# [**02_softmax**](../02_softmax/02_softmax.ipynb) turns logits into a real probability distribution, one that your
 # `is_distribution` will accept, using the exponential function.

@@ -222,17 +222,7 @@ with uses_your(softmax):
 # ## 7. Self-check
 
 # %%
-quiz(lesson="02_softmax", questions=[
-    ("Logits [1, 2, 3] and [101, 102, 103]: how do their softmax outputs compare?",
-     ["They are identical", "The second is more peaked", "The second is uniform"], 0,
-     "Only differences between logits matter: softmax(z + c) = softmax(z)."),
-    ("Two logits differ by 2. What is the ratio of their probabilities?",
-     ["2", "e^2, about 7.4", "It depends on the other logits"], 1,
-     "p_i / p_j = e^(z_i - z_j), whatever the other classes are."),
-    ("Which output can softmax never produce for finite logits?",
-     ["[0.5, 0.5]", "[0.9, 0.1]", "[1.0, 0.0]"], 2,
-     "exp of a finite number is positive, so every class keeps some probability."),
-])
+quiz("02_softmax")
 
 # %% [markdown]
 # ### In your own words (2 points, graded by your instructor)
@@ -255,5 +245,5 @@ quiz(lesson="02_softmax", questions=[
 # ## Next
 #
 # Your `softmax` breaks on logits like `[1000, 998, 997]`: `exp(1000)` is `inf` in
-# float64, and `inf / inf` is `nan`. **03_stability** fixes that with one subtraction
+# float64, and `inf / inf` is `nan`. [**03_stability**](../03_stability/03_stability.ipynb) fixes that with one subtraction
 # and introduces log-sum-exp, the quantity at the heart of the loss.

@@ -479,26 +479,7 @@ stability_explorer(softmax, stable_softmax)
 # ## 11. Self-check
 
 # %%
-quiz(lesson="03_stability", questions=[
-    ("softmax([1000, 998, 997]) with the textbook formula gives nan. Why?",
-     ["exp(1000) is inf in float64, and inf / inf is nan", "1000 is not a valid logit",
-      "the logits are too close together"], 0,
-     "exp overflows float64 above about 709.78."),
-    ("What does subtracting max(z) from every logit change in the softmax?",
-     ["Nothing: softmax(z - c) = softmax(z)", "It makes the largest probability 1",
-      "It makes the output less accurate"], 0,
-     "The factor exp(-c) cancels between the numerator and the denominator."),
-    ("logsumexp([1000, 998, 997]) is about",
-     ["1000.170", "2995", "inf"], 0,
-     "It is max + log(1 + e^-2 + e^-3) = 1000 + 0.170: a smooth maximum."),
-    ("Why compute log_softmax as z - logsumexp(z) instead of np.log(softmax(z))?",
-     ["It is shorter", "A tiny probability rounds to 0 and log(0) = -inf",
-      "np.log is slow"], 1,
-     "In log space the answer (such as -1000) is an ordinary number."),
-    ("Every logit of a slice is -inf. What should logsumexp return?",
-     ["nan", "0", "-inf"], 2,
-     "The sum of exps is 0, and log(0) = -inf; a naive shift gives nan instead."),
-])
+quiz("03_stability")
 
 # %% [markdown]
 # ### In your own words (2 points, graded by your instructor)
@@ -520,6 +501,6 @@ quiz(lesson="03_stability", questions=[
 # %% [markdown]
 # ## Next
 #
-# **04_temperature** divides the logits by a temperature before the softmax to make
+# [**04_temperature**](../04_temperature/04_temperature.ipynb) divides the logits by a temperature before the softmax to make
 # a model more or less adventurous, and uses your stable softmax to sample the next
 # token.

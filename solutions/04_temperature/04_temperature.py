@@ -713,25 +713,7 @@ with uses_your(softmax_with_temperature):
 # ## 14. Self-check
 
 # %%
-quiz(lesson="04_temperature", questions=[
-    ("What does a temperature of 0.5 do to the gap between two logits before the softmax?",
-     ["Halves it", "Doubles it", "Leaves it, but halves the probabilities"], 1,
-     "z / 0.5 = 2z: every gap doubles, so the distribution gets sharper."),
-    ("You divide softmax(z) by T = 2 and renormalise. What do you get?",
-     ["softmax(z / 2)", "softmax(z) unchanged", "a uniform distribution"], 1,
-     "Scaling every probability by the same factor cancels out when you renormalise."),
-    ("Probabilities sorted: 0.6, 0.25, 0.1, 0.05. Which tokens does top-p with p = 0.8 keep?",
-     ["Only the first", "The first two", "The first three"], 1,
-     "0.6 < 0.8, 0.85 >= 0.8: the second token crosses p and is kept."),
-    ("Why does a filter set removed logits to -inf rather than 0?",
-     ["-inf is faster", "exp(-inf) = 0 gives probability 0, while exp(0) = 1 is an ordinary weight",
-      "0 would make the softmax overflow"], 1,
-     "Only -inf removes a token from the softmax."),
-    ("Your sampler gives different tokens for the same seed. The most likely cause?",
-     ["It draws from np.random instead of the rng argument", "The temperature is too high",
-      "top_p is 1.0"], 0,
-     "A seeded Generator only helps if every random number comes from it."),
-])
+quiz("04_temperature")
 
 # %% [markdown]
 # ### In your own words (2 points, graded by your instructor)
@@ -752,6 +734,6 @@ quiz(lesson="04_temperature", questions=[
 # %% [markdown]
 # ## Next
 #
-# Sampling uses the model's probabilities; training has to *judge* them. **05_cross_entropy**
+# Sampling uses the model's probabilities; training has to *judge* them. [**05_cross_entropy**](../05_cross_entropy/05_cross_entropy.ipynb)
 # measures how much probability the model gave to the token that actually came next, and
 # shows why that measure is a logarithm computed straight from the logits.

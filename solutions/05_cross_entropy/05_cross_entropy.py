@@ -538,24 +538,7 @@ print("size ratio              =", round(np.linalg.norm(grad_ce) / np.linalg.nor
 # ## 13. Self-check
 
 # %%
-quiz(lesson="05_cross_entropy", questions=[
-    ("The model gives the correct class probability 0.5. What is the loss?",
-     ["0.5", "ln 2, about 0.69", "2"], 1,
-     "-ln 0.5 = ln 2 = 0.693; the perplexity of that prediction is e^0.693 = 2."),
-    ("Which prediction costs the most?",
-     ["p_correct = 0.9", "p_correct = 0.5", "p_correct = 0.01"], 2,
-     "-ln 0.01 = 4.61: confident and wrong is expensive."),
-    ("Logits [1.0, 0.0, -2.0]: the loss is 1.349 if class 1 is correct. What is it if class 0 is?",
-     ["0.349", "1.349", "2.349"], 0,
-     "L = logsumexp(z) - z_target, and z_0 is 1 larger than z_1."),
-    ("Why compute the loss from logits rather than from softmax probabilities?",
-     ["It is faster", "A tiny probability underflows to 0 and its log is -inf; logsumexp(z) - z_t stays exact",
-      "Probabilities cannot be batched"], 1,
-     "For logits [1000, 0, -1000] the true loss 2000 only survives the logit route."),
-    ("A model's mean loss on a text is ln 20. Its perplexity is",
-     ["20", "ln 20, about 3.0", "1/20"], 0,
-     "Perplexity is e^(mean loss): as unsure as a uniform choice among 20 tokens."),
-])
+quiz("05_cross_entropy")
 
 # %% [markdown]
 # ### In your own words (2 points, graded by your instructor)
@@ -579,6 +562,6 @@ quiz(lesson="05_cross_entropy", questions=[
 # %% [markdown]
 # ## Next
 #
-# Section 11 used the gradient $p - y$ without deriving it. **06_gradients** derives it,
+# Section 11 used the gradient $p - y$ without deriving it. [**06_gradients**](../06_gradients/06_gradients.ipynb) derives it,
 # checks it with finite differences, and takes the first step of gradient descent on the
 # ticket example.

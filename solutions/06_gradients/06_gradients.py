@@ -529,24 +529,7 @@ with uses_your(cross_entropy_grad, numerical_gradient):
 # ## 12. Self-check
 
 # %%
-quiz(lesson="06_gradients", questions=[
-    ("For logits [3, 1, 0] with target reship, which entry of p - y is largest in size?",
-     ["refund's, 0.844", "reship's, -0.886", "escalate's, 0.042"], 1,
-     "|-0.886| > 0.844: the target's entry is p_t - 1, and p_t = 0.114 is small."),
-    ("What do the entries of p - y for one row always sum to?",
-     ["1", "0", "the loss"], 1,
-     "p sums to 1 and the one-hot y sums to 1, so p - y sums to 0."),
-    ("The loss is the mean over a batch of N rows. What is the gradient for row n?",
-     ["p_n - y_n", "(p_n - y_n) / N", "N (p_n - y_n)"], 1,
-     "Row n's logits appear only in the n-th term of the mean, which carries the factor 1/N."),
-    ("Halving eps in a central difference (far from round-off) divides the error by about...",
-     ["2", "4", "it does not change"], 1,
-     "The central-difference error is about eps^2 |f'''| / 6, so it falls with the square of eps."),
-    ("Why is eps = 1e-12 a bad step in float64?",
-     ["Truncation error is too large", "f(x+eps) and f(x-eps) agree in almost every digit, so round-off dominates",
-      "Central differences need eps > 1e-6 by definition"], 1,
-     "The round-off error grows like u |f| / eps; at 1e-12 it is about 1e-4."),
-])
+quiz("06_gradients")
 
 # %% [markdown]
 # ### In your own words (2 points, graded by your instructor)
@@ -570,6 +553,6 @@ quiz(lesson="06_gradients", questions=[
 # ## Next
 #
 # So far every example was one prediction. A language model makes one prediction per
-# **position** of a sequence, and not every position should count. **07_sequence_loss**
+# **position** of a sequence, and not every position should count. [**07_sequence_loss**](../07_sequence_loss/07_sequence_loss.ipynb)
 # builds next-token targets by shifting, masks padding and prompts with
 # `ignore_index`, and computes the perplexity of a whole set of sequences.

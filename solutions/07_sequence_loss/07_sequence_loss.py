@@ -606,26 +606,7 @@ print(f"uniform guess over 128,000 tokens: ln V = {np.log(128000):.2f}")
 # ## 13. Self-check
 
 # %%
-quiz(lesson="07_sequence_loss", questions=[
-    ("tokens = [5, 7, 2, 9]. What are the targets for next-token prediction?",
-     ["[5, 7, 2]", "[7, 2, 9]", "[7, 2, 9, 5]"], 1,
-     "targets[t] = tokens[t + 1]: drop the first token. [5, 7, 2] are the inputs."),
-    ("A batch has 6 target positions, 2 of them -100. The 4 others have losses summing to 2.0. "
-     "What is the mean loss?",
-     ["2.0 / 6 = 0.333", "2.0 / 4 = 0.5", "2.0 / 2 = 1.0"], 1,
-     "Average over the supervised positions only: 4 of them."),
-    ("A prompt has 5 tokens. After shifting, how many target positions belong to the prompt?",
-     ["4", "5", "6"], 0,
-     "Target t is token t + 1; tokens 1 to 4 are prompt tokens, so the first 4 targets are masked."),
-    ("Two sequences have perplexities 20 and 2. What is the perplexity of the set?",
-     ["11, their mean", "It depends on how many supervised tokens each sequence has",
-      "20, the worse of the two"], 1,
-     "Pool the tokens: exp(total loss / total tokens). A long sequence at 20 pulls the set "
-     "towards 20, a long one at 2 towards 2."),
-    ("Training loss falls and validation loss rises. What is happening?",
-     ["Healthy training", "Overfitting", "The learning rate is too small"], 1,
-     "The model keeps fitting its training data while getting worse on unseen text."),
-])
+quiz("07_sequence_loss")
 
 # %% [markdown]
 # ### In your own words (2 points, graded by your instructor)
@@ -651,4 +632,4 @@ quiz(lesson="07_sequence_loss", questions=[
 #
 # The causal mask mentioned in section 1 is another softmax at work: attention turns
 # scores between positions into weights, and the future must get weight exactly 0.
-# **08_attention** builds it, and shows why a masked score is `-inf` and not 0.
+# [**08_attention**](../08_attention/08_attention.ipynb) builds it, and shows why a masked score is `-inf` and not 0.

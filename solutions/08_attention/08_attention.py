@@ -576,32 +576,11 @@ attention_explorer(causal_mask, masked_softmax)
 # ## 12. Self-check
 
 # %%
-quiz(lesson="08_attention", questions=[
-    ("q and k have d_k = 256 independent entries of variance 1. What is the standard deviation "
-     "of q . k?",
-     ["1", "16", "256"], 1,
-     "The variance is d_k = 256, so the standard deviation is sqrt(256) = 16; dividing by "
-     "sqrt(d_k) = 16 brings it back to 1."),
-    ("A query's past scores are [-1, -2] and its one future score is masked with 0. Which key "
-     "gets the most weight?",
-     ["the first past key", "the future key", "none: the future key gets 0"], 1,
-     "exp(0) = 1 is larger than exp(-1) = 0.37 and exp(-2) = 0.14: the 'masked' key wins."),
-    ("Which softmax does the sampling temperature of 04 change?",
-     ["the attention softmax in every layer", "the output head's softmax over the vocabulary",
-      "both"], 1,
-     "Temperature divides the output logits; attention has its own fixed 1/sqrt(d_k)."),
-    ("With left padding, the first query of a padded sequence may see no real key. Its weights "
-     "should be...",
-     ["all zeros", "uniform over the pads", "nan, to flag the problem"], 0,
-     "Zeros keep the batch free of nan; the pad's output does not matter since its loss is ignored."),
-    ("q has shape (2, 8, 10, 64) and k has shape (2, 8, 12, 64). What shape are the weights?",
-     ["(2, 8, 10, 10)", "(2, 8, 10, 12)", "(2, 8, 12, 10)"], 1,
-     "One row per query (10), one column per key (12), for each of the 2 x 8 (batch, head) pairs."),
-])
+quiz("08_attention")
 
 # %% [markdown]
 # ## Next
 #
-# You have now met every piece between the logits and the loss, twice over. **09_training**
+# You have now met every piece between the logits and the loss, twice over. [**09_training**](../09_training/09_training.ipynb)
 # puts them to work: a softmax model trained from scratch with your own softmax,
 # cross-entropy and gradient, watching its training and validation loss as it learns.

@@ -746,36 +746,12 @@ training_lab(train_step)
 # ## 15. Self-check
 
 # %%
-quiz(lesson="09_training", questions=[
-    ("A classifier with 10 classes reports 2.30 as its first loss. What does that tell you?",
-     ["Something is wrong: a good model has a loss near 0",
-      "The start looks right: log 10 = 2.30, a uniform guess",
-      "The learning rate is too high"], 1,
-     "Before training, near-uniform predictions give -log(1/10) = 2.30: exactly what a healthy "
-     "start looks like."),
-    ("train_step sums the gradient over the batch instead of averaging it. What happens when the "
-     "batch grows from 32 to 256 examples?",
-     ["Nothing: the direction is the same", "Each step becomes 8 times larger, as if the learning rate grew",
-      "Each step becomes 8 times smaller"], 1,
-     "A sum over N examples grows with N, so the effective learning rate grows with the batch."),
-    ("The training loss jumps between 2 and 40 and never settles. What do you change first?",
-     ["Lower the learning rate", "Train for more steps", "Add more features"], 0,
-     "Steps that are too large overshoot the minimum again and again."),
-    ("The training loss keeps falling; the validation loss has risen for 100 steps. Which parameters "
-     "do you keep?",
-     ["The last ones: their training loss is lowest", "Those from the step with the lowest validation loss",
-      "The initial ones"], 1,
-     "That is early stopping: validation loss estimates the loss on unseen data; training loss does not."),
-    ("In the bigram model, X is one-hot. What is row i of X @ W?",
-     ["The row of W belonging to the i-th example's current word", "The sum of all rows of W",
-      "The column of W belonging to the next word"], 0,
-     "A one-hot row selects one row of W: the logits of the word that follows the current word."),
-])
+quiz("09_training")
 
 # %% [markdown]
 # ## Next
 #
-# You have written a training loop from the logits up. **10_pytorch** does the same with
+# You have written a training loop from the logits up. [**10_pytorch**](../10_pytorch/10_pytorch.ipynb) does the same with
 # the library most models are trained with: `nn.CrossEntropyLoss` and `F.cross_entropy`
 # take raw logits, autograd computes the gradient you derived by hand, and one classic bug
 # (feeding probabilities where logits belong) gives a wrong loss without any error.

@@ -397,6 +397,15 @@ if have_torch("This graded test is skipped and keeps its points."):
         ("integer logits", (np.array([[3, 1, 0], [0, 0, 2]]), np.array([1, 2])), {}),
         ("one row, int target", ([2.0, 1.0, 0.1], 0), {}),
         ("one row, none", (np.array([2.0, 1.0, 0.1]), 2), {"reduction": "none"}),
+        ("one row, sum", ([2.0, 1.0, 0.1], 1), {"reduction": "sum"}),
+        ("one row, label_smoothing=0.2", ([2.0, 1.0, 0.1], 1), {"label_smoothing": 0.2}),
+        ("one row, label_smoothing=0.1, none", ([2.0, 1.0, 0.1], 0), {"label_smoothing": 0.1, "reduction": "none"}),
+        ("one row, ignored target, sum is 0", ([2.0, 1.0, 0.1], -100), {"reduction": "sum"}),
+        ("one row, ignored target, none", ([2.0, 1.0, 0.1], -100), {"reduction": "none"}),
+        ("one row, ignore_index=2, sum", ([2.0, 1.0, 0.1], 2), {"ignore_index": 2, "reduction": "sum"}),
+        ("(N, V), none", ([[3.0, 1.0, 0.0], [0.5, 0.0, 2.0]], [1, 2]), {"reduction": "none"}),
+        ("(N, V), label_smoothing=0.1, sum", ([[3.0, 1.0, 0.0], [0.5, 0.0, 2.0]], [1, -100]),
+         {"label_smoothing": 0.1, "reduction": "sum"}),
         ("a batch of 64 rows", (3 * _rng.normal(size=(64, 10)), _rng.integers(0, 10, 64)), {}),
     ])
     expect_close(torch_cross_entropy(_Z.astype(np.float32), _T), _reference_ce(_Z, _T),
@@ -601,30 +610,7 @@ probability_bug_explorer(torch_cross_entropy, autograd_logit_gradient)
 # ## 13. Self-check
 
 # %%
-quiz(lesson="10_pytorch", questions=[
-    ("What should nn.CrossEntropyLoss receive as its first argument?",
-     ["Probabilities from a softmax", "Raw logits", "Log-probabilities from log_softmax"], 1,
-     "It applies log_softmax itself. Log-probabilities would also give the right loss (log_softmax "
-     "leaves them unchanged), but the convention is raw logits: nn.NLLLoss is the loss for "
-     "log-probabilities."),
-    ("Softmax output of [3, 1, 0] is passed to F.cross_entropy with target reship. Why is the loss "
-     "1.387 and not 2.17?",
-     ["Softmax was applied twice, and probabilities as logits give a nearly uniform softmax",
-      "PyTorch rounds probabilities", "The target should have been one-hot"], 0,
-     "0.844, 0.114, 0.042 are all within 1 of each other, so their softmax is about [0.52, 0.25, 0.23]."),
-    ("Logits of shape (B, T, V) and targets (B, T): what do you pass to F.cross_entropy?",
-     ["The logits and targets as they are", "logits.reshape(-1, V) and targets.reshape(-1)",
-      "logits.reshape(-1) and targets.reshape(-1)"], 1,
-     "F.cross_entropy reads dimension 1 as the classes; flattening puts one row per position."),
-    ("Targets come from numpy as int32. What happens?",
-     ["They are converted automatically", "RuntimeError: PyTorch wants int64 (Long) class indices",
-      "They are read as probabilities"], 1,
-     "Convert with .long() or torch.as_tensor(t, dtype=torch.long)."),
-    ("You compute the loss and call backward() twice, without zeroing .grad in between. What does "
-     "z.grad hold?",
-     ["The gradient", "Twice the gradient", "None"], 1,
-     "Gradients accumulate in .grad; training loops zero them at every step."),
-])
+quiz("10_pytorch")
 
 # %% [markdown]
 # ## Next
@@ -632,5 +618,5 @@ quiz(lesson="10_pytorch", questions=[
 # PyTorch computes the loss of a batch of logits in one call, and so did you. At the
 # scale of a language model that batch is enormous: thousands of positions times a
 # vocabulary of 128,000 entries, gigabytes of logits before any gradient.
-# **11_llm_scale** measures that memory and computes the same loss in chunks, without
+# [**11_llm_scale**](../11_llm_scale/11_llm_scale.ipynb) measures that memory and computes the same loss in chunks, without
 # ever holding all the logits at once.

@@ -580,27 +580,7 @@ memory_calculator(chunked_cross_entropy)
 # ## 13. Self-check
 
 # %%
-quiz(lesson="11_llm_scale", questions=[
-    ("How much memory do the float32 logits of 4,096 tokens over a 50,000-token vocabulary take?",
-     ["about 0.2 GB", "about 0.8 GB", "about 3.3 GB"], 1,
-     "4,096 x 50,000 x 4 bytes = 819,200,000 bytes, about 0.8 GB, before probabilities and gradient."),
-    ("Running max 2, running sum 3.0. The next chunk's max is 5. What happens to the running sum "
-     "before the chunk's terms are added?",
-     ["It is multiplied by exp(2 - 5)", "It is multiplied by exp(5 - 2)", "Nothing: sums just add up"], 0,
-     "Its terms were exp(x - 2); against the new max they are exp(x - 5) = exp(x - 2) exp(2 - 5)."),
-    ("You halve the chunk size. What happens?",
-     ["The peak memory of the logits halves; the arithmetic stays the same",
-      "The loss becomes less accurate", "Both memory and arithmetic halve"], 0,
-     "Each block holds half as many logits, but every logit is still computed once, and the loss is exact."),
-    ("How does a chunked loss get the target's logit without the full row?",
-     ["It cannot: it needs the full row", "The dot product of hidden[i] with weight[targets[i]]",
-      "It takes the largest logit"], 1,
-     "z[i, t] = h_i . w_t: one dot product per row, no block needed."),
-    ("What does a fused kernel such as Cut Cross-Entropy add to chunking?",
-     ["It approximates the softmax", "The blocks never leave the GPU's fast on-chip memory",
-      "It uses a smaller vocabulary"], 1,
-     "The block's logits, max and sum stay in fast memory; only a few numbers per row are written out."),
-])
+quiz("11_llm_scale")
 
 # %% [markdown]
 # Your progress through the whole course, exercise by exercise:

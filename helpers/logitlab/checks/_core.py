@@ -445,7 +445,8 @@ def _show(obj) -> None:
 _STUBS: weakref.WeakSet = weakref.WeakSet()  # functions seen raising NotImplementedError
 
 
-def _raised_in(exc: BaseException, fn: Callable) -> bool:
+def raised_in(exc: BaseException, fn: Callable) -> bool:
+    """True when `fn`'s own code is among the frames `exc` went through."""
     code = getattr(fn, "__code__", None)
     tb = exc.__traceback__
     while tb is not None:
@@ -455,6 +456,18 @@ def _raised_in(exc: BaseException, fn: Callable) -> bool:
     return False
 
 
+def _innermost(exc: BaseException, fns: tuple[Callable, ...]) -> list[Callable]:
+    """The one of `fns` whose frame is deepest in `exc`'s traceback: the stub that raised,
+    not a finished function that called it."""
+    codes = {getattr(f, "__code__", None): f for f in fns}
+    found, tb = [], exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code in codes:
+            found = [codes[tb.tb_frame.f_code]]
+        tb = tb.tb_next
+    return found
+
+
 @contextlib.contextmanager
 def uses_your(*fns: Callable):
     """Run a worked example that calls your functions. Until they work it prints a short
@@ -462,15 +475,16 @@ def uses_your(*fns: Callable):
     names = " and ".join(fn_name(f) for f in fns)
 
     def stub_note(stubs, again: str) -> None:
+        verb = "are" if len(stubs) > 1 else "is"
         print(
-            f"[this part runs your {names}: {' and '.join(map(fn_name, stubs))} is not implemented "
-            f"yet; write it above, then run {again}]"
+            f"[this part runs your {names}: {' and '.join(map(fn_name, stubs))} {verb} not implemented "
+            f"yet; write {'them' if len(stubs) > 1 else 'it'} above, then run {again}]"
         )
 
     try:
         yield
     except NotImplementedError as exc:
-        stubs = [f for f in fns if _raised_in(exc, f)] or list(fns)
+        stubs = _innermost(exc, fns) or list(fns)
         for f in stubs:
             with contextlib.suppress(TypeError):
                 _STUBS.add(f)

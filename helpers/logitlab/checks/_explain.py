@@ -14,7 +14,8 @@ import traceback
 from collections.abc import Callable
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_NUMPY = f"{os.sep}numpy{os.sep}"
+# Frames in these folders are library code: a line number points into the learner's cell.
+_LIBRARIES = tuple(f"{os.sep}{name}{os.sep}" for name in ("numpy", "torch", "site-packages", "dist-packages"))
 
 Reader = Callable[[BaseException], "str | None"]
 _SPECIFIC: dict[str, list[Reader]] = {}
@@ -31,12 +32,12 @@ def explains(*exercises: str):
     return register
 
 
-def _shapes(text: str) -> list[tuple[int, ...]]:
+def shapes_in(text: str) -> list[tuple[int, ...]]:
     return [tuple(int(n) for n in s.split(",") if n.strip()) for s in re.findall(r"\(([\d,\s]*)\)", text)]
 
 
 def _broadcast(text: str) -> str | None:
-    shapes = _shapes(text)
+    shapes = shapes_in(text)
     if len(shapes) < 2:
         return None
     a, b = sorted(shapes[:2], key=len, reverse=True)
@@ -48,16 +49,38 @@ def _broadcast(text: str) -> str | None:
             f"{b} and does not line up with the {a} array; keep the axis (keepdims=True, or "
             f"[..., i:i + 1]) to get shape {kept}"
         )
+    if len(a) == len(b) >= 2 and b[:-1] == a[:-1] and b[-1] == b[-2] != a[-1]:
+        return (
+            f"keepdims forgotten: the {b} array is what a kept axis ({b[-2]}, 1) and a reduced one "
+            f"({b[-2]},) give when combined, and it then met the {a} array; pass keepdims=True to "
+            "every reduction (sum, max) whose result is combined with the full array"
+        )
     return (
-        f"keepdims forgotten (probably): shapes {a} and {b} do not line up, which usually means a sum "
-        "or max along an axis lost that axis and was then combined with the full array; pass "
-        "keepdims=True to every reduction"
+        f"arrays of shapes {a} and {b} met in one operation and do not line up (numpy pairs axes "
+        "from the right, and each pair must be equal or 1): check the shape of each array on that line"
+    )
+
+
+def _matmul(text: str) -> str:
+    sizes = re.search(r"size (\d+) is different from (\d+)", text)
+    found = f" (here {sizes[1]} and {sizes[2]})" if sizes else ""
+    return (
+        f"a matrix product A @ B whose inner sizes differ{found}: A's last axis must have B's "
+        "second-to-last size; check which operand needs a transpose, and write each array's shape "
+        "next to the line"
     )
 
 
 _GENERIC: list[tuple[type, str, str | Callable[[str], str | None]]] = [
     # (exception type, words in its message, the misconception or a function of the message)
     (ValueError, "could not be broadcast", _broadcast),
+    (ValueError, "matmul: Input operand", _matmul),
+    (
+        TypeError,
+        "as a data type",
+        "np.ones(T, T) or np.zeros(T, T) reads its second argument as a dtype: pass the shape as ONE "
+        "tuple, np.ones((T, T))",
+    ),
     (
         ValueError,
         "truth value of an array",
@@ -102,7 +125,7 @@ _GENERIC: list[tuple[type, str, str | Callable[[str], str | None]]] = [
     (
         TypeError,
         "'list'",
-        "the input was a Python list, and lists do not do arithmetic: convert it first with z = np.asarray(z)",
+        "the input was a Python list, and lists do not do arithmetic: convert it first with {arg} = np.asarray({arg})",
     ),
     (
         TypeError,
@@ -259,23 +282,55 @@ def _generic(exc: BaseException) -> str | None:
     text = str(exc)
     for kind, pattern, reading in _GENERIC:
         if isinstance(exc, kind) and pattern.lower() in text.lower():
-            return reading(text) if callable(reading) else reading
+            return reading(text) if callable(reading) else reading.replace("{arg}", _first_argument(exc))
     return None
+
+
+def _first_argument(exc: BaseException) -> str:
+    """The name of the first argument of the learner's innermost function, or 'x'."""
+    tb, name = exc.__traceback__, "x"
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if _learners(code.co_filename) and code.co_argcount:
+            name = code.co_varnames[0]
+        tb = tb.tb_next
+    return name
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(",;:") + "…"
+
+
+def _learners(filename: str) -> bool:
+    """A frame of the learner's code: not logitlab, numpy, PyTorch or any installed library."""
+    return not (filename.startswith(_PACKAGE) or any(part in filename for part in _LIBRARIES))
 
 
 def where(exc: BaseException) -> str:
     """The learner's line that raised, as ' at line N: `code`', or '' if it cannot be found."""
     remote = getattr(exc, "learner_line", None)  # set by the grader's judge: the code ran elsewhere
     if remote is not None:
-        return f", at line {remote[0]}: `{remote[1].strip():.80}`" if remote[1] else ""
-    frames = [
-        f
-        for f in traceback.extract_tb(exc.__traceback__)
-        if not f.filename.startswith(_PACKAGE) and _NUMPY not in f.filename
-    ]
+        return f", at line {remote[0]}: `{clip(remote[1], 80)}`" if remote[1] else ""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _learners(f.filename)]
     if not frames or not frames[-1].line:
         return ""
-    return f", at line {frames[-1].lineno}: `{frames[-1].line.strip():.80}`"
+    return f", at line {frames[-1].lineno}: `{clip(frames[-1].line, 80)}`"
+
+
+def learner_names(exc: BaseException) -> set[str] | None:
+    """The names (attributes, globals) the learner's innermost frame uses, from its code
+    object; None when no frame of theirs is in the traceback (e.g. it ran elsewhere)."""
+    tb, names = exc.__traceback__, None
+    while tb is not None:
+        if _learners(tb.tb_frame.f_code.co_filename):
+            names = set(tb.tb_frame.f_code.co_names)
+        tb = tb.tb_next
+    return names
 
 
 def reading(exc: BaseException, exercise: str | None = None) -> str | None:
@@ -290,7 +345,7 @@ def reading(exc: BaseException, exercise: str | None = None) -> str | None:
 def explain(exc: BaseException, name: str, exercise: str | None = None) -> str:
     """The misconception first, then the raw exception and the learner's line."""
     found = reading(exc, exercise)
-    raw = f"{name} raised {type(exc).__name__}: {str(exc).strip():.120}{where(exc)}"
+    raw = f"{name} raised {type(exc).__name__}: {clip(str(exc), 120)}{where(exc)}"
     return f"{found} ({raw})" if found else raw
 
 

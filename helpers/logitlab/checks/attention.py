@@ -17,8 +17,8 @@ import math
 import numpy as np
 
 from ..hints import register as hint_tiers
-from ._core import Miss, NotImplementedMiss, as_array, call, case, close, same_input
-from ._explain import explains
+from ._core import Miss, NotImplementedMiss, as_array, call, case, close, raised_in, same_input
+from ._explain import explains, shapes_in
 from .temperature import _siblings_pass
 
 LOWER_4 = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]], dtype=bool)  # causal_mask(4), written out
@@ -195,7 +195,17 @@ def _ms_row(fn):
         )
 
 
-@case("masked_softmax", "a causal 4 x 4 block: each query's row sums to 1 over its keys")
+def _divided_by_other_rows(w: np.ndarray, right: np.ndarray) -> bool:
+    """w[i, j] = right[i, j] * total[i] / total[j] for some row totals (key 0 is kept by every
+    query of a causal block): a (T,) sum without keepdims, broadcast along the last axis."""
+    ratio = w / np.where(right > 0, right, 1.0)
+    lead = ratio[:, :1]  # total[i] / total[0]
+    predicted = lead / lead.T  # total[i] / total[j]
+    kept = right > 0
+    return bool(np.allclose(ratio[kept], predicted[kept], rtol=1e-6) and not np.allclose(ratio[kept], 1.0))
+
+
+@case("masked_softmax", "a causal 4 x 4 block: each query's row sums to 1 over its keys", basic=True)
 def _ms_causal(fn):
     counts = np.array([[2.0, 5.0, 1.0, 4.0], [1.0, 3.0, 9.0, 2.0], [4.0, 4.0, 2.0, 7.0], [1.0, 2.0, 3.0, 4.0]])
     w = _weights(fn, np.log(counts), LOWER_4.copy(), "masked_softmax(4 x 4 scores, causal mask)")
@@ -205,6 +215,12 @@ def _ms_causal(fn):
         raise Miss(
             "the columns sum to 1: normalise along axis=-1, over the keys of each query "
             "(sum with keepdims=True along that axis)"
+        )
+    if _divided_by_other_rows(w, _ratios(counts, LOWER_4)):
+        raise Miss(
+            "keepdims forgotten: entry (i, j) was divided by row j's total, not row i's; a sum "
+            "along axis=-1 without keepdims has shape (T,) and lines up with the LAST axis; "
+            "sum with keepdims=True"
         )
     if not _sums_to_one(w):
         raise Miss(
@@ -226,7 +242,8 @@ def _ms_padding(fn):
     except Miss as miss:
         raise Miss(
             f"{miss}. A (B, 1, T) padding mask must broadcast against (B, T, T) scores: "
-            "np.where broadcasts, boolean indexing scores[~mask] needs equal shapes"
+            "np.where broadcasts, boolean indexing scores[~mask] needs equal shapes",
+            miss.cause,
         ) from None
     if not close(w, _ratios(counts, keys), 1e-6, 1e-9):
         raise Miss(
@@ -352,26 +369,22 @@ SCALES = {  # the factor on q.k that a mistake uses instead of 1 / sqrt(d_k) = 1
 }
 
 
-def _unfinished_sibling(fn) -> str | None:
-    """The name of causal_mask or masked_softmax, defined beside fn, if it is still a stub."""
+def _unfinished_sibling(fn, stub: BaseException | None) -> str | None:
+    """The name of causal_mask or masked_softmax, defined beside fn, when the stub that
+    raised NotImplementedError (`stub`) is its body, not fn's own."""
     scope = getattr(fn, "__globals__", {})
-    probes = {"causal_mask": (2,), "masked_softmax": ([0.0, 1.0], [True, True])}
-    for name, args in probes.items():
-        try:
-            if callable(scope.get(name)):
-                scope[name](*args)
-        except NotImplementedError:
+    for name in ("causal_mask", "masked_softmax"):
+        sibling = scope.get(name)
+        if stub is not None and callable(sibling) and raised_in(stub, sibling):
             return name
-        except Exception:  # a bug, not a stub: its own checks report it
-            pass
     return None
 
 
 def _attention(fn, what: str, *args, **kw) -> tuple[np.ndarray, np.ndarray]:
     try:
         out = call(fn, *args, **kw)
-    except NotImplementedMiss:
-        stub = _unfinished_sibling(fn)
+    except NotImplementedMiss as miss:
+        stub = _unfinished_sibling(fn, miss.__context__)  # the NotImplementedError behind the miss
         if stub:
             raise NotImplementedMiss(
                 f"{stub} is not implemented yet, and scaled_dot_product_attention "
@@ -471,7 +484,8 @@ def _sdpa_causal(fn):
     if close(weights, free, 1e-9, 0):
         raise Miss(
             "causal=True changed nothing: build the mask with causal_mask(T) and pass it to "
-            "masked_softmax when causal is True"
+            "masked_softmax when causal is True",
+            cause="causal",
         )
     if (weights[~LOWER_4] != 0).any():
         if (weights[LOWER_4 & ~np.eye(4, dtype=bool)] == 0).all():
@@ -492,6 +506,24 @@ def _sdpa_causal(fn):
         )
     if not close(output, weights @ v, 1e-6, 1e-9):
         raise Miss("with causal=True the output is still weights @ v")
+
+
+@explains("scaled_dot_product_attention")
+def _mask_of_the_wrong_size(exc: BaseException) -> str | None:
+    """A square mask that does not match the scores' last two axes: sized by len(q)."""
+    if not (isinstance(exc, ValueError) and "could not be broadcast" in str(exc)):
+        return None
+    shapes = shapes_in(str(exc))
+    masks = [s for s in shapes if len(s) == 2 and s[0] == s[1]]
+    scores = [s for s in shapes if len(s) >= 2 and s[-1] == s[-2] and s not in masks]
+    if masks and scores:
+        (n, _), t = masks[0], scores[0][-1]
+        return (
+            f"the mask is ({n}, {n}) but the scores end in ({t}, {t}): causal_mask(len(q)) counts q's "
+            "FIRST axis (a batch or heads axis when there is one), not its positions; size the mask "
+            "by the number of keys, scores.shape[-1]"
+        )
+    return None
 
 
 @explains("scaled_dot_product_attention")
@@ -590,7 +622,8 @@ def _sdpa_causal_heads(fn):
     if (weights[..., ~LOWER_4] != 0).any():
         raise Miss(
             "with causal=True and heads a query gave weight to a later key: the (T, T) mask "
-            "broadcasts over the batch and head axes"
+            "broadcasts over the batch and head axes",
+            cause="causal",
         )
     output, weights = _attention(
         fn, "scaled_dot_product_attention(T = 1, causal=True)", [[0.5, -1.0]], [[2.0, 1.0]], [[3.0, 4.0]], causal=True

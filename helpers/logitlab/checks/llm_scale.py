@@ -21,6 +21,7 @@ import numpy as np
 
 from ..hints import register as hint_tiers
 from ._core import Miss, NotImplementedMiss, as_array, call, case, close, same_input
+from ._explain import clip, explain
 from .sequence import ROWS
 from .stability import LSE_TICKET, LSE_ZERO_MINUS_ONE
 
@@ -101,22 +102,24 @@ def _lse(fn, chunks, what: str) -> float:
     except TypeError as exc:
         if "len()" in str(exc) or "subscriptable" in str(exc):
             raise Miss(
-                f"{what} raised TypeError ({exc}): chunks may be an iterator, which has no "
+                f"{what} raised TypeError ({clip(str(exc), 120)}): chunks may be an iterator, which has no "
                 "length and cannot be indexed; loop over it once with `for chunk in chunks`"
             ) from None
-        raise Miss(f"{what} raised TypeError: {exc}") from None
+        raise Miss(explain(exc, what, "online_logsumexp")) from None
     except ValueError as exc:
         if "zero-size" in str(exc):
             raise Miss(
-                f"{what} raised ValueError ({exc}): an empty chunk has no max; skip chunks whose size is 0"
+                f"{what} raised ValueError ({clip(str(exc), 120)}): an empty chunk has no max; "
+                "skip chunks whose size is 0"
             ) from None
         if "concatenat" in str(exc):
             raise Miss(
-                f"{what} raised ValueError ({exc}): do not glue the chunks together; fold them in one at a time"
+                f"{what} raised ValueError ({clip(str(exc), 120)}): do not glue the chunks together; "
+                "fold them in one at a time"
             ) from None
-        raise Miss(f"{what} raised ValueError: {exc}") from None
+        raise Miss(explain(exc, what, "online_logsumexp")) from None
     except Exception as exc:
-        raise Miss(f"{what} raised {type(exc).__name__}: {exc}") from None
+        raise Miss(explain(exc, what, "online_logsumexp")) from None
     return _number(out, what)
 
 
@@ -254,7 +257,8 @@ def _ols_neg_inf(fn):
     if math.isnan(out):
         raise Miss(
             "nan when the first chunk is all -inf: its max is -inf and -inf - (-inf) is nan; "
-            "while the running max is -inf there is nothing to add or rescale, so skip that step"
+            "while the running max is -inf there is nothing to add or rescale, so skip that step",
+            cause="-inf - (-inf)",
         )
     if not close(out, math.log(2.0), rtol=0, atol=1e-9):
         raise Miss("a -inf entry contributes exp(-inf) = 0: [[-inf, -inf], [0, -inf], [0]] has log-sum-exp log(2)")
@@ -266,7 +270,8 @@ def _ols_all_neg_inf(fn):
     if math.isnan(out):
         raise Miss(
             "nan when every entry is -inf: the running max stays -inf, so never compute "
-            "-inf - (-inf); the answer is log(0) = -inf"
+            "-inf - (-inf); the answer is log(0) = -inf",
+            cause="-inf - (-inf)",
         )
     if out != NEG_INF:
         raise Miss("the log-sum-exp of entries that are all -inf is log(0) = -inf")
@@ -319,19 +324,19 @@ def _loss(fn, hidden, weight, targets, chunk_size, what: str) -> float:
         ) from None
     except IndexError as exc:
         raise Miss(
-            f"{what} raised IndexError ({exc}): inside the block that starts at column `start`, "
+            f"{what} raised IndexError ({clip(str(exc), 120)}): inside the block that starts at column `start`, "
             "a target's column is target - start (or take the target logit as the dot product "
             "of hidden[i] with weight[targets[i]])"
         ) from None
     except ValueError as exc:
         if "matmul" in str(exc) or "aligned" in str(exc):
             raise Miss(
-                f"{what} raised ValueError ({exc}): weight has one ROW per vocabulary token, "
+                f"{what} raised ValueError ({clip(str(exc), 120)}): weight has one ROW per vocabulary token, "
                 "so a block of logits is hidden @ weight[start:stop].T"
             ) from None
-        raise Miss(f"{what} raised ValueError: {exc}") from None
+        raise Miss(explain(exc, what, "chunked_cross_entropy")) from None
     except Exception as exc:
-        raise Miss(f"{what} raised {type(exc).__name__}: {exc}") from None
+        raise Miss(explain(exc, what, "chunked_cross_entropy")) from None
     a = as_array(out, what)
     if a.shape == (len(targets),):
         raise Miss(f"{what} returned one loss per row: return their mean, one number")
@@ -360,7 +365,7 @@ def _cce_worked(fn):
 NO_RESCALE_MEAN = (TWO_LOSSES[0] + 2.0 + math.log(2.0 + math.exp(-0.5)) - 2.0) / 2
 
 
-@case("chunked_cross_entropy", "the same loss in blocks of 1 and 2 columns")
+@case("chunked_cross_entropy", "the same loss in blocks of 1 and 2 columns", basic=True)
 def _cce_small_blocks(fn):
     ones, twos = (
         _loss(

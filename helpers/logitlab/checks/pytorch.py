@@ -26,13 +26,14 @@ import numpy as np
 
 from ..hints import register as hint_tiers
 from ._core import Miss, as_array, call, case, close, same_input
-from ._explain import explains
+from ._explain import explains, learner_names
 from .gradients import BATCH, BATCH_TARGETS, RESHIP, RESHIP_GRAD, _is_softmax, _onehot
 from .sequence import BATCH_KEYS, IGNORE, ROWS, TWO_LOSSES, _known_losses, _logits, _scalar
 
 TICKET = [RESHIP]  # one row (N = 1): refund, reship, escalate
 TICKET_LOSS = TWO_LOSSES[0]  # 2.170 with reship correct
 SOFTMAX_INPUT_LOSS = 1.387  # the loss when softmax(logits) is passed in as logits
+SMOOTHING = "label_smoothing"  # the cause key of its misses: one mistake, folded together
 SMOOTH_LOSS = 2.1365  # [3, 1, 0], reship, label_smoothing=0.1
 PROBS_GRAD_AT_LOGITS = [0.132, -0.127, -0.005]  # gradient reaching the logits through softmax
 PROBS_GRAD_AT_PROBS = [0.518, -0.750, 0.232]  # gradient w.r.t. the probabilities themselves
@@ -48,6 +49,11 @@ NO_TORCH_NOTE = (
     "exercises cannot be checked here; where they are graded without PyTorch they "
     "are skipped and keep their points. To run everything, install PyTorch "
     "(`pip install torch`; the CPU build is enough) and restart the kernel."
+)
+
+SUM_GRADIENT = (
+    "N times too large: this is the gradient of the SUM of the losses; keep "
+    "F.cross_entropy's default reduction='mean', whose gradient carries 1/N"
 )
 
 # PyTorch error text -> the misconception behind it
@@ -143,6 +149,18 @@ def check_with_torch(exercise: str, fn):
 # ---- shared helpers --------------------------------------------------------------
 
 
+@explains("autograd_logit_gradient")
+def _backward_never_called(exc: BaseException) -> str | None:
+    """.grad is None, and the learner's code never mentions backward (read from its code object)."""
+    names = learner_names(exc)
+    if "'NoneType' object has no attribute" in str(exc) and names is not None and "backward" not in names:
+        return (
+            ".grad is None because loss.backward() is never called: autograd fills the leaf's .grad "
+            "only when backward() runs on the loss; compute the loss, call loss.backward(), then read .grad"
+        )
+    return None
+
+
 @explains("torch_cross_entropy", "autograd_logit_gradient")
 def _torch_error(exc: BaseException) -> str | None:
     """The misconception behind a PyTorch error raised in the learner's function."""
@@ -210,6 +228,12 @@ def _ticket(fn):
         raise Miss(
             "1.387 is the loss of softmax(logits) fed in as logits: F.cross_entropy applies "
             "log_softmax itself, so give it the raw logits, never probabilities"
+        )
+    if close(loss, -TICKET[0][1], rtol=0, atol=5e-4) or close(loss, -math.exp(-TICKET_LOSS), rtol=0, atol=5e-4):
+        raise Miss(
+            f"{loss:.3f} is -input[target]: F.nll_loss only picks the target's entry and negates it, so "
+            "it expects log-probabilities; apply F.log_softmax to the logits first, or call "
+            "F.cross_entropy, which does both"
         )
     if close(loss, -TICKET_LOSS, rtol=0, atol=5e-4):
         raise Miss("negative loss: the loss is -log p(target), positive")
@@ -295,11 +319,12 @@ def _int32(fn):
 def _smoothing(fn):
     loss = _loss(fn, [row[:] for row in TICKET], [1], "label_smoothing=0.1", label_smoothing=0.1)
     if close(loss, TICKET_LOSS, rtol=0, atol=5e-4):
-        raise Miss("label_smoothing=0.1 changed nothing: pass label_smoothing on to F.cross_entropy")
+        raise Miss("label_smoothing=0.1 changed nothing: pass label_smoothing on to F.cross_entropy", SMOOTHING)
     if not close(loss, SMOOTH_LOSS, rtol=0, atol=5e-4):
         raise Miss(
             "wrong loss with label_smoothing=0.1: F.cross_entropy(..., label_smoothing=...) "
-            "mixes 0.9 of the usual loss with 0.1 of the loss against a uniform target"
+            "mixes 0.9 of the usual loss with 0.1 of the loss against a uniform target",
+            SMOOTHING,
         )
     mean = _loss(
         fn, _logits(PADDED_KEYS), np.array(PADDED_TARGETS), "label smoothing with padding", label_smoothing=0.2
@@ -354,6 +379,18 @@ def _one_row(fn):
     out = as_array(_call(fn, np.array(RESHIP), 1, reduction="none"), "reduction='none' for one row")
     if out.shape != ():
         raise Miss(f"reduction='none' for one row gave shape {out.shape}: the shape of the target, ()")
+    # every option applies to one row as it does to a batch
+    smoothed = _loss(fn, list(RESHIP), 1, "torch_cross_entropy([3, 1, 0], 1, label_smoothing=0.1)", label_smoothing=0.1)
+    ignored = _loss(fn, list(RESHIP), IGNORE, "torch_cross_entropy([3, 1, 0], -100, reduction='sum')", reduction="sum")
+    batch = _loss(fn, [row[:] for row in TICKET], [1], "label_smoothing=0.1", label_smoothing=0.1)
+    if not close(batch, SMOOTH_LOSS, rtol=0, atol=5e-4):
+        raise Miss("label_smoothing is wrong for one row as for a batch: see the label_smoothing check", SMOOTHING)
+    if not (close(smoothed, SMOOTH_LOSS, rtol=0, atol=5e-4) and close(ignored, 0.0, rtol=0, atol=1e-12)):
+        raise Miss(
+            "one row (V,) ignored an option: label_smoothing and ignore_index apply to a single row "
+            "as to a batch (an ignored target with reduction='sum' gives 0); reshape the row to "
+            "(1, V) and its target to (1,) and take the path of a batch"
+        )
 
 
 @case("torch_cross_entropy", "logits of +-1000 give finite losses", edge=True)
@@ -446,10 +483,7 @@ def _grad_batch(fn):
     if _is_softmax(g * n + y, z):
         return
     if _is_softmax(g + y, z):
-        raise Miss(
-            "N times too large: this is the gradient of the SUM of the losses; keep "
-            "F.cross_entropy's default reduction='mean', whose gradient carries 1/N"
-        )
+        raise Miss(SUM_GRADIENT, cause=SUM_GRADIENT)
     raise Miss(
         "each row of a batch should get (softmax(row) - one_hot(target)) / N: the "
         "gradient of the mean F.cross_entropy of the raw logits"
@@ -507,6 +541,8 @@ def _grad_extremes(fn):
             "inf or nan for logits of +-1000: torch.log(torch.softmax(z)) underflows to "
             "log(0); compute the loss with F.cross_entropy on the raw logits"
         )
+    if close(g[0], RESHIP_GRAD, rtol=0, atol=5e-4) and close(g[1], [-1.0, 0.0, 1.0], 0, 1e-9):
+        raise Miss(SUM_GRADIENT, cause=SUM_GRADIENT)
     if not (close(2 * g[0], RESHIP_GRAD, rtol=0, atol=5e-4) and close(2 * g[1], [-1.0, 0.0, 1.0], 0, 1e-9)):
         raise Miss(
             "wrong gradient for logits of +-1000: [1000, 998, 997] is [3, 1, 0] shifted, so "

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..hints import register as hint_tiers
 from ._core import Miss, NotImplementedMiss, as_array, call, case, close, same_input
+from ._explain import explains, shapes_in
 from .temperature import _siblings_pass
 
 _default_rng = np.random.default_rng  # captured before learner code runs
@@ -40,6 +41,18 @@ UNIFORM = dict(X=[[1.0, 2.0], [0.0, -1.0]], y=[0, 2])
 UNIFORM_W_STEP = [[1 / 3, -1 / 6, -1 / 6], [5 / 6, -1 / 6, -2 / 3]]
 UNIFORM_B_STEP = [1 / 6, -1 / 3, 1 / 6]
 LOG3 = math.log(3.0)
+
+# From non-zero parameters the examples get different probabilities of their targets, so
+# the mean of -log p (0.2289) and -log of the mean p (0.2123) differ. Logits X @ W + b are
+# [[2.25, -1.5, -1.5], [-0.25, -0.5, 1]].
+SKEWED = dict(W=[[1.0, -1.0, 0.5], [0.5, 0.0, -1.0]], b=[0.25, -0.5, 0.0], X=UNIFORM["X"], y=UNIFORM["y"])
+SKEWED_LOSS = 0.22891535053612888
+SKEWED_LOSS_OF_MEAN = 0.21227207563124922
+SKEWED_DW = [
+    [-0.022461269023034858, 0.01123063451151737, 0.01123063451151737],
+    [-0.1398146162700354, -0.05144075580506275, 0.19125537207509796],
+]
+SKEWED_DB = [0.07243080920093084, 0.08513265933961486, -0.15756346854054584]
 
 # fit: a small problem with d = 2 features and C = 3 classes.
 FIT_X = [[0.5, -1.0], [1.5, 0.25], [-0.5, 2.0], [1.0, 1.0], [0.0, -0.75]]
@@ -113,6 +126,32 @@ def _step(fn, W, b, X, y, lr, what: str) -> tuple[np.ndarray, np.ndarray, float]
     return W_new, b_new, float(loss)
 
 
+@explains("train_step")
+def _one_hot_too_narrow(exc: BaseException) -> str | None:
+    """(N, C) logits against an (N, C') one-hot with C' < C: classes counted from the labels."""
+    if not (isinstance(exc, ValueError) and "could not be broadcast" in str(exc)):
+        return None
+    pairs = [s for s in shapes_in(str(exc)) if len(s) == 2]
+    if len(pairs) >= 2 and pairs[0][0] == pairs[1][0] and pairs[0][1] != pairs[1][1]:
+        wide, narrow = max(pairs[0][1], pairs[1][1]), min(pairs[0][1], pairs[1][1])
+        return (
+            f"the one-hot has {narrow} columns but the logits have {wide} classes: "
+            "np.eye(y.max() + 1) counts only the labels present in the batch; build it with "
+            "np.eye(C)[y], where C = W.shape[1]"
+        )
+    return None
+
+
+@explains("train_step")
+def _logits_product(exc: BaseException) -> str | None:
+    if isinstance(exc, ValueError) and "matmul" in str(exc):
+        return (
+            "a matrix product whose inner sizes differ: X is (N, d) and W is (d, C), so the "
+            "logits are X @ W + b (no transpose) and W's gradient is X.T @ ((P - Y) / N)"
+        )
+    return None
+
+
 @case("train_step", "the reship ticket: loss 2.170, then a step against p - y")
 def _reship(fn):
     W, b, X, y = _args(RESHIP)
@@ -137,6 +176,11 @@ def _reship(fn):
     if close(W_new, W, rtol=0, atol=0):
         raise Miss("W did not move: return W - lr * dW, with dW = X.T @ (P - Y) / N")
     p_used = (W - W_new)[0] / 0.25 + np.array([0.0, 1.0, 0.0])  # the p behind the step taken
+    if close(p_used.sum(), 2.0, rtol=0, atol=1e-6):
+        raise Miss(
+            "your step used p, not p - y: the gradient of the loss with respect to the logits is "
+            "the softmax minus the one-hot of the target; subtract 1 at each example's target class"
+        )
     if not close(p_used.sum(), 1.0, rtol=0, atol=1e-6):
         raise Miss(
             f"the probabilities behind your step sum to {p_used.sum():.3g}, not 1: take the softmax "
@@ -195,6 +239,22 @@ def _uniform(fn):
         raise Miss("b's step is N = 2 times too large: sum (P - Y) / N over the examples, not P - Y")
     if not close(b_new, db, rtol=1e-6, atol=1e-9):
         raise Miss("wrong new b for a batch: b's gradient is the sum over the examples (axis=0) of (P - Y) / N")
+
+
+@case("train_step", "a batch from non-zero weights: the mean of -log p over the examples", basic=True)
+def _skewed(fn):
+    W, b, X, y = _args(SKEWED)
+    _, _, loss = _step(fn, W, b, X, y, 1.0, "train_step from non-zero W and b (2 examples, 3 classes)")
+    if close(loss, SKEWED_LOSS_OF_MEAN, rtol=1e-6, atol=0):
+        raise Miss(
+            f"the loss is -log(mean p) = {loss:.4f}, the log of the average probability of the "
+            f"targets: cross-entropy is the mean of -log p, one -log per example ({SKEWED_LOSS:.4f})"
+        )
+    if not close(loss, SKEWED_LOSS, rtol=1e-6, atol=0):
+        raise Miss(
+            f"wrong loss for logits [[2.25, -1.5, -1.5], [-0.25, -0.5, 1]] with targets [0, 2]: "
+            f"the mean over the examples of logsumexp(z) - z[target] is {SKEWED_LOSS:.4f} (yours: {loss:.4f})"
+        )
 
 
 @case("train_step", "the step is proportional to lr (lr = 0 moves nothing)")
@@ -399,7 +459,7 @@ def _init(fn):
     )
 
 
-@case("fit", "steps = 1 is one call of your train_step from that start")
+@case("fit", "steps = 1 is one call of your train_step from that start", basic=True)
 def _one_step(fn):
     step = _siblings(fn)
     W0, b0, _, _ = _fit(fn, 0, "fit(..., steps=0)")

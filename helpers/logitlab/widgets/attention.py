@@ -83,6 +83,8 @@ class AttentionExplorer(w.VBox):
         return mask, None
 
     def _weights(self, scores: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray | None, str | None]:
+        """The learner's weights, wrong ones included (drawn with what is wrong marked), and
+        what is wrong with them; None only when there are no weights to draw."""
         if self.zero_fill.value:  # "masking" by writing 0 into the scores: nothing is masked
             scores, mask = np.where(mask, scores, 0.0), np.ones_like(mask)
         weights, problem = call_learner(self.softmax_fn, scores, mask, shape=scores.shape)
@@ -90,12 +92,15 @@ class AttentionExplorer(w.VBox):
             return None, problem
         name = fn_name(self.softmax_fn)
         if not np.isfinite(weights).all() or (weights < 0).any():
-            return None, f"{name} returned nan, inf or negative weights"
+            return weights, f"{name} returned nan, inf or negative weights (shown as nan or below 0)"
         if (weights[~mask] != 0).any():
-            return None, f"{name} gave weight to masked entries"
+            return weights, f"{name} gave weight to masked entries (outlined in red)"
         sums = weights.sum(axis=-1)
         if (abs(sums - 1) > 1e-6).any():
-            return None, f"the rows of {name}'s weights sum to {np.round(sums, 3).tolist()}, not 1"
+            return (
+                weights,
+                f"the rows of {name}'s weights sum to {np.round(sums, 3).tolist()}, not 1 (marked on the right)",
+            )
         return weights, None
 
     def _refresh(self, _change=None) -> None:
@@ -110,13 +115,18 @@ class AttentionExplorer(w.VBox):
             for p in (mask_problem, problem)
             if p
         )
-        if self.weights is None:
+        if self.weights is None:  # nothing to draw: no image at all, never a broken one
             self.leak = None
             self.readout.value, self.image.value = notes, b""
+            self.image.layout.display = "none"
             return
-        self.leak = np.where(self.mask, 0.0, self.weights).sum(axis=-1)
-        self.readout.value = self._summary() + notes
-        self.image.value = self._plot()
+        # weight on later keys, wherever the mask came from (a transposed mask leaks too)
+        future = np.triu(np.ones_like(self.mask), k=1) if self.causal.value else np.zeros_like(self.mask)
+        with np.errstate(all="ignore"):  # inf or nan weights are shown, not warned about
+            self.leak = np.where(future, np.nan_to_num(self.weights), 0.0).sum(axis=-1)
+            self.readout.value = self._summary() + notes
+            self.image.value = self._plot(future)
+        self.image.layout.display = None
 
     def _summary(self) -> str:
         p = self.weights
@@ -134,29 +144,37 @@ class AttentionExplorer(w.VBox):
             )
         return "<p>" + " &middot; ".join(parts) + "</p>"
 
-    def _plot(self) -> bytes:
+    def _plot(self, future: np.ndarray) -> bytes:
+        """The learner's weights as a heatmap; a red outline on every weight given to a later
+        key, and each row whose weights do not sum to 1 has its sum in red on the right."""
         import matplotlib
         from matplotlib.patches import Rectangle
 
-        t = self.n_tokens
-        hidden = ~self.mask & (self.weights == 0)
-        fig = new_figure(0.62 * t + 2.2, 0.55 * t + 1.4)
+        t, p = self.n_tokens, self.weights
+        hidden = ~self.mask & (p == 0)
+        fig = new_figure(0.62 * t + 2.8, 0.55 * t + 1.4)
+        fig.set_layout_engine(None)  # a fixed layout: constrained layout triples the time of an update
+        fig.subplots_adjust(left=0.14, right=0.98, bottom=0.2, top=0.92)
         ax = fig.add_subplot()
         cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#d9d9d9")  # masked cells grey
-        im = ax.imshow(np.ma.masked_array(self.weights, mask=hidden), cmap=cmap, vmin=0.0, vmax=1.0)
-        for (i, j), p in np.ndenumerate(self.weights):
+        shown = np.ma.masked_array(p, mask=hidden | ~np.isfinite(p))
+        im = ax.imshow(shown, cmap=cmap, vmin=0.0, vmax=max(1.0, float(np.nanmax(np.where(np.isfinite(p), p, 0)))))
+        for (i, j), v in np.ndenumerate(p):
             if not hidden[i, j]:
-                ax.text(j, i, f"{p:.2f}", ha="center", va="center", fontsize=7, color="black" if p > 0.6 else "white")
-            if not self.mask[i, j] and p > 0:  # weight that leaked past the mask
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="black" if v > 0.6 else "white")
+            if future[i, j] and v != 0:  # weight that reaches a later word
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=WARN, lw=2))
+        for i, total in enumerate(p.sum(axis=-1)):
+            if not abs(total - 1) <= 1e-6:
+                ax.text(t - 0.3, i, f"sum {total:.2f}", ha="left", va="center", fontsize=7, color=WARN)
         words = list(SENTENCE[:t])
         ax.set_xticks(range(t), words, rotation=45, ha="right")
         ax.set_yticks(range(t), words)
         ax.set_xlabel("key (the word looked at)")
         ax.set_ylabel("query (the word looking)")
         ax.set_title(self._title(), fontsize=10)
-        fig.colorbar(im, ax=ax, label="attention weight", shrink=0.8)
-        return to_png(fig)
+        fig.colorbar(im, ax=ax, label="attention weight", shrink=0.8, pad=0.12)
+        return to_png(fig, crop=False)
 
     def _title(self) -> str:
         mask = (

@@ -22,6 +22,8 @@ from ..plots import ACCENT, MAIN
 from ._base import NUM, bar_html, call_learner, fn_name, placeholder, problem_html, table_html, under_grading
 
 DTYPES = {"float32": 4, "bfloat16": 2, "float16": 2, "float64": 8}  # bytes per entry
+# The numpy dtype the learner's function is measured in; numpy has no bfloat16.
+MEASURED_DTYPES = {"float32": np.float32, "bfloat16": np.float32, "float16": np.float16, "float64": np.float64}
 VOCABS = {32_000: "Llama 2", 50_257: "GPT-2", 128_000: "this course", 128_256: "Llama 3", 256_000: "Gemma"}
 TOKENS = tuple(2**k for k in range(9, 18))  # 512 .. 131,072 tokens in a batch
 CHUNKS = tuple(2**k for k in range(6, 19))  # 64 .. 262,144 columns per block
@@ -90,7 +92,7 @@ class MemoryCalculator(w.VBox):
             continuous_update=False,
         )
         self.table, self.measured = w.HTML(), w.HTML()
-        self._cache: dict[int, tuple[int | None, float | None, str | None]] = {}
+        self._cache: dict[tuple[int, str], tuple[int | None, float | None, str | None]] = {}
         for control in (self.tokens, self.vocab, self.dtype, self.chunk):
             control.observe(self._refresh, names="value")
         super().__init__([w.HBox([self.tokens, self.vocab]), self.dtype, self.chunk, self.table, self.measured])
@@ -126,28 +128,31 @@ class MemoryCalculator(w.VBox):
         )
 
     def _measure(self, chunk: int) -> None:
-        if chunk not in self._cache:
-            self._cache[chunk] = self._run(chunk)
-        self.measured_peak, self.measured_loss, problem = self._cache[chunk]
+        dtype = np.dtype(MEASURED_DTYPES[self.dtype.value])
+        if (chunk, dtype.name) not in self._cache:
+            self._cache[chunk, dtype.name] = self._run(chunk, dtype)
+        self.measured_peak, self.measured_loss, problem = self._cache[chunk, dtype.name]
         n, v = SMALL["tokens"], SMALL["vocab"]
+        note = " (numpy has no bfloat16)" if dtype.name != self.dtype.value else ""
         head = (
             f"<p>Measured with <b>your</b> {html.escape(fn_name(self.chunked_fn))} on {n} tokens x {v:,} "
-            f"entries (float64) in blocks of {chunk:,} columns, the same share of the vocabulary:</p>"
+            f'entries (<span class="ll-dtype">{dtype.name}</span>{note}) in blocks of {chunk:,} columns, '
+            "the same share of the vocabulary:</p>"
         )
         if problem:
             self.measured.value = head + problem_html(problem, "measure its memory")
             return
-        full = n * v * 8
+        full = n * v * dtype.itemsize
         self.measured.value = head + (
             f'<p>peak memory <b class="ll-peak">{human(self.measured_peak)}</b>, where all the logits '
             f"alone would take {human(full)} ({self.measured_peak / full:.2f} of that); "
             f'mean loss <b class="ll-loss">{self.measured_loss:.4f}</b>.</p>'
         )
 
-    def _run(self, chunk: int) -> tuple[int | None, float | None, str | None]:
+    def _run(self, chunk: int, dtype: np.dtype) -> tuple[int | None, float | None, str | None]:
         n, d, v = SMALL["tokens"], SMALL["dim"], SMALL["vocab"]
         rng = np.random.default_rng(11)
-        hidden, weight = rng.normal(size=(n, d)), rng.normal(size=(v, d)) / 4
+        hidden, weight = rng.normal(size=(n, d)).astype(dtype), (rng.normal(size=(v, d)) / 4).astype(dtype)
         targets = rng.integers(0, v, size=n)
         answer: list = []
         peak = peak_bytes(

@@ -86,17 +86,37 @@ def task(name: str) -> Task:
     return TASKS[name]()
 
 
-def svg_curves(train: list[float], val: list[float], steps: int, top: float, guess: float) -> str:
+# Learning rates on a 1-2-5 grid, so that the readout shows exactly the rates the text names.
+LEARNING_RATES = tuple(round(m * 10.0**e, 3) for e in range(-3, 3) for m in (1, 2, 5)) + (1000.0,)
+
+
+def _axis(values: list[float], guess: float, log: bool) -> tuple[float, float]:
+    """(bottom, top) of the loss axis: every finite loss and log C in view, with a margin."""
+    finite = [v for v in values if math.isfinite(v)] + [guess]
+    if log:
+        positive = [v for v in finite if v > 0] or [guess]
+        return min(positive) / 1.5, max(positive) * 1.5
+    return 0.0, max(1.2 * guess, max(finite) * 1.05)
+
+
+def svg_curves(train: list[float], val: list[float], steps: int, guess: float, log: bool = False) -> str:
     """Training and validation losses against the step, as an SVG line chart.
 
-    Values above `top` are drawn at the top edge; `guess` (log C) is a dashed line.
+    The loss axis spans every finite loss and the dashed line at `guess` (log C), linear
+    from 0 or logarithmic (`log`); inf or nan is drawn at the top edge. The legend sits
+    above the plot, where no curve can cover it.
     """
-    width, height, left, bottom, pad = 560, 236, 46, 36, 10
-    plot_w, plot_h = width - left - pad, height - bottom - pad
+    width, height, left, bottom, pad, head = 560, 250, 52, 36, 10, 24
+    plot_w, plot_h = width - left - pad, height - bottom - head
+    low, high = _axis(train + val, guess, log)
+    scale = (lambda v: math.log10(v)) if log else (lambda v: v)
+
+    def y_of(v: float) -> float:
+        v = high if not math.isfinite(v) else min(max(v, low), high)
+        return head + plot_h * (1 - (scale(v) - scale(low)) / (scale(high) - scale(low)))
 
     def xy(k: int, v: float) -> str:
-        v = top if not math.isfinite(v) else min(max(v, 0.0), top)
-        return f"{left + plot_w * k / max(steps, 1):.1f},{pad + plot_h * (1 - v / top):.1f}"
+        return f"{left + plot_w * k / max(steps, 1):.1f},{y_of(v):.1f}"
 
     def line(values: list[float], colour: str) -> str:
         points = " ".join(xy(k, v) for k, v in enumerate(values))
@@ -105,24 +125,27 @@ def svg_curves(train: list[float], val: list[float], steps: int, top: float, gue
     def text(x: float, y: float, s: str, anchor: str = "middle", colour: str = "currentColor") -> str:
         return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{colour}">{html.escape(s)}</text>'
 
-    ticks = [text(left - 6, pad + plot_h * (1 - f) + 4, f"{top * f:.2g}", "end") for f in (0, 0.5, 1)]
-    ticks += [text(left + plot_w * f, height - 20, f"{round(steps * f)}") for f in (0, 0.5, 1)]
-    g = pad + plot_h * (1 - guess / top)
-
     def rule(x1: float, y1: float, x2: float, y2: float, extra: str = 'stroke="currentColor"') -> str:
         return f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" {extra}/>'
 
+    marks = [low * (high / low) ** f for f in (0, 0.5, 1)] if log else [high * f for f in (0, 0.5, 1)]
+    ticks = [text(left - 6, y_of(v) + 4, f"{v:.3g}", "end") for v in marks]
+    ticks += [text(left + plot_w * f, height - 20, f"{round(steps * f)}") for f in (0, 0.5, 1)]
+    g = y_of(guess)
     parts = [
-        rule(left, pad, left, pad + plot_h),
-        rule(left, pad + plot_h, left + plot_w, pad + plot_h),
+        rule(left, head, left, head + plot_h),
+        rule(left, head + plot_h, left + plot_w, head + plot_h),
         rule(left, g, left + plot_w, g, 'stroke="gray" stroke-dasharray="4 3"'),
         text(left + plot_w - 2, g - 4, f"log C = {guess:.2f} (uniform guess)", "end", "gray"),
         line(train, MAIN),
         line(val, ACCENT),
         *ticks,
         text(left + plot_w / 2, height - 4, "step"),
-        text(left + 8, pad + 12, "training loss", "start", MAIN),
-        text(left + 110, pad + 12, "validation loss", "start", ACCENT),
+        rule(left, 10, left + 18, 10, f'stroke="{MAIN}" stroke-width="2"'),
+        text(left + 22, 14, "training loss", "start", MAIN),
+        rule(left + 120, 10, left + 138, 10, f'stroke="{ACCENT}" stroke-width="2"'),
+        text(left + 142, 14, "validation loss", "start", ACCENT),
+        text(left + plot_w, 14, "loss, log scale" if log else "loss", "end"),
     ]
     return (
         f'<svg class="ll-curves" width="{width}" height="{height}" font-size="11" '
@@ -140,16 +163,14 @@ class TrainingLab(w.VBox):
         self.step_fn = step_fn
         style = {"description_width": "8em"}
         self.task = w.Dropdown(options=list(TASKS), value=task_name, description="task", style=style)
-        self.lr = w.FloatLogSlider(
-            base=10,
-            min=-3,
-            max=2.5,
-            step=0.05,
+        self.lr = w.SelectionSlider(
+            options=[(f"{r:g}", r) for r in LEARNING_RATES],
+            value=1.0,
             description="learning rate",
-            readout_format=".3g",
             style=style,
             layout=w.Layout(width="32em"),
         )
+        self.log_scale = w.Checkbox(value=False, description="log scale", indent=False)
         self.steps = w.IntSlider(
             min=10, max=1000, step=10, description="steps", style=style, layout=w.Layout(width="32em")
         )
@@ -157,8 +178,18 @@ class TrainingLab(w.VBox):
         self.progress = w.IntProgress(value=0, min=0, max=1, description="progress", style=style)
         self.chart, self.readout = w.HTML(), w.HTML()
         self.task.observe(self._reset, names="value")
+        self.log_scale.observe(lambda _change: self._draw(), names="value")
         self.run.on_click(lambda _button: self.train())
-        super().__init__([self.task, self.lr, self.steps, w.HBox([self.run, self.progress]), self.chart, self.readout])
+        super().__init__(
+            [
+                self.task,
+                self.lr,
+                self.steps,
+                w.HBox([self.run, self.progress, self.log_scale]),
+                self.chart,
+                self.readout,
+            ]
+        )
         self._reset()
 
     def _reset(self, _change=None) -> None:
@@ -275,7 +306,7 @@ class TrainingLab(w.VBox):
     def _draw(self) -> None:
         guess = math.log(_classes(task(self.task.value)))
         self.chart.value = svg_curves(
-            self.train_losses, self.val_losses, int(self.steps.value), top=1.6 * guess, guess=guess
+            self.train_losses, self.val_losses, int(self.steps.value), guess, log=self.log_scale.value
         )
 
     def _summary(self, steps: int) -> str:
