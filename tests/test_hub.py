@@ -90,16 +90,16 @@ def hub():
     require_chromium()
     if os.geteuid() != 0:
         skip_unless_ci("the hub test creates Unix accounts: it needs root", module=False)
-    from grader import hub as hubs
+    from grader.tools import hub as hubs
 
     for needed in (hubs.SINGLEUSER / "jupyterhub-singleuser", hubs.PROXY):
         if not needed.exists():
             skip_unless_ci(f"{needed} is missing: run `make hub-deps`")
     base = next(p for p in range(18600, 19600, 7) if _ports_free(p))
-    h = hubs.Hub(ROOT / "build" / "hub-test", base, test_token=secrets.token_hex(16))
-    hubs.prepare(h, [A], fresh=True)
+    h = hubs.Hub(hubs.PUBLIC / "hub-test", base, test_token=secrets.token_hex(16))
+    hubs.prepare(h, [A], fresh=True, say=lambda line: print(f"{time.monotonic() - STARTED:5.0f} s  {line}"))
     print(f"{time.monotonic() - STARTED:5.0f} s  accounts and the instructor's course ready")
-    log = h.state / "hub.log"
+    log = h.private / "hub.log"
     proc = hubs.start(h, log)
     try:
         _wait_up(h.url(), proc, log)
@@ -219,7 +219,7 @@ def student_submits(browser: Browser, user: str, solution: str, written: str | N
 
 def instructor_runs(hub, *args: str) -> str:
     """`python -m grader ARGS` in the instructor's course, as the instructor's account."""
-    from grader import hub as hubs
+    from grader.tools import hub as hubs
 
     user = pwd.getpwnam(hub.instructor)
     run = hubs.as_user(
