@@ -208,8 +208,11 @@ def _gradebook(db_url: str, course_id: str):
 
 
 # --- publishing -----------------------------------------------------------------------
-def publish(db_url: str, records: list[JobRecord], *, config=None, lock_timeout: float = LOCK_TIMEOUT) -> Published:
-    """Put every record's cell scores into the course gradebook at `db_url`."""
+def publish(
+    db_url: str, records: list[JobRecord], *, config=None, lock_timeout: float = LOCK_TIMEOUT, out: Path | None = None
+) -> Published:
+    """Put every record's cell scores into the course gradebook at `db_url`. With `out`
+    (the grading run's OUT), a written answer left as released scores 0 by itself."""
     config = config if config is not None else course_config()
     db = sqlite_file(db_url)
     if db is not None and not db.is_file():
@@ -227,9 +230,9 @@ def publish(db_url: str, records: list[JobRecord], *, config=None, lock_timeout:
         with _gradebook(db_url, course_id) as gb:
             _check_assignments(gb, records)
             for record in records:
-                _publish_one(gb, record, report)
+                _publish_one(gb, record, report, untouched_answers(gb, record, out))
             gb.db.commit()
-            _late_penalties(gb, records, config, report)
+            report.late = late_penalties(gb, [(r.student_id, r.assignment) for r in records], config)
             gb.db.commit()
         report.submissions = len(records)
     return report
@@ -266,7 +269,7 @@ def _names(what: str, names: set[str]) -> str:
     return f"{what}: {', '.join(sorted(names))}" if names else ""
 
 
-def _publish_one(gb, record: JobRecord, report: Published) -> None:
+def _publish_one(gb, record: JobRecord, report: Published, untouched: set[str]) -> None:
     from nbgrader.api import MissingEntry
 
     sid, name = record.student_id, record.assignment
@@ -289,9 +292,10 @@ def _publish_one(gb, record: JobRecord, report: Published) -> None:
         where = f"{sid}/{name}/{gid}"
         if grade.manual_score is not None or grade.extra_credit is not None:
             report.kept.append(where)
-        if cell.manual:  # a written answer: graded by hand or not at all
-            grade.auto_score = None
-            grade.needs_manual_grade = grade.manual_score is None
+        if cell.manual:  # a written answer: graded by hand, or 0 if left as released
+            blank = gid in untouched and grade.manual_score is None
+            grade.auto_score = 0.0 if blank else None
+            grade.needs_manual_grade = grade.manual_score is None and not blank
             continue
         changed = grade.auto_score is not None and grade.auto_score != cell.score
         grade.auto_score = float(cell.score)
@@ -303,6 +307,32 @@ def _publish_one(gb, record: JobRecord, report: Published) -> None:
     _comment(notebook, record)
     if record.status == "flagged":
         notebook.flagged = True  # set, never cleared: the flag may be an instructor's
+
+
+def untouched_answers(gb, record: JobRecord, out: Path | None) -> set[str]:
+    """The written answers of the graded notebook in OUT that are exactly as released
+    ("YOUR ANSWER HERE"), checked against the gradebook's checksum of the released cell,
+    as nbgrader's own autograde does; nothing without OUT or a graded notebook."""
+    import nbformat
+    from nbgrader.api import MissingEntry
+    from nbgrader.utils import compute_checksum
+
+    aid = record.assignment
+    graded = out / "autograded" / record.student_id / aid / f"{aid}.ipynb" if out else None
+    if graded is None or not graded.is_file():
+        return set()
+    found = set()
+    for cell in nbformat.read(str(graded), as_version=4).cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        if cell.cell_type != "markdown" or not (meta.get("solution") and meta.get("grade")):
+            continue
+        try:
+            released = gb.find_source_cell(meta.get("grade_id"), aid, aid)
+        except MissingEntry:
+            continue
+        if compute_checksum(cell) == released.checksum:
+            found.add(meta["grade_id"])
+    return found
 
 
 def _comment(notebook, record: JobRecord) -> None:
@@ -343,23 +373,28 @@ def _solution_for(grade_id: str, comments: dict, code: list[str]) -> str | None:
     return max(prefixed, key=len) if prefixed else (code[0] if code else None)
 
 
-def _late_penalties(gb, records: list[JobRecord], config, report: Published) -> None:
-    """nbgrader's late-submission policy, with the plugin the course configuration names
-    (what nbgrader's AssignLatePenalties does after autograding)."""
+def late_penalties(gb, submissions: list[tuple[str, str]], config) -> list[str]:
+    """nbgrader's late-submission policy for each (student, assignment), with the plugin
+    the course configuration names (what nbgrader's AssignLatePenalties does after
+    autograding), from the current score and the due date with any extension; which
+    were late, in words."""
     from nbgrader.preprocessors import AssignLatePenalties
 
     policy = AssignLatePenalties(config=config)
     policy.init_plugin()
-    for record in records:
-        submission = gb.find_submission(record.assignment, record.student_id)
-        notebook = gb.find_submission_notebook(record.assignment, record.assignment, record.student_id)
-        notebook.late_submission_penalty = None
-        late = submission.total_seconds_late
-        if late > 0:
-            penalty = policy.plugin_inst.late_submission_penalty(record.student_id, notebook.score, late)
-            if penalty is not None:
-                notebook.late_submission_penalty = policy._check_late_penalty(notebook, penalty)
-            report.late.append(f"{record.student_id}/{record.assignment} ({_duration(late)} late)")
+    late = []
+    for student, assignment in submissions:
+        submission = gb.find_submission(assignment, student)
+        seconds = submission.total_seconds_late
+        for notebook in submission.notebooks:
+            notebook.late_submission_penalty = None
+            if seconds > 0:
+                penalty = policy.plugin_inst.late_submission_penalty(student, notebook.score, seconds)
+                if penalty is not None:
+                    notebook.late_submission_penalty = policy._check_late_penalty(notebook, penalty)
+        if seconds > 0:
+            late.append(f"{student}/{assignment} ({_duration(seconds)} late)")
+    return late
 
 
 def _duration(seconds: float) -> str:
