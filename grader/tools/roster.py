@@ -17,6 +17,7 @@ import csv
 import math
 import re
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from pathlib import Path
 
 from .coursebook import CoursebookError, _gradebook, backup, course_config, late_penalties, locked, sqlite_file
@@ -42,7 +43,7 @@ class Student:
 
 
 def _course(db_url: str):
-    """The existing course gradebook, opened under its lock, with a backup first."""
+    """(the gradebook's file, the course id); an error if the gradebook does not exist."""
     db = sqlite_file(db_url)
     if db is not None and not db.is_file():
         raise CoursebookError(f"the course gradebook {db} does not exist: create it with `make release`")
@@ -70,7 +71,8 @@ def add(db_url: str, students: list[Student]) -> tuple[list[str], list[str]]:
 def listing(db_url: str) -> list[Student]:
     db, course_id = _course(db_url)
     with _gradebook(db_url, course_id) as gb:
-        return [Student(s.id, s.first_name or "", s.last_name or "", s.email or "") for s in gb.students]
+        found = [Student(s.id, s.first_name or "", s.last_name or "", s.email or "") for s in gb.students]
+    return sorted(found, key=lambda s: s.id)
 
 
 def read_csv(path: Path) -> list[Student]:
@@ -126,11 +128,5 @@ def extend(db_url: str, student: str, assignment: str, days: float) -> str:
                 gb.db.commit()
     if not days:
         return f"{student}/{assignment}: no extension"
-    when = f"due {(due + _days(days)):%Y-%m-%d %H:%M} UTC" if due else "no due date set yet"
+    when = f"due {(due + timedelta(days=days)):%Y-%m-%d %H:%M} UTC" if due else "no due date set yet"
     return f"{student}/{assignment}: extended by {days:g} days ({when})"
-
-
-def _days(days: float):
-    from datetime import timedelta
-
-    return timedelta(days=days)
