@@ -27,11 +27,13 @@ lab: setup
 	JUPYTER_CONFIG_PATH="$(CURDIR)/lab/jupyter:$${JUPYTER_CONFIG_PATH:-}" \
 	  $(BIN)/jupyter lab notebooks/00_welcome/00_welcome.ipynb $(LAB_FLAGS)
 
-# Debian's Chromium for the browser tests (Playwright never downloads a browser).
+# Debian's Chromium for the browser tests (Playwright never downloads a browser) and
+# bubblewrap, the sandbox every submission is graded in.
 system-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
 # PyTorch CPU build for the parity tests (optional for learners).

@@ -89,14 +89,38 @@ def test_no_leak_earns_more_than_the_near_miss(graded, leak):
     assert _total(graded, student) <= _total(graded, "near-miss"), graded.summary[(student, A)]
 
 
-def test_the_leaks_are_real_threats_under_plain_nbgrader(graded):
-    """In the learner's own kernel (nbgrader's run, kept for the record) most leaks win:
-    that is what the judge's verdict takes away; each such disagreement is flagged."""
-    winners = []
-    for leak in LEAKS:
-        record = graded.records[f"leak-{leak}"]
-        kernel = sum(c["kernel"] or 0 for c in record["cells"] if not c["manual"])
-        if kernel > _total(graded, "near-miss"):
-            winners.append(leak)
-            assert "disagree" in graded.summary[(f"leak-{leak}", A)]["flags"]
-    assert len(winners) >= 4, winners
+SHARED_KERNEL = """
+import json, os, sys
+os.environ["NBGRADER_EXECUTION"] = "autograde"
+from IPython.core.interactiveshell import InteractiveShell
+setup, test, leaks = json.load(sys.stdin)
+won = []
+for name, source in leaks.items():
+    InteractiveShell.clear_instance()
+    shell = InteractiveShell.instance()
+    ok = all(shell.run_cell(cell, silent=True).success for cell in (setup, source, test))
+    if ok:
+        won.append(name)
+print(json.dumps(won))
+"""
+
+
+def test_the_leaks_are_real_threats_where_tests_share_the_learners_process(course):
+    """Run as nbgrader runs a notebook (the learner's cells, then the test cell with its
+    hidden tests, in one IPython shell), most leaks pass the hidden case: that is what
+    running the tests only in the judge takes away."""
+    import subprocess
+    import sys
+
+    source = course.source(A)
+    setup = next(c.source for c in source.cells if cells.kind(c) == cells.SETUP)
+    test = next(c.source for c in source.cells if cells.grade_id(c) == "test_softmax_edge")
+    done = subprocess.run(
+        [sys.executable, "-c", SHARED_KERNEL],
+        input=json.dumps([setup, test, LEAKS]),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    winners = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(winners) >= 4, (winners, done.stderr[-2000:])

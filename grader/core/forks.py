@@ -1,8 +1,7 @@
-"""Grading processes forked from a server that imported nbgrader and numpy once.
+"""Grading processes forked from a server that imported numpy and the judge once.
 
-`python -m nbgrader` spends most of its time importing (about 2.5 s of a 3.5 s
-autograde here), and so would every judge. Each run is instead a fresh process
-forked from a server that has those imports done (grader/warm.py does the rest):
+A judge imports numpy, logitlab and every check spec, about a second per process.
+Each run is instead a fresh process forked from a server that has those imports done:
 still one process per run, in a session of its own, with its own environment,
 working folder and log, killable as a group together with whatever it started.
 """
@@ -20,18 +19,10 @@ from collections.abc import Callable
 
 import psutil
 
-JOB_MARK = "LOGITLAB_GRADING_JOB"  # environment tag to find a run's stray processes
-_PRELOAD = [
-    "grader.tools.gradebook",
-    "grader.core.judge",
-    "nbgrader.apps.nbgraderapp",
-    "nbgrader.api",
-    "nbgrader.converters",
-    "nbgrader.preprocessors",
-    "nbclient",
-    "jupyter_client",
-    "grader.tools.warm",
-]
+from . import sandbox
+
+JOB_MARK = sandbox.JOB_TAG  # environment tag to find a run's stray processes and cgroups
+_PRELOAD = ["grader.core.judge", "nbformat"]
 _context_lock = threading.Lock()
 _context: multiprocessing.context.BaseContext | None = None
 
@@ -108,3 +99,5 @@ def _kill(proc: multiprocessing.process.BaseProcess, token: str | None) -> None:
     proc.kill()
     proc.join()
     proc.close()
+    if token:  # the sandboxes it started, whatever they did to their processes
+        sandbox.reap(token)

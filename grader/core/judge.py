@@ -44,11 +44,7 @@ import builtins
 import contextlib
 import io
 import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 import warnings
@@ -58,9 +54,8 @@ from pathlib import Path
 import logitlab.checks
 import logitlab.testing  # noqa: F401
 import numpy as np
-import psutil
 
-from . import cells, inert, jail, wire
+from . import cells, inert, sandbox, wire
 
 logitlab.checks.exercises()  # every spec module, once, in the fork server: one consistent set
 
@@ -68,11 +63,11 @@ CELL_LIMIT = 120.0  # seconds for one test cell: room for thousands of calls on 
 CALL_LIMIT = 20.0  # seconds for one call of a learner's function
 LOAD_LIMIT = 30.0  # seconds for one of the learner's cells to run
 MAX_STARTS = 6  # learner processes per notebook, restarts included
-MEMORY_MB = 4096  # address space of the learner's process
-MAX_PEAK = MEMORY_MB * 2**20  # the most a learner's call can report having used
+INTERRUPT_GRACE = 3.0  # seconds a cell has to stop after its interrupt
+LIMITS = sandbox.Limits(memory_mb=4096, pids=64, cpus=1.0)  # the learner's process, as a whole
+MAX_PEAK = LIMITS.memory_mb * 2**20  # the most a learner's call can be measured to use
 HERE = Path(__file__).resolve().parent
-LEARNERS = Path(tempfile.gettempdir()) / f"logitlab-learners-{os.getuid()}"
-SHIPPED = ("runner.py", "wire.py", "inert.py")  # what the learner's process gets
+SHIPPED = ("runner.py", "wire.py", "inert.py")  # what the learner's process gets, read-only
 # Exceptions whose message names code, not data: shown in reasons as they are.
 STRUCTURAL = {
     "NameError",
@@ -111,110 +106,116 @@ class Raised:
 
 
 class Learner:
-    """The jailed process running the learner's code, started (again) on demand."""
+    """The sandboxed process running the learner's code, started (again) on demand.
 
-    def __init__(self, program: list[list[str]], hide: list[str] | None, env: dict[str, str]):
-        self.program, self.hide, self.env = program, hide, env
-        self.skip: set[int] = set()  # cells that hung or ended the process
+    Its cells run one top-level statement at a time. A cell past LOAD_LIMIT is
+    interrupted, as a kernel's cell would be, and the notebook goes on with the next
+    cell; if the code ignores the interrupt (or ends the process), the process is
+    started again and that cell runs only up to the statement that never ended, so
+    whatever the cell defined before it keeps working.
+    """
+
+    def __init__(self, program: list[list], env: dict[str, str], how: sandbox.Mode | None = None):
+        self.program, self.env, self.how = program, env, how
+        self.upto: dict[int, int] = {}  # program index -> statements to run (the rest never ended)
         self.notes: dict[str, str] = {}  # cell label -> what went wrong running it
-        self.proc: subprocess.Popen | None = None
-        self.folder: str | None = None
+        self.outputs: dict[str, list] = {}  # notebook cell index -> the outputs of its first full run
+        self.flags: list[str] = []  # what the learner's process did that breaks the protocol
+        self.box: sandbox.Sandboxed | None = None
         self.starts = 0
+        self.statement = -1  # the statement of the running cell that last began
+
+    @property
+    def proc(self):
+        return self.box.proc if self.box else None
 
     def ensure(self) -> None:
-        while self.proc is None:
+        while self.box is None:
             if self.starts >= MAX_STARTS:
                 raise LearnerGone("the learner's process had to be restarted too often")
             self.starts += 1
             self._spawn()
-            bad = self._load()
-            if bad is not None:
-                self.skip.add(bad)
+            if not self._load():
                 self.kill()
 
     def _spawn(self) -> None:
-        """A fresh process in a fresh folder. Jailed, it sees its own folder, the
-        interpreter, logitlab and the system's folders, and nothing else: not the
-        hidden folders, not any other learner's folder (all under LEARNERS). It runs as
-        an unprivileged user who owns only that folder, and sees no other process."""
-        LEARNERS.mkdir(mode=0o700, exist_ok=True)
-        self.folder = tempfile.mkdtemp(prefix="learner-", dir=LEARNERS)
-        for name in SHIPPED:
-            shutil.copyfile(HERE / name, Path(self.folder) / name)
-        # Its own folder is its home and its temporary folder: /tmp is hidden.
-        env = {**self.env, "HOME": self.folder, "TMPDIR": self.folder, "MPLCONFIGDIR": self.folder}
-        cmd = [sys.executable, "-I", "runner.py"]
-        if self.hide is not None:
-            hide = [*self.hide, *jail.elsewhere()]
-            cmd = jail.command(
-                hide,
-                [self.folder],
-                jail.needed_read_only(hide),
-                cmd,
-                memory_mb=MEMORY_MB,
-                network=False,
-                user=jail.UNPRIVILEGED,
-            )
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=self.folder,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
+        files = {name: HERE / name for name in SHIPPED}
+        argv = [sys.executable, "-I", f"{sandbox.RUNNER_DIR}/runner.py"]
+        self.box = sandbox.spawn(argv, self.env, files, LIMITS, self.how)
 
-    def _load(self) -> int | None:
-        """Run the program's cells; the index of a cell that hung or ended the process."""
-        for index, (label, source) in enumerate(self.program):
-            if index in self.skip:
-                continue
+    def _load(self) -> bool:
+        """Run the program's cells; False if the process must be started again."""
+        for index, (label, source, cell) in enumerate(self.program):
             try:
-                self.send({"op": "exec", "label": label, "source": source})
-                reply = self.receive(time.monotonic() + LOAD_LIMIT)
-            except wire.TimedOut:
-                self.notes[label] = f"did not finish within {LOAD_LIMIT:.0f} s (not run)"
-                return index
-            except wire.WireError:
-                self.notes[label] = "ended the learner's process (not run)"
-                return index
+                self.send({"op": "exec", "label": label, "source": source, "upto": self.upto.get(index)})
+                reply, stopped = self._ran(time.monotonic() + LOAD_LIMIT)
+            except wire.WireError as exc:
+                return self._lost(index, label, exc)
             error = reply.get("error")
-            if error and label not in self.notes:
+            if stopped:
+                self.notes.setdefault(label, f"was stopped after {LOAD_LIMIT:.0f} s (interrupted, as a kernel would)")
+            elif error and label not in self.notes:
                 self.notes[label] = f"raised {_describe(error)}"
-        return None
+            self.outputs.setdefault(str(cell), reply.get("outputs") or [])
+        return True
+
+    def _ran(self, deadline: float) -> tuple[dict, bool]:
+        """(the cell's reply, whether it was interrupted), following its statements: past
+        the deadline, the cell gets an interrupt and a short grace to stop."""
+        self.statement, interrupted = -1, False
+        while True:
+            try:
+                reply = self.receive(deadline)
+            except wire.TimedOut:
+                if interrupted:
+                    raise _Stuck("the cell ignored its interrupt") from None
+                self.box.interrupt()
+                interrupted, deadline = True, time.monotonic() + INTERRUPT_GRACE
+                continue
+            if reply.get("op") == "statement":
+                self.statement = int(reply.get("index", -1))
+                continue
+            if reply.get("op") != "ran":
+                raise wire.WireError(f"unexpected {reply.get('op')!r}")
+            return reply, interrupted and (reply.get("error") or {}).get("type") == "KeyboardInterrupt"
+
+    def _lost(self, index: int, label: str, exc: wire.WireError) -> bool:
+        """A cell that ignored its interrupt or ended the process: next time it runs only
+        up to the statement it was in."""
+        self.upto[index] = max(self.statement, 0)
+        if isinstance(exc, _Stuck):
+            self.notes[label] = f"did not finish within {LOAD_LIMIT:.0f} s and ignored the interrupt: stopped"
+        elif isinstance(exc, wire.Closed):
+            self.notes[label] = "ended the learner's process: stopped there"
+        else:
+            self.notes[label] = "broke the grader's protocol: stopped there"
+            self.flags.append(f"the cell {label} broke the grader's protocol ({exc})")
+        return False
 
     def pid(self) -> int | None:
-        """The process running the learner's code (jailed, the jail's only child)."""
-        if self.hide is None:
-            return self.proc.pid
-        try:
-            children = psutil.Process(self.proc.pid).children()
-        except psutil.Error:
-            return None
-        return children[0].pid if children else None
+        """The host's id of the process running the learner's code."""
+        return self.box.inner_pid() if self.box else None
 
     def send(self, message: dict) -> None:
         try:
-            wire.send(self.proc.stdin.fileno(), message)
+            wire.send(self.box.proc.stdin.fileno(), message)
         except OSError:
             raise wire.Closed("the learner's process is gone") from None
 
     def receive(self, deadline: float) -> dict:
-        return wire.receive(self.proc.stdout.fileno(), deadline)
+        return wire.receive(self.box.proc.stdout.fileno(), deadline)
 
     def kill(self) -> None:
-        if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, 9)
-            self.proc.wait()
-            for pipe in (self.proc.stdin, self.proc.stdout):
+        if self.box is not None:
+            self.box.kill()
+            for pipe in (self.box.proc.stdin, self.box.proc.stdout):
                 with contextlib.suppress(OSError):
                     pipe.close()
-            self.proc = None
-        if self.folder:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
+            self.box = None
+
+
+class _Stuck(wire.TimedOut):
+    """A cell that went on after its interrupt."""
 
 
 def _describe(error: dict) -> str:
@@ -272,6 +273,7 @@ class Session:
         self.hung: set[str] = set()
         self.raised: list[Raised] = []
         self.called: set[str] = set()  # the learner's functions this cell called
+        self.hidden = False  # running a hidden test: nothing the learner's code says is quoted
 
     def _ensure(self) -> None:
         if self.learner.proc is None:
@@ -327,20 +329,23 @@ class Session:
             raise CallTimeout(f"{name} did not return within {limit:.0f} s: a loop that never ends?") from None
         except wire.WireError as exc:
             self.learner.kill()
-            raise LearnerGone(f"{name}: the learner's process ended or broke the protocol ({exc})") from None
+            if not isinstance(exc, wire.Closed):
+                self.learner.flags.append(f"{name} broke the grader's protocol ({str(exc)[:80]})")
+            raise LearnerGone(f"{name}: the learner's process ended or broke the protocol") from None
         finally:
             if in_flight:  # interrupted some other way (a check's own time limit)
                 self.learner.kill()
         if reply["op"] == "raised":
-            self.raised.append(Raised(name, str(reply.get("type")), str(reply.get("message"))))
-            raise _rebuild(reply)
-        if message["trace"]:
-            _replay_peak(max(reply.get("peak") or 0, resident.growth() if resident else 0))
+            self.raised.append(Raised(name, str(reply.get("type")), "" if self.hidden else str(reply.get("message"))))
+            raise _rebuild(reply, self.hidden)
+        if message["trace"]:  # measured from outside the learner's process, never reported by it
+            _replay_peak(resident.growth() if resident else 0)
         try:
             _copy_back(args, kwargs, reply.get("changed", {}))
-            return wire.decode(reply["value"], _incoming(args))
+            return wire.decode(reply["value"], _incoming(args, self.hidden))
         except wire.WireError as exc:
-            raise LearnerGone(f"{name} sent back something unreadable ({exc})") from None
+            self.learner.flags.append(f"{name} sent back something unreadable ({str(exc)[:80]})")
+            raise LearnerGone(f"{name} sent back something unreadable") from None
 
     def _start_measuring(self, deadline: float) -> tuple[Resident | None, dict | None]:
         """Once the learner's process has its arguments, the point its resident memory
@@ -444,12 +449,12 @@ def _outgoing(callbacks: list):
     return hook
 
 
-def _incoming(args: tuple):
+def _incoming(args: tuple, hidden: bool = False):
     def hook(tag: dict):
         if tag["t"] == "arg" and 0 <= int(tag["index"]) < len(args):
             return args[int(tag["index"])]
-        if tag["t"] == "foreign":
-            return _foreign(str(tag.get("type", "object")))
+        if tag["t"] == "foreign":  # a type's name is the learner's to choose: not quoted in hidden cases
+            return _foreign("object" if hidden else str(tag.get("type", "object")))
         raise wire.WireError(f"unexpected {tag['t']!r} value")
 
     return hook
@@ -462,19 +467,24 @@ def _foreign(type_name: str):
     return type(name, (), {"__repr__": lambda self: f"<{type_name} object>"})()
 
 
-def _rebuild(reply: dict) -> Exception:
+def _rebuild(reply: dict, hidden: bool = False) -> Exception:
     """The learner's exception, again: the first builtin type of its class, else a
-    LearnerError; `learner_line` says where it was raised in the learner's code."""
-    message, exc = str(reply.get("message", "")), None
+    LearnerError; `learner_line` says where it was raised in the learner's code. In a
+    hidden case its message is dropped (it could carry the hidden input out), and so is
+    the line's code: the type and the line number remain."""
+    message, exc = ("" if hidden else str(reply.get("message", ""))), None
     for base in [reply.get("type"), *reply.get("bases", [])]:
         kind = KNOWN_ERRORS.get(str(base))
         if kind is not None:
             with contextlib.suppress(Exception):
                 exc = kind(message)
             break
-    exc = exc or LearnerError(f"{reply.get('type')}: {message}")
+    exc = exc or LearnerError(f"{reply.get('type')}: {message}"[:200])
     where = reply.get("where")
-    exc.learner_line = (int(where[0]), str(where[1])) if isinstance(where, list) and len(where) == 2 else None
+    try:
+        exc.learner_line = (int(where[0]), "" if hidden else str(where[1])[:120])
+    except (TypeError, ValueError, IndexError):  # not raised in a cell: no line, and never the judge's
+        exc.learner_line = (0, "")
     return exc
 
 
@@ -514,18 +524,31 @@ def _one_line(text: str) -> str:
     )
 
 
+def clip(text: str, limit: int = 500) -> str:
+    """`text` cut at a word boundary, with an ellipsis, if it is longer than `limit`."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut).rstrip(" ,;:") + "…"
+
+
 def reason(exc: BaseException, session: Session, functions: list[str]) -> str:
-    """Why a test cell failed, in words an instructor can read."""
+    """Why a test cell failed, in words an instructor can read. In a hidden case,
+    anything the learner's code could have chosen (an exception's message, a value
+    quoted in an error) is left out: the case label, the kind of failure, the type."""
     if isinstance(exc, AssertionError):
         text = _one_line(exc) or "a test assertion failed"
     elif isinstance(exc, NameError) and getattr(exc, "name", None) in functions:
         note = session.learner.notes.get(exc.name)
         text = f"{exc.name} is not defined" + (f": its cell {note}" if note else "")
+    elif session.hidden:
+        line = getattr(exc, "learner_line", None)
+        text = f"a hidden case failed: {type(exc).__name__}" + (f" at line {line[0]} of your code" if line else "")
     else:
         text = f"{type(exc).__name__}: {_one_line(exc)}"
     cause = next((r for r in session.raised if r.type in STRUCTURAL), None)
     if cause:
-        text += f" ({cause.function} raised {cause.type}: {_one_line(cause.message)})"
+        text += f" ({cause.function} raised {cause.type}" + (f": {_one_line(cause.message)})" if cause.message else ")")
     broken = [
         f"the cell {f} {session.learner.notes[f]}"
         for f in sorted(session.called)
@@ -533,12 +556,12 @@ def reason(exc: BaseException, session: Session, functions: list[str]) -> str:
     ]
     if broken:  # the root cause comes first: the learner's cell did not run
         text = "; ".join(broken) + ": " + text
-    return text[:500]
+    return clip(text)
 
 
 def run_tests(payload: dict, result_path: Path) -> None:
     """Judge every test cell of `payload`, writing the results after each one."""
-    learner = Learner(payload["program"], payload["hide"], payload["env"])
+    learner = Learner(payload["program"], payload["env"], sandbox.Mode(**payload["sandbox"]))
     session = Session(learner)
     ns = session.namespace
     ns["__name__"] = "__main__"
@@ -550,12 +573,43 @@ def run_tests(payload: dict, result_path: Path) -> None:
         dict.__setitem__(session.learner_globals, name, ns[name])
     results: dict[str, dict] = {}
     try:
+        with contextlib.suppress(LearnerGone):  # the notebook runs once, tested or not: its outputs
+            learner.ensure()
         for grade_id, source in payload["tests"]:
             results[grade_id] = _judge_cell(session, grade_id, cells.code_of(source), functions)
             _save(result_path, results, learner)
     finally:
         learner.kill()
     _save(result_path, results, learner, done=True)
+
+
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+def segments(source: str) -> list[tuple[bool, str]]:
+    """[(hidden, code)] of a test cell: its public and hidden parts in order, each padded
+    with blank lines so that line numbers stay those of the cell. A cell whose parts do
+    not compile on their own is judged whole, as hidden."""
+    parts, hidden, lines = [], False, source.splitlines()
+    current: list[str] = []
+    for line in lines:
+        marker = line.strip()
+        if marker in (HIDDEN_BEGIN, HIDDEN_END):
+            parts.append((hidden, current))
+            hidden, current = marker == HIDDEN_BEGIN, []
+        current.append(line if marker not in (HIDDEN_BEGIN, HIDDEN_END) else "")
+    parts.append((hidden, current))
+    out, offset = [], 0
+    for is_hidden, chunk in parts:
+        code = "\n" * offset + "\n".join(chunk)
+        offset += len(chunk)
+        try:
+            compile(code, "<cell>", "exec")
+        except SyntaxError:
+            return [(any(h for h, _ in parts), source)]
+        if "".join(chunk).strip():
+            out.append((is_hidden, code))
+    return out
 
 
 def _judge_cell(session: Session, grade_id: str, source: str, functions: list[str]) -> dict:
@@ -566,15 +620,20 @@ def _judge_cell(session: Session, grade_id: str, source: str, functions: list[st
             with contextlib.suppress(KeyError, LearnerGone):
                 cell_ns[name] = session.fetch(name)
         with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(source, f"<{grade_id}>", "exec"), cell_ns)
+            for hidden, code in segments(source):
+                session.hidden = hidden
+                exec(compile(code, f"<{grade_id}>", "exec"), cell_ns)
         return {"passed": True, "reason": ""}
     except Exception as exc:
         return {"passed": False, "reason": reason(exc, session, functions)}
+    finally:
+        session.hidden = False
 
 
 def _save(path: Path, results: dict, learner: Learner, done: bool = False) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"cells": results, "notes": learner.notes, "done": done}))
+    found = {"cells": results, "notes": learner.notes, "outputs": learner.outputs, "flags": learner.flags}
+    tmp.write_text(json.dumps({**found, "done": done}))
     tmp.replace(path)
 
 
@@ -603,4 +662,6 @@ class Judgement:
 
     cells: dict[str, tuple[bool, str]] = field(default_factory=dict)  # grade_id -> (passed, reason)
     notes: dict[str, str] = field(default_factory=dict)  # learner's cells that failed to run
+    outputs: dict[str, list] = field(default_factory=dict)  # notebook cell index -> its run's outputs (untrusted)
+    flags: list[str] = field(default_factory=list)  # the learner's process broke the protocol
     error: str | None = None  # the judge did not finish: every cell not judged fails with it

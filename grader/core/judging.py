@@ -1,7 +1,7 @@
 """Judge one submission: prepare what the judge needs, run it, read its verdicts.
 
-The judge itself (grader/judge.py) runs in a process forked from the fork server; the
-learner's code runs in a jailed process of its own, started by the judge. This module
+The judge itself (grader/core/judge.py) runs in a process forked from the fork server;
+the learner's code runs once, in a sandboxed process of its own started by the judge. This module
 decides what each gets: the learner's process the submitted notebook's code cells
 (test cells never; locked cells as released), the judge the source notebook's setup
 and test cells, hidden tests included.
@@ -10,6 +10,7 @@ and test cells, hidden tests included.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import os
 import secrets
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import cells, forks, jail
+from . import cells, forks, sandbox
 from .judge import Judgement, main
 
 # Names in learner code worth an instructor's look: they reach the interpreter's
@@ -40,8 +41,8 @@ SUSPICIOUS = {
 }
 
 
-def program(submission: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[list[str]]:
-    """[label, source] of every code cell the learner's process runs, in notebook order:
+def program(submission: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[list]:
+    """[label, source, cell index] of every code cell the learner's process runs, in notebook order:
     the setup, the solution cells and the learner's own cells, as written (locked cells
     as released; never a test cell), and of the instructor's other cells those that
     define a name this code uses, directly or through another such cell. The rest
@@ -57,18 +58,18 @@ def program(submission: nbformat.NotebookNode, release: nbformat.NotebookNode) -
         gid = cells.grade_id(cell)
         source = released[gid] if cells.meta(cell).get("locked") and gid in released else cell.source
         label = gid or (f"your cell {index + 1}" if kind == cells.LEARNER else f"cell {index + 1}")
-        entries.append((label, source, kind != cells.OTHER, *cells.names(source)))
-    needed = set().union(*(read for _, _, always, read, _ in entries if always))
+        entries.append((label, source, kind != cells.OTHER, *cells.names(source), index))
+    needed = set().union(*(read for _, _, always, read, _, _ in entries if always))
     keep = {i for i, e in enumerate(entries) if e[2]}
     grown = True
     while grown:
         grown = False
-        for i, (_, _, _, read, bound) in enumerate(entries):
+        for i, (_, _, _, read, bound, _) in enumerate(entries):
             if i not in keep and bound & needed:
                 keep.add(i)
                 needed |= read
                 grown = True
-    return [[label, source] for i, (label, source, *_) in enumerate(entries) if i in keep]
+    return [[label, source, cell] for i, (label, source, *_, cell) in enumerate(entries) if i in keep]
 
 
 def suspicious(submission: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[str]:
@@ -88,28 +89,34 @@ def suspicious(submission: nbformat.NotebookNode, release: nbformat.NotebookNode
     return flags
 
 
-def payload(
-    submission: nbformat.NotebookNode,
-    source: nbformat.NotebookNode,
-    release: nbformat.NotebookNode,
-    hide: list[Path],
-    token: str,
-) -> dict:
-    jailed = bool(hide) and jail.available()
+# The learner's process gets this environment and nothing else. A fixed mmap threshold
+# returns every large array's memory to the kernel when it is freed, so the resident
+# peak the judge reads from outside is the call's own.
+LEARNER_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "HOME": sandbox.WORK_DIR,
+    "TMPDIR": "/tmp",
+    "LANG": "C.UTF-8",
+    "MPLBACKEND": "Agg",
+    "MPLCONFIGDIR": "/tmp",
+    "LOGITLAB_HOME": sandbox.WORK_DIR,
+    "NBGRADER_EXECUTION": "autograde",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "MALLOC_MMAP_THRESHOLD_": "65536",
+}
+
+
+def payload(submission: nbformat.NotebookNode, source: nbformat.NotebookNode, release: nbformat.NotebookNode) -> dict:
     return {
         "setup": [c.source for c in cells.of_kind(source, cells.SETUP)],
         "program": program(submission, release),
         "functions": [cells.grade_id(c) for c in cells.of_kind(source, cells.SOLUTION)],
         "tests": [[cells.grade_id(c), c.source] for c in cells.of_kind(source, cells.TEST)],
-        "hide": [str(h) for h in hide] if jailed else None,
-        "env": {
-            "PATH": os.defpath,
-            "MPLBACKEND": "Agg",
-            "NBGRADER_EXECUTION": "autograde",
-            "OMP_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            forks.JOB_MARK: token,
-        },
+        "env": LEARNER_ENV,
+        "sandbox": dataclasses.asdict(sandbox.mode()),  # decided once, by the grader
     }
 
 
@@ -119,19 +126,18 @@ def judge(
     release: nbformat.NotebookNode,
     folder: Path,
     timeout: float,
-    hide: list[Path] = (),
     stop: threading.Event | None = None,
 ) -> Judgement:
-    """Judge the test cells of `source` against the learner's code in `submission`.
+    """Run the learner's notebook once and judge the test cells of `source` against it.
 
-    `folder` (private, created) holds the judge's input and log. With `hide` (where
-    the jail works), the learner's process runs with those folders empty. Past
-    `timeout` seconds, or when `stop` is set, the judge and everything it started are
-    killed; the cells it had not judged yet then fail with that reason.
+    `folder` (private, created, never seen by the learner's code) holds the judge's
+    input and log. Past `timeout` seconds, or when `stop` is set, the judge and
+    everything it started are killed; the cells it had not judged yet then fail with
+    that reason.
     """
     folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(8)
-    (folder / "payload.json").write_text(json.dumps(payload(submission, source, release, list(hide), token)))
+    (folder / "payload.json").write_text(json.dumps(payload(submission, source, release)))
     result = folder / "result.json"
     env = {
         "PATH": os.defpath,
@@ -149,6 +155,8 @@ def judge(
     judgement = Judgement(
         {gid: (bool(r["passed"]), str(r["reason"])) for gid, r in found.get("cells", {}).items()},
         found.get("notes", {}),
+        found.get("outputs", {}),
+        [str(f) for f in found.get("flags", [])],
     )
     if not found.get("done"):
         if code is None:

@@ -19,7 +19,6 @@ class CellResult:
     max_score: float
     manual: bool = False  # a written answer, left for an instructor to grade
     reason: str = ""  # why points were lost; empty when full marks
-    kernel: float | None = None  # what nbgrader's in-kernel run gave (for the record only)
 
 
 @dataclass

@@ -1,20 +1,27 @@
 """The learner's process: runs the learner's code as written, then answers calls.
 
-Started by the judge (grader/judge.py) as `python -I runner.py`, jailed, without a
-network, in an empty folder holding only this file, wire.py and inert.py. It receives
-the learner's cells (the setup cell, the solution cells and the cells the learner
-added, never a test cell) and then calls of the learner's functions, with inputs as
-plain values; it sends back outputs, the arguments a call changed, or the exception
-it raised. It never sees a test, a reference or an expected value, so nothing here,
-patched or not, can change how a result is judged.
+Started by the judge (grader/core/judge.py) as `python -I /runner/runner.py` inside the
+sandbox (grader/core/sandbox.py), where this file, wire.py and inert.py are mounted
+read-only. It receives the learner's cells (the setup cell, the solution cells and the
+cells the learner added, never a test cell), runs them one top-level statement at a
+time (saying which, so a statement that never ends can be left out when the process is
+started again) and sends back each cell's outputs; then it answers calls of the
+learner's functions, with inputs as plain values: outputs, the arguments a call
+changed, or the exception it raised. It never sees a test, a reference or an expected
+value, and nothing it reports (outputs, results) is trusted beyond being data.
 """
 
+import ast
 import builtins
+import io
 import os
+import signal
 import sys
-import tracemalloc
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves this folder out
+if os.path.isdir("/opt/logitlab"):  # the sandbox's copy of the grader's logitlab comes first
+    sys.path.insert(1, "/opt/logitlab")
 
 import inert  # noqa: E402
 import numpy as np  # noqa: E402  (before any learner code)
@@ -34,6 +41,7 @@ def _channel() -> tuple[int, int]:
 
 
 IN, OUT = _channel()
+QUIET = sys.stdout, sys.stderr
 
 
 def _error(exc: BaseException) -> dict:
@@ -64,14 +72,81 @@ def _strip_magics(source: str) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
-def _run_cell(ns: dict, label: str, source: str) -> dict:
+MAX_TEXT = 20_000  # characters of output kept per cell and stream
+
+
+class _Capture(io.StringIO):
+    """A cell's stdout or stderr, cut at MAX_TEXT characters."""
+
+    def write(self, text) -> int:
+        text = str(text)
+        room = MAX_TEXT - self.tell()
+        if room > 0:
+            super().write(text[:room])
+        return len(text)
+
+
+def _statements(code: str, filename: str) -> list:
+    """The cell's top-level statements, each compiled on its own; the last one, if it
+    is an expression, compiled to give its value (shown as a kernel shows it)."""
+    tree = ast.parse(code, filename)
+    units = []
+    for i, node in enumerate(tree.body):
+        if i == len(tree.body) - 1 and isinstance(node, ast.Expr):
+            units.append(("eval", compile(ast.Expression(node.value), filename, "eval")))
+        else:
+            units.append(("exec", compile(ast.Module([node], type_ignores=[]), filename, "exec")))
+    return units
+
+
+def _outputs(out: _Capture, err: _Capture, value, error: dict | None, exc: BaseException | None) -> list:
+    found = [
+        {"output_type": "stream", "name": name, "text": buf.getvalue()}
+        for name, buf in (("stdout", out), ("stderr", err))
+        if buf.getvalue()
+    ]
+    if value is not None:
+        try:
+            text = repr(value)[:MAX_TEXT]
+        except BaseException:
+            text = f"<{type(value).__name__} object>"
+        found.append({"output_type": "execute_result", "data": {"text/plain": text}})
+    if error is not None:
+        try:
+            lines = traceback.format_exception_only(type(exc), exc)
+        except BaseException:
+            lines = [error["type"]]
+        where = f"line {error['where'][0]}: " if error.get("where") else ""
+        found.append(
+            {"output_type": "error", "ename": error["type"], "evalue": where + error["message"], "lines": lines}
+        )
+    return found
+
+
+def _run_cell(ns: dict, label: str, source: str, upto) -> dict:
+    """Run a cell's statements (only the first `upto` of them, if given), reporting each
+    before it starts; an interrupt stops the cell, as in a kernel."""
     code = _strip_magics(source)
-    SOURCES[f"<{label}>"] = code.splitlines()
+    filename = f"<{label}>"
+    SOURCES[filename] = code.splitlines()
+    out, err = _Capture(), _Capture()
+    value, error, exc = None, None, None
+    sys.stdout, sys.stderr = out, err
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        exec(compile(code, f"<{label}>", "exec"), ns)
-        return {"op": "ran", "error": None}
-    except BaseException as exc:  # the learner's cell failed: reported, not fatal
-        return {"op": "ran", "error": _error(exc)}
+        units = _statements(code, filename)
+        for index, (mode, unit) in enumerate(units if upto is None else units[:upto]):
+            wire.send(OUT, {"op": "statement", "index": index})
+            if mode == "eval":
+                value = eval(unit, ns)
+            else:
+                exec(unit, ns)
+    except BaseException as caught:  # the learner's cell failed: reported, not fatal
+        exc, error = caught, _error(caught)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        sys.stdout, sys.stderr = QUIET
+    return {"op": "ran", "error": error, "outputs": _outputs(out, err, value, error, exc)}
 
 
 def _callback(ident: int):
@@ -141,24 +216,18 @@ def _call(ns: dict, message: dict) -> dict:
         return {"op": "raised", **_error(NameError(f"name '{message['name']}' is not defined"))}
     args = [_in(a) for a in message["args"]]
     kwargs = {k: _in(v) for k, v in message["kwargs"].items()}
-    trace = bool(message.get("trace"))  # the judge measures memory: measure here instead
-    if trace:  # the judge also reads this process's resident peak, from outside, from here on
+    if message.get("trace"):  # the judge measures this process's memory from outside, from here on
         wire.send(OUT, {"op": "ready"})
         wire.receive(IN)
-        tracemalloc.start()
     try:
         result = fn(*args, **kwargs)
     except BaseException as exc:
         return {"op": "raised", **_error(exc)}
-    finally:
-        peak = tracemalloc.get_traced_memory()[1] if trace else 0
-        tracemalloc.stop()
     try:
         return {
             "op": "done",
             "value": _out(result, _aliases(args)),
             "changed": _changed(message, args, kwargs),
-            "peak": peak,
         }
     except wire.WireError as exc:  # e.g. nested too deeply: judged as an unusable result
         return {"op": "done", "value": {"t": "foreign", "type": f"unsendable ({exc})"}, "changed": {}}
@@ -203,7 +272,7 @@ def _serve(until=()):
                 kind = RuntimeError
             raise kind(message.get("message", ""))
         if op == "exec":
-            reply = _run_cell(NS, message["label"], message["source"])
+            reply = _run_cell(NS, message["label"], message["source"], message.get("upto"))
         elif op == "call":
             reply = _call(NS, message)
         elif op == "get":
@@ -216,5 +285,6 @@ def _serve(until=()):
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt is for a running cell only
     inert.install()
     _serve()

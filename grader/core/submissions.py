@@ -8,7 +8,9 @@ a `.pth` or compiled module) are never copied anywhere, only reported.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,20 +64,50 @@ class Submission:
         )
 
 
-def _visible_dirs(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+# What nbgrader's gradebook, its exchange and formgrader's URLs all take as a student id.
+STUDENT_ID = re.compile(r"^[A-Za-z0-9_@+][A-Za-z0-9_.@+-]{0,99}$")
+SKIPPED_FOLDERS = {".ipynb_checkpoints", "__pycache__", ".git"}  # tools' folders, not students
+
+
+def student_id_problem(name: str) -> str | None:
+    """Why nbgrader cannot take `name` as a student id, or None if it can."""
+    if STUDENT_ID.match(name):
+        return None
+    if name.startswith("."):
+        return "it starts with a dot (a hidden folder): rename the folder to the student's id"
+    if name.startswith("-"):
+        return "it starts with a dash, which nbgrader's commands would read as an option"
+    return "nbgrader takes only letters, digits and _ . @ + - (not first), at most 100 characters"
+
+
+def _dirs(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and p.name not in SKIPPED_FOLDERS)
 
 
 def find(root: Path, known: list[str]) -> tuple[list[Submission], list[Path]]:
-    """(submissions of known assignments, folders that look like unknown assignments)."""
+    """(submissions of known assignments, folders that look like unknown assignments).
+    Student folders are all listed, dot-named or not: `student_id_problem` tells those
+    that cannot be graded, and the grader reports them."""
     found, unknown = [], []
-    for student_dir in _visible_dirs(root):
-        for folder in _visible_dirs(student_dir):
+    for student_dir in _dirs(root):
+        for folder in _dirs(student_dir):
             if folder.name in known:
                 found.append(Submission(student_dir.name, folder.name, folder))
-            else:
+            elif not folder.name.startswith("."):
                 unknown.append(folder)
     return found, unknown
+
+
+def read_regular(path: Path) -> str | None:
+    """The text of `path` if it is a regular file (never a symlink's target), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        return f.read(1_000_000).decode("utf-8", errors="replace")
 
 
 @dataclass
@@ -93,11 +125,13 @@ class Repair:
 def load(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
     """(the submitted notebook, cell ids it held twice), or SubmissionError saying why
     it cannot be read. nbformat renames duplicated ids on reading; they are reported."""
-    if not path.is_file():
-        raise SubmissionError(f"notebook missing: no {path.name} in the submission folder")
+    if not path.is_file() or path.is_symlink():
+        raise SubmissionError(f"notebook missing: no {path.name} in the submission folder (a link is not taken)")
     try:
         text = path.read_text(encoding="utf-8")
         raw = json.loads(text)
+        if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int) or raw["nbformat"] < 3:
+            raise ValueError("not a Jupyter notebook of format 3 or 4")
         with warnings.catch_warnings():  # nbformat warns about what it repairs
             warnings.simplefilter("ignore")
             nb = nbformat.reads(text, as_version=4)
@@ -109,7 +143,8 @@ def load(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
         isinstance(c, dict) and isinstance(c.get("metadata", {}), dict) for c in found
     ):
         raise SubmissionError("invalid notebook: malformed list of cells")
-    ids = [c.get("id") for c in raw["cells"] if isinstance(c.get("id"), str)]
+    # Format 3 notebooks (worksheets, no cell ids) are upgraded on reading above.
+    ids = [c.get("id") for c in raw.get("cells", []) if isinstance(c, dict) and isinstance(c.get("id"), str)]
     return nb, sorted({i for i in ids if ids.count(i) > 1})
 
 

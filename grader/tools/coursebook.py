@@ -42,6 +42,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..core.records import JobRecord
+from ..core.submissions import student_id_problem
 from .course import CONFIG, ROOT, SOURCE, tool_env
 
 BACKUPS_KEPT = 20
@@ -220,9 +221,11 @@ def publish(
             f"the course gradebook {db} does not exist: create it and register "
             "the assignments with `make release` (or pass --gradebook)"
         )
-    # A notebook with nothing graded (00_welcome) has nothing to publish.
+    # A notebook with nothing graded (00_welcome) has nothing to publish, and a folder
+    # whose name nbgrader cannot take as a student id has no student to publish to.
     records = sorted(
-        (r for r in records if r.cells or r.status == "failed"), key=lambda r: (r.assignment, r.student_id)
+        (r for r in records if (r.cells or r.status == "failed") and student_id_problem(r.student_id) is None),
+        key=lambda r: (r.assignment, r.student_id),
     )
     with locked(db, lock_timeout):
         report = Published(db_url, backup(db, timeout=lock_timeout))

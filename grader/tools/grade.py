@@ -1,38 +1,34 @@
 """`python -m grader grade SUBMISSIONS --output OUT`: autograde a class, in parallel.
 
-Plan: build the nbgrader source notebooks into a private temporary folder, make one
-template gradebook per assignment (`generate_assignment`, kept in OUT/.templates for
-re-runs), then grade every (student, assignment) pair as an independent job: its own
-folder, its own copy of the gradebook and of the repaired notebook. Jobs run on a
-thread pool (the work happens in subprocesses). Each job's result is a JobRecord
-(grader/records.py) kept as OUT/.jobs/<assignment>/<student>.json, so a re-run skips
-what is graded and unchanged; the CSV files are merged from those records.
+Plan: build the nbgrader source notebooks into a private temporary folder, make the
+released notebook of each assignment once (`generate_assignment`, kept in
+OUT/.templates for re-runs), then grade every (student, assignment) pair as an
+independent job. Jobs run on a thread pool (the work happens in subprocesses). Each
+job's result is a JobRecord (grader/core/records.py) kept as
+OUT/.jobs/<assignment>/<student>.json, so a re-run skips what is graded and unchanged;
+the CSV files are merged from those records.
 
-Each job grades twice, side by side:
-- the judge (grader/judge.py): the test cells, hidden tests included, run in a process
-  that never runs learner code, against the learner's functions running in a jailed
-  process of their own. ITS VERDICT IS THE SCORE OF EVERY AUTOGRADED CELL;
-- nbgrader's own `autograde`, in one kernel with the learner's code, for the graded
-  notebook and nbgrader's records. Its scores are kept for the record only.
-
-Why an attack cannot win: whatever the learner's code does (patch numpy or the
-checks, blank later cells, read frames, `gc` or `sys.modules`), it does it in its own
-process, which holds inputs and the learner's code, never a reference, an expected
-value or a comparison. So the judge's verdict depends only on the values the
-learner's functions return. The kernel's score can be won by tampering, which is why
-it never counts; where the two disagree, the submission is flagged for a look.
+Each submission runs ONCE, in a sandbox (grader/core/sandbox.py), as the learner wrote
+it: setup, solution cells, the learner's own cells, locked cells as released, never a
+test cell. The test cells, hidden ones included, run only in the judge
+(grader/core/judge.py), a process that never runs learner code and calls the learner's
+functions over a wire of plain values. ITS VERDICT IS THE SCORE OF EVERY AUTOGRADED
+CELL. The graded notebook in nbgrader's layout is assembled from that run's outputs and
+the verdicts (grader/core/graded.py); the course gradebook gets the scores through
+nbgrader's API (grader/tools/coursebook.py). nbgrader's own `autograde` never runs.
 
 Statuses: graded; flagged (graded, but the notebook needed repairs, came with extra
-files, uses the interpreter's machinery, or the kernel and judge disagree: see
-`flags`); failed (missing or unreadable notebook, or judging did not finish: see
-`reason`). Every lost point has a reason (grades.csv, column `reason`).
+files, uses the interpreter's machinery, broke the protocol or ran without a sandbox:
+see `flags`); failed (missing or unreadable notebook, a student id nbgrader cannot
+take, or judging did not finish: see `reason`). Every lost point has a reason
+(grades.csv, column `reason`).
 
 SUBMISSIONS is only ever read. Outputs:
   OUT/grades.csv      student_id,assignment,grade_id,score,max_score,reason
   OUT/summary.csv     student_id,assignment,score,max_score,status,flags,reason,pending
                       (score: the autograded points so far; pending: written answers
                       that wait for a human, blank in grades.csv until graded)
-  OUT/autograded/<student>/<assignment>/   the graded notebook, and nbgrader's log if it failed
+  OUT/autograded/<student>/<assignment>/   the graded notebook, with nbgrader's files beside it
 """
 
 from __future__ import annotations
@@ -55,7 +51,8 @@ import logitlab
 import nbformat
 from tqdm import tqdm
 
-from ..core import cells, judging, submissions
+from ..core import cells, judging, sandbox, submissions
+from ..core import graded as graded_nb
 from ..core.judge import Judgement
 from ..core.records import CellResult, JobRecord
 from ..core.submissions import Submission, SubmissionError
@@ -193,13 +190,6 @@ class Grader:
         stamp.write_text(wanted)
         return template
 
-    def hidden(self) -> list[Path]:
-        """Folders the learner's code must not see: the repository (solutions, build,
-        grader, history), every work folder (hidden tests, gradebooks, other jobs, other
-        runs), the submissions and the output."""
-        folders = {ROOT, self.work.parent, self.opts.submissions, self.opts.output}
-        return sorted({p.resolve() for p in folders})
-
     # --- one job ------------------------------------------------------------------
     def grade_one(self, index: int, sub: Submission, template: Future | None, fingerprint: str) -> JobRecord:
         start = time.monotonic()
@@ -215,6 +205,9 @@ class Grader:
         keep = self.opts.output / "autograded" / sub.student / sub.assignment
         shutil.rmtree(keep, ignore_errors=True)
         try:
+            problem = submissions.student_id_problem(sub.student)
+            if problem:
+                raise SubmissionError(f"student folder {sub.student!r} not graded: {problem}")
             nb, duplicated_ids = submissions.load(sub.notebook)
             if sub.extra_files():
                 record.flags.append("files beside the notebook (not used): " + ", ".join(sub.extra_files()))
@@ -223,7 +216,7 @@ class Grader:
                 release = nbformat.read(ready.release, as_version=4)
                 fixed = submissions.repair(nb, release, duplicated_ids)
                 record.flags += fixed.flags + judging.suspicious(fixed.notebook, release)
-                self._grade(record, graded, fixed.notebook, release, sub, ready, job, keep)
+                self._grade(record, graded, fixed.notebook, release, sub, job, keep)
             if record.status != "failed":
                 record.status = "flagged" if record.flags else "graded"
         except SubmissionError as exc:
@@ -245,56 +238,25 @@ class Grader:
         nb: nbformat.NotebookNode,
         release: nbformat.NotebookNode,
         sub: Submission,
-        template: gradebook.Template,
         job: Path,
         keep: Path,
     ) -> None:
-        """Judge the notebook and, beside it, run nbgrader on a private copy."""
-        target = job / "submitted" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
-        target.parent.mkdir(parents=True)
-        nbformat.write(nb, str(target))
-        if sub.timestamp_file.is_file():  # nbgrader's late-submission policy reads it
-            shutil.copyfile(sub.timestamp_file, target.parent / "timestamp.txt")
-        # The judge needs nothing from nbgrader, so it runs beside it: one waits on its
-        # kernel while the other computes.
-        with ThreadPoolExecutor(max_workers=1) as beside:
-            judged = beside.submit(
-                judging.judge,
-                nb,
-                self.sources[sub.assignment],
-                release,
-                job / "judge",
-                self.opts.timeout,
-                self.hidden(),
-                self.stop,
-            )
-            run = self._nbgrader(template, job, sub.student, record.flags)
-        graded_nb = job / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
+        """Run the notebook once in its sandbox and judge it; write the graded notebook
+        (nbgrader's autograded/ layout) from that run and the verdicts."""
+        judged = judging.judge(nb, self.sources[sub.assignment], release, job / "judge", self.opts.timeout, self.stop)
+        record.flags += judged.flags
+        record.flags += [f"the cell {label} {note}" for label, note in judged.notes.items() if "stopped" in note]
+        if not sandbox.mode().sandboxed:
+            record.flags.append(sandbox.UNSANDBOXED)
+        _combine(record, graded, judged)
+        verdicts = {c.grade_id: (c.score == c.max_score, c.reason) for c in record.cells}
         keep.mkdir(parents=True, exist_ok=True)
-        if graded_nb.is_file():
-            shutil.copyfile(graded_nb, keep / graded_nb.name)
+        notebook = graded_nb.assemble(nb, release, judged, verdicts)
+        _write_atomic(keep / f"{sub.assignment}.ipynb", nbformat.writes(notebook))
         for name in submissions.NBGRADER_FILES:  # beside the graded notebook, as nbgrader keeps them
-            if (sub.folder / name).is_file():
-                shutil.copyfile(sub.folder / name, keep / name)
-        if run.error:
-            (keep / "autograde.log").write_text(run.log)
-            record.flags.append(f"nbgrader's own run failed ({run.error}); the judge's scores count")
-        _combine(record, graded, judged.result(), run.scores or {})
-
-    def _nbgrader(self, template: gradebook.Template, job: Path, student: str, flags: list[str]) -> gradebook.Run:
-        """nbgrader autograde; tried again if its kernel never started (nothing of the
-        learner's ran: no flag), and once more if it died without saying why (flagged)."""
-        retried = False
-        for attempt in range(3):
-            run = gradebook.autograde(template, job, student, self.opts.timeout, hide=self.hidden(), stop=self.stop)
-            if run.not_started and attempt < 2:
-                continue
-            if run.unexplained and not retried and attempt < 2:
-                retried = True
-                flags.append(f"graded twice, the first run ended with: {run.error}")
-                continue
-            return run
-        return run
+            text = submissions.read_regular(sub.folder / name)
+            if text is not None:
+                _write_atomic(keep / name, text)
 
     # --- the whole run ------------------------------------------------------------
     def run(self) -> dict[str, int]:
@@ -311,8 +273,8 @@ class Grader:
             else:
                 todo.append((sub, fingerprint))
         counts = {"graded": 0, "flagged": 0, "failed": 0, "skipped": skipped}
-        if todo and not gradebook.isolated():
-            print(NOT_ISOLATED, file=sys.stderr)
+        if todo and not sandbox.mode().sandboxed:
+            print(sandbox.warning(), file=sys.stderr)
         try:
             self._run_jobs(todo, counts)
         finally:  # also after Ctrl-C: what is graded is kept, and a re-run resumes
@@ -377,39 +339,19 @@ class Grader:
             _write_atomic(self.opts.output / name, _csv_text(rows))
 
 
-NOT_ISOLATED = (
-    "warning: student code is not isolated here: jailing it needs root on Linux, "
-    "allowed to make mount namespaces (as on CI and a grading server). Running as "
-    f"user {os.environ.get('USER') or os.getuid()}, a submission can read the hidden "
-    "tests and other students' files; the judge still scores only what the "
-    "learner's functions return."
-)
-
-
 def _unjudged(g: cells.Graded, why: str) -> CellResult:
     return CellResult(g.grade_id, 0.0, g.points, manual=g.written, reason=WRITTEN_REASON if g.written else why)
 
 
-def _combine(
-    record: JobRecord, graded: list[cells.Graded], judged: Judgement, kernel: dict[str, tuple[float, bool]]
-) -> None:
-    """The judge's verdict is each autograded cell's score; nbgrader's in-kernel score is
-    kept beside it, and any disagreement is flagged. Written answers wait for a human."""
-    record.cells, differ = [], []
+def _combine(record: JobRecord, graded: list[cells.Graded], judged: Judgement) -> None:
+    """The judge's verdict is each autograded cell's score; written answers wait for a human."""
+    record.cells = []
     for g in graded:
-        in_kernel = kernel.get(g.grade_id, (None, False))[0]
         if g.written:
-            record.cells.append(
-                CellResult(g.grade_id, 0.0, g.points, manual=True, reason=WRITTEN_REASON, kernel=in_kernel)
-            )
+            record.cells.append(CellResult(g.grade_id, 0.0, g.points, manual=True, reason=WRITTEN_REASON))
             continue
         passed, why = judged.cells.get(g.grade_id, (False, judged.error or "not judged"))
-        score = g.points if passed else 0.0
-        record.cells.append(CellResult(g.grade_id, score, g.points, reason=why, kernel=in_kernel))
-        if in_kernel is not None and in_kernel != score:
-            differ.append(f"{g.grade_id} (kernel {in_kernel:g}, judge {score:g})")
-    if differ:
-        record.flags.append("nbgrader's kernel and the judge disagree, the judge counts: " + ", ".join(differ))
+        record.cells.append(CellResult(g.grade_id, g.points if passed else 0.0, g.points, reason=why))
     if judged.error:
         record.status, record.reason = "failed", judged.error
 
@@ -440,7 +382,7 @@ def grade(opts: Options) -> tuple[dict[str, int], list[JobRecord]]:
     opts = replace(opts, submissions=opts.submissions.resolve(), output=opts.output.resolve())
     with tempfile.TemporaryDirectory(prefix="run-", dir=parent) as tmp:
         grader = Grader(opts, Path(tmp))
-        return grader.run(), grader.core.records
+        return grader.run(), grader.records
 
 
 def main(opts: Options) -> int:
