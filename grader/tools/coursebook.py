@@ -17,6 +17,8 @@ it, so that after `python -m grader grade` the class shows in formgrader and in
   autograded score changed underneath it is marked for review again, as nbgrader does.
 - A written answer (a cell left for manual grading) stays "needs manual grade" until
   an instructor grades it: the submission shows as incomplete, not as a low score.
+  One left exactly as released ("YOUR ANSWER HERE") scores 0 by itself, as nbgrader's
+  own autograde does (`publish(..., out=OUT)` reads the graded notebook to tell).
 - The submission's timestamp (nbgrader's timestamp.txt) is kept, and the late
   penalty is computed by the LateSubmissionPlugin the course configuration names,
   against the due date set in formgrader: nbgrader's own policy.
