@@ -193,8 +193,10 @@ def test_a_late_submission_is_treated_by_nbgraders_policy(loop):
     exported = loop.export()
     assert datetime.fromisoformat(exported["carol"]["timestamp"]) > loop.due
     assert datetime.fromisoformat(exported["alice"]["timestamp"]) < loop.due
-    assert float(exported["carol"]["late_submission_penalty"]) == 0.0  # the course policy: "none"
+    # The course policy: 10% of the score per started day (seconds late here).
+    assert float(exported["carol"]["late_submission_penalty"]) == pytest.approx(0.4)
     zero = coursebook.course_config()
+    zero.AssignLatePenalties.plugin_class = "nbgrader.plugins.LateSubmissionPlugin"  # nbgrader's own
     zero.LateSubmissionPlugin.penalty_method = "zero"
     coursebook.publish(loop.db, records(loop.out), config=zero)
     exported = loop.export()

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from nbgrader.api import Gradebook
+from support import grader_cli as grader
 from test_coursebook import NBGRADER_TIME, export, record, url
 
-from grader.__main__ import main
 from grader.tools import coursebook, hub
 from grader.tools.late import PenaltyPerDay
 
@@ -24,12 +24,6 @@ def db(registered, tmp_path):
     with Gradebook(url(path)) as gb:
         gb.update_or_create_assignment(A, duedate=DUE)
     return path
-
-
-def grader(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    got = capsys.readouterr()
-    return code, got.out, got.err
 
 
 def test_students_are_added_imported_and_listed_with_names_for_the_export(db, tmp_path, capsys):

@@ -15,7 +15,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from nbgrader.utils import notebook_hash
-from test_coursebook import NBGRADER_TIME, _cli, export, record, url
+from support import grader_cli as grader
+from test_coursebook import NBGRADER_TIME, export, record, url
 
 from grader.tools import feedback
 
@@ -39,7 +40,7 @@ def _graded_notebook(course, answered: bool) -> nbformat.NotebookNode:
 
 
 @pytest.fixture
-def graded(registered, tmp_path, course):
+def graded(registered, tmp_path, course, capsys):
     """A class graded and published: ada late by 30 h (two started days), bob, cy and
     dan on time; dan left his written answer as released. Returns (OUT, gradebook)."""
     db = tmp_path / "gradebook.db"
@@ -61,8 +62,8 @@ def graded(registered, tmp_path, course):
         nbformat.write(_graded_notebook(course, answered=r.student_id != "dan"), str(folder / f"{A}.ipynb"))
         (folder / "timestamp.txt").write_text(r.timestamp)
         (folder / "submission_secret.txt").write_text(SECRET)
-    run = _cli("publish", str(out), "--gradebook", url(db))
-    assert run.returncode == 0, run.stderr
+    code, _, err = grader(capsys, "publish", str(out), "--gradebook", url(db))
+    assert code == 0, err
     return out, db
 
 
@@ -79,12 +80,12 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def test_summary_and_grades_are_what_nbgrader_export_shows(graded, tmp_path):
+def test_summary_and_grades_are_what_nbgrader_export_shows(graded, tmp_path, capsys):
     out, db = graded
     _by_hand(db, "ada", "explain_softmax", 2.0)
     _by_hand(db, "bob", "test_softmax", 1.5)  # an override of the autograded 0
-    run = _cli("scores", str(out), "--gradebook", url(db))
-    assert run.returncode == 0 and "4 submissions, from the course gradebook" in run.stdout, run.stderr
+    code, printed, err = grader(capsys, "scores", str(out), "--gradebook", url(db))
+    assert code == 0 and "4 submissions, from the course gradebook" in printed, err
     exported = export(db, tmp_path)
     summary = {r["student_id"]: r for r in _rows(out / "summary.csv")}
     assert set(summary) == set(exported) == {"ada", "bob", "cy", "dan"}
@@ -115,21 +116,21 @@ def test_summary_and_grades_are_what_nbgrader_export_shows(graded, tmp_path):
     assert f"{A}: 4.8 / 6" in page and "Late submission penalty: -1.2" in page
 
 
-def test_release_feedback_waits_for_the_written_answers(graded, tmp_path, monkeypatch):
+def test_release_feedback_waits_for_the_written_answers(graded, tmp_path, monkeypatch, capsys):
     out, db = graded
     exchange = tmp_path / "exchange"
     exchange.mkdir()
     monkeypatch.setenv("LOGITLAB_EXCHANGE", str(exchange))  # read by nbgrader_config.py
     released = exchange / "logits-to-loss" / "feedback" / f"{notebook_hash(secret=SECRET, notebook_id=A)}.html"
     _by_hand(db, "ada", "explain_softmax", 2.0)
-    run = _cli("release-feedback", str(out), "--gradebook", url(db), "--student", "bob")
-    assert run.returncode == 0, run.stderr
-    assert "released 0 to the students" in run.stdout
-    assert "held back, written answers not graded yet" in run.stderr and f"bob/{A} (explain_softmax)" in run.stderr
+    book = ("--gradebook", url(db))
+    code, printed, err = grader(capsys, "release-feedback", str(out), *book, "--student", "bob")
+    assert code == 0 and "released 0 to the students" in printed, err
+    assert "held back, written answers not graded yet" in err and f"bob/{A} (explain_softmax)" in err
     assert not released.exists()
     _by_hand(db, "bob", "explain_softmax", 1.0)  # then Manual Grading, and the same command again
-    run = _cli("release-feedback", str(out), "--gradebook", url(db), "--student", "bob")
-    assert run.returncode == 0 and "released 1 to the students" in run.stdout and "held back" not in run.stderr
+    code, printed, err = grader(capsys, "release-feedback", str(out), *book, "--student", "bob")
+    assert code == 0 and "released 1 to the students" in printed and "held back" not in err
     assert f"{A}: 3 / 6" in released.read_text(), "the page shows the hand-graded answer"
-    run = _cli("release-feedback", str(out), "--gradebook", url(db), "--student", "cy", "--partial")
-    assert run.returncode == 0 and "released 1 to the students" in run.stdout and "held back" not in run.stderr
+    code, printed, err = grader(capsys, "release-feedback", str(out), *book, "--student", "cy", "--partial")
+    assert code == 0 and "released 1 to the students" in printed and "held back" not in err

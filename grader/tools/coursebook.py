@@ -235,7 +235,8 @@ def publish(
         with _gradebook(db_url, course_id) as gb:
             _check_assignments(gb, records)
             for record in records:
-                _publish_one(gb, record, report, untouched_answers(gb, record, out))
+                _publish_one(gb, record, report)
+                zero_untouched(gb, record, out)
             gb.db.commit()
             report.late = late_penalties(gb, [(r.student_id, r.assignment) for r in records], config)
             gb.db.commit()
@@ -274,7 +275,7 @@ def _names(what: str, names: set[str]) -> str:
     return f"{what}: {', '.join(sorted(names))}" if names else ""
 
 
-def _publish_one(gb, record: JobRecord, report: Published, untouched: set[str]) -> None:
+def _publish_one(gb, record: JobRecord, report: Published) -> None:
     from nbgrader.api import MissingEntry
 
     sid, name = record.student_id, record.assignment
@@ -297,10 +298,9 @@ def _publish_one(gb, record: JobRecord, report: Published, untouched: set[str]) 
         where = f"{sid}/{name}/{gid}"
         if grade.manual_score is not None or grade.extra_credit is not None:
             report.kept.append(where)
-        if cell.manual:  # a written answer: graded by hand, or 0 if left as released
-            blank = gid in untouched and grade.manual_score is None
-            grade.auto_score = 0.0 if blank else None
-            grade.needs_manual_grade = grade.manual_score is None and not blank
+        if cell.manual:  # a written answer: graded by hand or not at all
+            grade.auto_score = None
+            grade.needs_manual_grade = grade.manual_score is None
             continue
         changed = grade.auto_score is not None and grade.auto_score != cell.score
         grade.auto_score = float(cell.score)
@@ -312,6 +312,14 @@ def _publish_one(gb, record: JobRecord, report: Published, untouched: set[str]) 
     _comment(notebook, record)
     if record.status == "flagged":
         notebook.flagged = True  # set, never cleared: the flag may be an instructor's
+
+
+def zero_untouched(gb, record: JobRecord, out: Path | None) -> None:
+    """A written answer left as released, and not graded by hand, scores 0 by itself."""
+    for gid in untouched_answers(gb, record, out):
+        grade = gb.find_grade(gid, record.assignment, record.assignment, record.student_id)
+        if grade.manual_score is None:
+            grade.auto_score, grade.needs_manual_grade = 0.0, False
 
 
 def untouched_answers(gb, record: JobRecord, out: Path | None) -> set[str]:

@@ -5,9 +5,10 @@ rewrites OUT/grades.csv and OUT/summary.csv from the course gradebook, so they s
 `nbgrader export` shows: manual grades, score overrides, extra credit and the late
 penalty included, and `pending` lists only the written answers no one has graded yet.
 A submission not (yet) in the gradebook keeps the grading run's scores. Before that,
-the late penalty of every submission is worked out again with the course's policy, from
-its current score: a manual grade entered after grading changes a penalty that is a
-share of the score. The feedback pages read their scores here too.
+a written answer left as released scores 0 (as in plain nbgrader), and the late penalty
+of every submission is worked out again with the course's policy from its current
+score: a manual grade entered after grading changes a penalty that is a share of the
+score. The feedback pages read their scores here too.
 """
 
 from __future__ import annotations
@@ -159,15 +160,18 @@ def write_csvs(out: Path, found: list[JobRecord], gb=None) -> None:
 
 
 def refresh(out: Path, db_url: str | None) -> list[JobRecord]:
-    """Work out the late penalties again and rewrite OUT's CSV files from the course
-    gradebook; the records of OUT, for the caller."""
-    from .coursebook import course_config, late_penalties, locked, sqlite_file
+    """Score written answers left as released 0, work out the late penalties again, and
+    rewrite OUT's CSV files from the course gradebook; the records of OUT, for the caller."""
+    from .coursebook import course_config, late_penalties, locked, sqlite_file, zero_untouched
 
     found, db_url = records(out), existing(db_url)
     with locked(sqlite_file(db_url) if db_url else None), opened(db_url) as gb:
         if gb is not None:
-            graded = [(r.student_id, r.assignment) for r in found if _submitted_notebook(gb, r)]
-            late_penalties(gb, graded, course_config())
+            published = [r for r in found if _submitted_notebook(gb, r)]
+            for record in published:
+                zero_untouched(gb, record, out)
+            gb.db.commit()
+            late_penalties(gb, [(r.student_id, r.assignment) for r in published], course_config())
             gb.db.commit()
         write_csvs(out, found, gb)
     return found
