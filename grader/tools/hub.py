@@ -109,6 +109,7 @@ class Hub:
             LOGITLAB_HUB_STUDENTS=",".join(self.students),
             LOGITLAB_HUB_BIN=str(SINGLEUSER),
             LOGITLAB_HUB_PROXY=str(proxy()),
+            # CourseDirectory.db_url of nbgrader_config.py, in the instructor's copy
             LOGITLAB_HUB_GRADEBOOK=str(self.course / "classroom" / "gradebook.db"),
         )
         if self.test_token:
@@ -198,16 +199,21 @@ def _chown_tree(path: Path, user: pwd.struct_passwd) -> None:
         os.lchown(p, user.pw_uid, user.pw_gid)
 
 
+def _not_copied(folder: str, names: list[str]) -> list[str]:
+    """Build and tool folders anywhere, and screenshots at the top (as .gitignore says)."""
+    top = Path(folder) == ROOT
+    return [n for n in names if n in NOT_COPIED or (top and n.endswith(".png"))]
+
+
 def install_course(hub: Hub, assignments: list[str] | None = None, say=print) -> Path:
     """Give the instructor a copy of this repository (mode 700) with the assignments
     registered in its gradebook, and the ~/.jupyter/nbgrader_config.py that points
     nbgrader at it. An existing copy is kept as it is (it holds the instructor's gradebook)."""
     user = pwd.getpwnam(hub.instructor)
-    home = Path(user.pw_dir)
-    course = home / COURSE_DIR
+    home, course = Path(user.pw_dir), hub.course
     if not course.exists():
         say(f"copying the course to {course}")
-        shutil.copytree(ROOT, course, ignore=lambda _d, names: [n for n in names if n in NOT_COPIED])
+        shutil.copytree(ROOT, course, ignore=_not_copied)
         _chown_tree(course, user)
     course.chmod(0o700)
     jupyter = home / ".jupyter"
@@ -227,7 +233,7 @@ def install_course(hub: Hub, assignments: list[str] | None = None, say=print) ->
 def close_checkout(users: list[pwd.struct_passwd]) -> None:
     """Deny the hub's accounts this checkout (solutions, hidden tests, build/): an ACL
     entry without rights for each on its top folder. Nobody else loses any access (the
-    grading jail's unprivileged user still runs .venv's interpreter and logitlab)."""
+    grading sandbox's unprivileged user still runs .venv's interpreter and logitlab)."""
     entries = ",".join(f"u:{u.pw_name}:---" for u in users)
     try:
         run = subprocess.run(["setfacl", "-m", entries, str(ROOT)], capture_output=True, text=True)
