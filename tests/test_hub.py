@@ -12,7 +12,8 @@ nbgrader configuration and exchange, driven with Playwright and Debian's Chromiu
     (grade, publish, release-feedback) into a terminal of their JupyterLab: the second
     student's feedback is released, the first's waits for its written answer; the
     instructor sees both scores in formgrader and enters a manual grade and a comment;
- 5. `python -m grader release-feedback` again releases the first student's page;
+ 5. `release-feedback --partial` releases it anyway, and the student reads "incomplete";
+    after Manual Grading `python -m grader release-feedback` releases the updated page;
  6. the first student fetches it from the Assignments tab and opens it: it shows the
     score with the manual grade and the comment, and no hidden test.
 
@@ -271,6 +272,28 @@ def type_in_terminal(browser: Browser, page, line: str, done: Path, timeout: flo
     return done.read_text().strip(), log.read_text()
 
 
+def fetch_feedback(page, hub, user: str, expected: str, name: str) -> str:
+    """Fetch Feedback in the student's Assignments tab, until the fetched page says
+    `expected`, and open it in a fresh viewer; its text."""
+    page.evaluate("() => window.jupyterapp.commands.execute('application:close-all')")
+    menu(page, "Assignment List")
+    item = page.locator("#submitted_assignments_list .list_item", has_text=A).first
+    item.get_by_role("button", name="Fetch Feedback").click()
+    fetched = Path(pwd.getpwnam(user).pw_dir) / A / "feedback"
+    deadline = time.monotonic() + 60
+    while not any(expected in p.read_text() for p in fetched.glob(f"*/{A}.html")):
+        assert time.monotonic() < deadline, f"{user} did not get a page saying {expected!r}"
+        time.sleep(0.5)
+    link = page.locator("#submitted_assignments_list a", has_text="view feedback").first
+    link.wait_for(timeout=60_000)
+    link.click()  # the file browser goes to the fetched feedback
+    page.locator(".jp-DirListing-item", has_text=f"{A}.html").dblclick()
+    viewer = page.frame_locator(".jp-HTMLViewer iframe").first
+    viewer.locator("section.logitlab-feedback").wait_for(timeout=30_000)
+    shot(page, name)
+    return viewer.locator("body").inner_text()
+
+
 @pytest.mark.timeout(420)
 def test_the_instructors_whole_loop_in_a_browser(hub):
     from grader.tools.hub import COURSE_DIR
@@ -295,7 +318,7 @@ def test_the_instructors_whole_loop_in_a_browser(hub):
         assert status == 404, "a student's server serves formgrader"
         student_submits(browser, bob, WRONG, None, "3-bob").context.close()
 
-        # 4. Collect from formgrader, grade with python -m grader, read the scores in formgrader.
+        # 4. Collect from formgrader, grade with the README's one-liner, read the scores in formgrader.
         formgrader_action(frame, "collect", f"Successfully collected submissions of '{A}'")
         close_dialog(frame)
         for student in (alice, bob):
@@ -313,6 +336,11 @@ def test_the_instructors_whole_loop_in_a_browser(hub):
         assert (summary[alice]["pending"], summary[bob]["pending"]) == ("explain_softmax", ""), (
             "bob left his written answer as released: 0 without a hand"
         )
+        # Released anyway (--partial), alice's page says it is incomplete.
+        partial = instructor_runs(hub, "release-feedback", str(graded), "--partial")
+        assert "released 2 to the students" in partial
+        text = fetch_feedback(first, hub, alice, "Incomplete", "4-alice-partial-feedback.png")
+        assert f"{A}: 4 / 6" in text and "not graded yet" in text, text[:500]
         frame.get_by_role("link", name="Manual Grading").click()
         frame.locator(f"a[href$='/formgrader/gradebook/{A}']").first.click()
         frame.locator(f"a[href$='/formgrader/gradebook/{A}/{A}']").first.click()
@@ -353,18 +381,8 @@ def test_the_instructors_whole_loop_in_a_browser(hub):
         with open(graded / "summary.csv", newline="") as f:
             assert {r["student_id"]: r["pending"] for r in csv.DictReader(f)} == {alice: "", bob: ""}
 
-        # 6. The first student fetches it in the Assignments tab and reads it.
-        menu(first, "Assignment List")
-        item = first.locator("#submitted_assignments_list .list_item", has_text=A).first
-        item.get_by_role("button", name="Fetch Feedback").click()
-        link = first.locator("#submitted_assignments_list a", has_text="view feedback").first
-        link.wait_for(timeout=60_000)
-        link.click()  # the file browser goes to the fetched feedback
-        first.locator(".jp-DirListing-item", has_text=f"{A}.html").dblclick()
-        viewer = first.frame_locator(".jp-HTMLViewer iframe").first
-        viewer.locator("section.logitlab-feedback").wait_for(timeout=30_000)
-        text = viewer.locator("body").inner_text()
-        shot(first, "6-alice-feedback.png")
+        # 6. The first student fetches the updated page in the Assignments tab and reads it.
+        text = fetch_feedback(first, hub, alice, f"{A}: 6 / 6", "6-alice-feedback.png")
         assert f"{A}: 6 / 6" in text and "Score: 6.0 / 6.0" in text, text[:500]
         assert COMMENT in text and WRITTEN in text
         assert "HIDDEN TESTS" not in text and "battery(" not in text, "hidden tests in the feedback"
