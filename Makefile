@@ -11,7 +11,7 @@ OUT ?= classroom/graded
 JOBS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test lint release bench grade feedback hub hub-deps system-deps torch clean
+.PHONY: setup lab test lint release bench grade feedback report hub hub-deps system-deps torch clean
 
 # The virtual environment, reinstalled whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -102,6 +102,10 @@ grade: setup
 # Feedback pages for every graded submission, released to the students through the exchange.
 feedback: setup
 	$(BIN)/python -m grader release-feedback $(abspath $(OUT)) --submissions $(abspath $(SUBMISSIONS))
+
+# The class report (scores, checks, misconceptions) of the graded submissions: OUT/report/index.html.
+report: setup
+	$(BIN)/python -m grader report $(abspath $(OUT))
 
 clean:
 	rm -rf build test-artifacts .pytest_cache

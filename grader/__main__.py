@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="rebuild notebooks/ from solutions/")
     b.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     m = sub.add_parser("bench", help="print performance figures (make bench)")
-    m.add_argument("sections", nargs="*", help="numerics, widgets, notebooks, grading (default: all)")
+    m.add_argument("sections", nargs="*", help="numerics, widgets, notebooks, grading, report (default: all)")
     g = sub.add_parser(
         "grade",
         help="autograde submissions in parallel",
@@ -51,14 +51,17 @@ def _parser() -> argparse.ArgumentParser:
         "configuration's CourseDirectory.db_url, if that gradebook exists)",
     )
     book.add_argument("--no-gradebook", action="store_true", help="write only the CSV files and graded notebooks")
-    add_commands(sub)  # register, publish, feedback, release-feedback (grader/coursecli.py)
+    g.add_argument("--report", action="store_true", help="then write the class report, OUT/report/index.html")
+    add_commands(sub)  # register, publish, feedback, release-feedback, report (grader/tools/coursecli.py)
     return parser
 
 
 def _grade(args: argparse.Namespace) -> int:
     from .core import forks
 
-    forks.start_server()  # it imports nbgrader while this process imports the rest
+    # nbgrader, warmed for generate_assignment (grader/tools/warm.py), is imported there
+    # while this process imports the rest.
+    forks.start_server("nbgrader.apps.nbgraderapp", "nbgrader.api", "grader.tools.warm")
     from .tools import coursebook, grade
 
     try:
@@ -73,25 +76,38 @@ def _grade(args: argparse.Namespace) -> int:
             gradebook=None if args.no_gradebook else args.gradebook or coursebook.course_db_url(),
             gradebook_given=args.gradebook is not None,
         )
-        return grade.main(opts)
+        status = grade.main(opts)
     except (grade.UsageError, coursebook.CoursebookError) as exc:
         print(f"python -m grader grade: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: finished submissions are saved; run again to grade the rest", file=sys.stderr)
         return 130
+    return (_report_after_grading(args.output, opts.gradebook) if args.report else 0) or status
+
+
+def _report_after_grading(out: Path, gradebook: str | None) -> int:
+    """`grade --report`: the class report of everything graded in OUT so far."""
+    from .tools.report import ReportError, write_report
+
+    try:
+        print(f"class report: {write_report(out, gradebook=gradebook)}")
+    except ReportError as exc:
+        print(f"python -m grader grade: error: no report: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "build":
-        from .build import release
+        from .tools.build import release
 
         for path in release(args.assignments or None):
             print(path.relative_to(path.parents[2]))
         return 0
     if args.command == "bench":
-        from .bench import main as bench
+        from .tools.bench import main as bench
 
         bench(args.sections or None)
         return 0

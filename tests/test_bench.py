@@ -46,3 +46,15 @@ def test_chunked_cross_entropy_rows_are_ratios_against_the_naive_loss():
         assert "baseline: naive" in naive_t[1] and naive_t[4] == naive_m[4] == 1.0
         assert t[3] == "s" and math.isfinite(t[4]) and t[4] > 0
         assert m[3] == "MiB" and m[4] <= 1 / 16  # chunks of V / 32: memory is deterministic, time is not
+
+
+def test_report_section_times_the_report_against_reading_the_records(tmp_path):
+    rows = bench.bench_report(tmp_path, submissions=40, repeat=1)
+    assert [r[1] for r in rows] == [
+        "baseline: read 40 records",
+        "report of 40 submissions",
+        "baseline: the records on disk",
+        "the report: page, figures, CSV files",
+    ]
+    assert rows[0][4] == rows[2][4] == 1.0 and all(math.isfinite(r[4]) and r[4] > 0 for r in rows)
+    assert (tmp_path / "graded" / "report" / "index.html").is_file()

@@ -90,9 +90,13 @@ class LearnerError(Exception):
 class CallTimeout(Exception):
     """A learner's function did not return in time."""
 
+    learner_line = (0, "")  # raised here, not in the learner's code: no line to quote
+
 
 class LearnerGone(Exception):
     """The learner's process ended, or broke the protocol, during a call."""
+
+    learner_line = (0, "")
 
 
 @dataclass

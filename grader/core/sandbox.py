@@ -315,12 +315,20 @@ class Sandboxed:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _rlimits(limits: Limits, cgroup: bool) -> None:
-    """Limits where no cgroup could be made (and a core-dump ban everywhere)."""
+def _processes_of(uid: int) -> int:
+    return sum(bool(p.info["uids"]) and p.info["uids"].real == uid for p in psutil.process_iter(["uids"]))
+
+
+def _rlimits(limits: Limits, cgroup: bool, processes: int) -> None:
+    """Limits where no cgroup could be made (and a core-dump ban everywhere): address
+    space, and processes counted per user (`processes`: how many the user already runs)."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if not cgroup:
         size = limits.memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        if os.geteuid() != 0:  # root's count would be the machine's, and root ignores it anyway
+            most = processes + limits.pids
+            resource.setrlimit(resource.RLIMIT_NPROC, (most, most))
 
 
 def spawn(
@@ -335,10 +343,12 @@ def spawn(
     how = how or mode()
     group = Cgroup.make(limits, os.environ.get(JOB_TAG, "")) if how.sandboxed or os.geteuid() == 0 else None
 
+    running = 0 if group is not None else _processes_of(os.getuid())
+
     def enter() -> None:  # in the child, before bwrap starts
         if group is not None:
             group.join()
-        _rlimits(limits, group is not None)
+        _rlimits(limits, group is not None, running)
 
     folder = None
     if how.sandboxed:
@@ -347,7 +357,7 @@ def spawn(
         folder = cwd = tempfile.mkdtemp(prefix="logitlab-unsandboxed-")
         for name, host in files.items():
             shutil.copyfile(host, Path(folder) / name)
-        cmd = [a.replace(RUNNER_DIR, folder) for a in argv]
+        cmd = [folder + a[len(RUNNER_DIR) :] if a.startswith(RUNNER_DIR + "/") else a for a in argv]
     proc = subprocess.Popen(
         cmd,
         cwd=cwd,

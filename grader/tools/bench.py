@@ -9,7 +9,9 @@ Nothing here passes or fails; it prints a table. Sections:
   against one plain `np.exp` over the same logits; chunked cross-entropy against
   the naive one that holds every logit (reference kernels below);
 - grading: throughput of `python -m grader grade` with 1 and 2 jobs, against plain
-  serial `nbgrader autograde` on the same submissions (best of 3 interleaved rounds).
+  serial `nbgrader autograde` on the same submissions (best of 3 interleaved rounds);
+- report: `python -m grader report` on 1,000 submissions made from the bug zoo, against
+  reading their records alone.
 """
 
 from __future__ import annotations
@@ -279,6 +281,46 @@ def bench_grading(source_dir: Path, work: Path, per_assignment: int = 4, rounds:
     return rows
 
 
+REPORT_ASSIGNMENTS = ("02_softmax", "03_stability", "05_cross_entropy")
+
+
+def _zoo_class(out: Path, submissions: int) -> None:
+    """`submissions` job records in OUT: every bug of REPORT_ASSIGNMENTS and correct
+    answers in turn, each judged once (grader/tools/zooclass.py)."""
+    from .course import BUGZOO
+    from .zooclass import judge, record
+
+    kinds = []
+    for name in REPORT_ASSIGNMENTS:
+        kinds.append((name, judge(name)))
+        for bug in sorted((BUGZOO / name).glob("*/*.py")):
+            kinds.append((name, judge(name, {bug.parent.name: bug.read_text()})))
+    for i in range(submissions):
+        name, results = kinds[i % len(kinds)]
+        record(f"s{i:05d}", name, results).save(out / ".jobs" / name / f"s{i:05d}.json")
+
+
+def bench_report(work: Path, submissions: int = 1000, repeat: int = 3) -> list[Row]:
+    from . import report
+
+    out = work / "graded"
+    _zoo_class(out, submissions)
+    base = _best_of(lambda: report.load(out), repeat)
+    full = _best_of(lambda: report.write_report(out), repeat)
+    records = _kib(out / ".jobs")
+    page = _kib(out / "report")
+    return [
+        ("report", f"baseline: read {submissions} records", base, "s", 1.0),
+        ("report", f"report of {submissions} submissions", full, "s", full / base),
+        ("report", "baseline: the records on disk", records, "KiB", 1.0),
+        ("report", "the report: page, figures, CSV files", page, "KiB", page / records),
+    ]
+
+
+def _kib(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**10
+
+
 def format_table(rows: list[Row]) -> str:
     width = max(len(r[1]) for r in rows)
     lines = [f"{'section':<10} {'item':<{width}} {'value':>12} {'unit':<4} {'x baseline':>10}"]
@@ -288,7 +330,7 @@ def format_table(rows: list[Row]) -> str:
 
 
 def main(sections: list[str] | None = None) -> str:
-    sections = sections or ["numerics", "widgets", "notebooks", "grading"]
+    sections = sections or ["numerics", "widgets", "notebooks", "grading", "report"]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         build.build_sources(assignments(), tmp / "source")
@@ -302,6 +344,8 @@ def main(sections: list[str] | None = None) -> str:
             rows += bench_notebooks(tmp / "source", tmp / "work")
         if "grading" in sections:
             rows += bench_grading(tmp / "source", tmp / "grading")
+        if "report" in sections:
+            rows += bench_report(tmp / "report")
     table = format_table(rows)
     print(table)
     return table

@@ -1,5 +1,5 @@
 """The course-side commands of `python -m grader`: register, publish, scores, feedback,
-release-feedback, students and extend.
+release-feedback, report, students and extend.
 
 They connect a grading run (OUT, see grader.tools.grade) to nbgrader's course: its gradebook
 (what formgrader and `nbgrader export` read) and its exchange (what students fetch
@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-COMMANDS = ("register", "publish", "scores", "feedback", "release-feedback", "students", "extend")
+COMMANDS = ("register", "publish", "scores", "feedback", "release-feedback", "report", "students", "extend")
 GRADEBOOK_HELP = "the course gradebook's database URL (default: CourseDirectory.db_url of nbgrader_config.py)"
 
 
@@ -74,6 +74,18 @@ def add_commands(sub) -> None:
                 help="also release submissions whose written answers are not graded yet",
             )
 
+    rep = sub.add_parser(
+        "report",
+        help="write the class report: scores, checks and misconceptions (OUT/report/index.html)",
+        description="Write OUT/report/index.html and CSV files beside it: per assignment the "
+        "score distribution, the share passing each check, the misconceptions ranked, and "
+        "the submissions to look at. Students are pseudonymous unless --names is given; "
+        "no hidden input or expected value is shown.",
+    )
+    rep.add_argument("output", type=Path, help="the --output folder of a `grade` run")
+    rep.add_argument("--names", action="store_true", help="show student ids instead of pseudonyms")
+    rep.add_argument("--gradebook", help=GRADEBOOK_HELP + "; its due dates tell which submissions are late")
+
 
 def _roster_commands(sub) -> None:
     st = sub.add_parser(
@@ -107,18 +119,18 @@ def _roster_commands(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .coursebook import CoursebookError
+    from .report import ReportError
 
+    handlers = {"register": _register, "publish": _publish, "feedback": _feedback, "release-feedback": _feedback}
     try:
         return {
-            "register": _register,
-            "publish": _publish,
+            **handlers,
             "scores": _scores,
-            "feedback": _feedback,
-            "release-feedback": _feedback,
+            "report": _report,
             "students": _students,
             "extend": _extend,
         }[args.command](args)
-    except CoursebookError as exc:
+    except (CoursebookError, ReportError) as exc:
         print(f"python -m grader {args.command}: error: {exc}", file=sys.stderr)
         return 2
 
@@ -246,4 +258,13 @@ def _feedback(args: argparse.Namespace) -> int:
                 + ", ".join(done.not_released),
                 file=sys.stderr,
             )
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .coursebook import course_db_url
+    from .report import write_report
+
+    page = write_report(args.output, names=args.names, gradebook=args.gradebook or course_db_url())
+    print(f"class report: {page}")
     return 0

@@ -3,17 +3,18 @@
 Grading repairs each submission against the notebook students were given (its
 nbgrader metadata and checksums), so that notebook is made by nbgrader itself:
 `nbgrader generate_assignment` into a private course folder, from the freshly built
-source. It is kept in OUT/.templates and reused while nothing it depends on changes.
+source, forked from the grading fork server where nbgrader is imported and warmed
+(grader/tools/warm.py). It is kept in OUT/.templates and reused while nothing it
+depends on changes.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core import forks
 from .course import CONFIG, tool_env
 
 DEFAULT_TIMEOUT = 300.0  # seconds per notebook (the judge's limits cut each call and cell sooner)
@@ -38,10 +39,14 @@ class Template:
 
 
 def make_template(assignment: str, source: Path, folder: Path) -> Template:
-    """Run `nbgrader generate_assignment` once into `folder` (private)."""
+    """Run `nbgrader generate_assignment` once into `folder` (private), in a process
+    forked from the grading fork server, where nbgrader is imported and warmed."""
     folder.mkdir(parents=True, exist_ok=True)
     template = Template.at(assignment, source, folder)
     args = [
+        "generate_assignment",
+        assignment,
+        "--force",
         f"--NbGrader.config_file={CONFIG}",
         f"--CourseDirectory.root={folder}",
         f"--CourseDirectory.source_directory={source}",
@@ -49,11 +54,18 @@ def make_template(assignment: str, source: Path, folder: Path) -> Template:
         f"--CourseDirectory.db_url=sqlite:///{template.db}",
         "--log-level=WARN",
     ]
-    cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force", *args]
-    done = subprocess.run(cmd, cwd=folder, env=tool_env(), capture_output=True, text=True, timeout=600)
-    if done.returncode != 0 or not template.ready():
-        raise RuntimeError(f"generate_assignment {assignment} failed: {error_line(done.stdout + done.stderr)}")
+    log = folder / "generate.log"
+    code = forks.run(_nbgrader_main, (args,), folder, tool_env(), log, timeout=600)
+    if code != 0 or not template.ready():
+        raise RuntimeError(f"generate_assignment {assignment} failed: {error_line(log.read_text(errors='replace'))}")
     return template
+
+
+def _nbgrader_main(args: list[str]) -> None:
+    """`nbgrader ARGS` in a forked child (exit code 1 on failure)."""
+    from nbgrader.apps.nbgraderapp import NbGraderApp
+
+    NbGraderApp.launch_instance(args)
 
 
 def error_line(log: str) -> str:
