@@ -11,13 +11,13 @@ OUT ?= classroom/graded
 JOBS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test lint release bench grade feedback report hub hub-deps system-deps torch clean
+.PHONY: setup lab test lint release site bench grade feedback report hub hub-deps system-deps torch clean
 
 # The virtual environment, reinstalled whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,hub]'
+	$(BIN)/python -m pip install --quiet -e '.[course,dev,hub]'
 	touch $@
 
 setup: $(STAMP)
@@ -56,7 +56,7 @@ HUB_ENV := $(HUB_PUBLIC)/singleuser
 $(HUB_ENV)/.installed: pyproject.toml hub/overrides.json $(shell find helpers -type f -name '*.py')
 	test -x $(HUB_ENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_ENV)
 	$(HUB_ENV)/bin/python -m pip install --quiet --upgrade pip
-	$(HUB_ENV)/bin/python -m pip install --quiet '.[hub]'
+	$(HUB_ENV)/bin/python -m pip install --quiet '.[course,hub]'
 	install -D -m 644 hub/overrides.json $(HUB_ENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
 
@@ -80,7 +80,7 @@ hub: hub-deps
 	@echo "make hub: preparing the accounts, the instructor's course and the hub's state"
 	$(BIN)/python -m grader.tools.hub $(HUB_FLAGS)
 
-test: setup system-deps torch hub-deps lint
+test: setup system-deps torch hub-deps lint site
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Lint and format check (configured in pyproject.toml).
@@ -92,6 +92,10 @@ lint: setup
 release: setup
 	$(BIN)/python -m grader build
 	$(BIN)/python -m grader register
+
+# The course as a static website in build/site (student notebooks executed, no answers).
+site: setup
+	$(BIN)/python -m grader site
 
 bench: setup
 	$(BIN)/python -m grader bench

@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="rebuild notebooks/ from solutions/")
     b.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    site = sub.add_parser("site", help="build the course website in build/site (make site)")
+    site.add_argument("--jobs", "-j", type=int, default=2, help="notebooks executed at once (default: %(default)s)")
     m = sub.add_parser("bench", help="print performance figures (make bench)")
     m.add_argument("sections", nargs="*", help="numerics, widgets, notebooks, grading, report (default: all)")
     g = sub.add_parser(
@@ -106,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         for path in release(args.assignments or None):
             print(path.relative_to(path.parents[2]))
         return 0
+    if args.command == "site":
+        from .tools.site import main as site
+
+        return site(args.jobs)
     if args.command == "bench":
         from .tools.bench import main as bench
 

@@ -268,3 +268,14 @@ def kit():
         bugs=bugs,
         bug_id=bug_id,
     )
+
+
+@pytest.fixture(scope="session")
+def course_site():
+    """The course website (`make site`): built once, and reused while the notebooks and
+    logitlab are what it was built from (CI runs `make site` before the tests)."""
+    from grader.tools import site
+
+    if not site.is_current():
+        site.build()
+    return site.pages()

@@ -18,13 +18,14 @@ def _name_spec(req: str) -> tuple[str, str]:
 
 def test_environment_yml_lists_the_runtime_dependencies_of_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    # The runtime and the hub extra: the environment is also a hub's single-user image.
-    wanted = dict(_name_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["hub"])
+    # The runtime, the course and the hub extras: the environment is also a hub's single-user image.
+    extras = project["optional-dependencies"]
+    wanted = dict(_name_spec(r) for r in project["dependencies"] + extras["course"] + extras["hub"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     listed = dict(_name_spec(d) for d in conda if not d.startswith(("python", "pip")))
-    assert listed == wanted, "environment.yml and pyproject.toml (dependencies + hub) differ in packages or versions"
+    assert listed == wanted, "environment.yml and pyproject.toml (runtime, course, hub) differ"
     assert "-e ." in pip, "environment.yml must install the course package (logitlab) with pip"
     assert "conda-forge" in env["channels"]
 
@@ -37,7 +38,7 @@ def test_readme_opens_with_make_lab_and_make_test():
 
 
 def test_make_knows_every_documented_target():
-    for target in ["lab", "test", "release", "bench", "grade", "feedback", "hub", "hub-deps"]:
+    for target in ["lab", "test", "release", "site", "bench", "grade", "feedback", "hub", "hub-deps"]:
         dry = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True)
         assert dry.returncode == 0, f"make {target}: {dry.stderr}"
 

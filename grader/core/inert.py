@@ -4,7 +4,7 @@ Both grade numbers, not displays: the setup cells import plotting, widget and qu
 modules for the learner's figures and sliders, and learners call `display(...)`.
 Here every such module is a stand-in whose every attribute and call gives itself,
 which saves their import time and keeps anything from drawing. Standard library only
-(the learner's process imports it from its jail).
+(the learner's process imports it inside its sandbox).
 """
 
 import importlib.abc

@@ -5,12 +5,13 @@ needs to judge (references, expected values, the comparison itself) can be read 
 patched by the learner: through frames, tracebacks, `gc`, `sys.modules`, numpy. Here
 the two are apart:
 
-- the learner's process (grader/runner.py, jailed, no network) runs the submitted
-  notebook's code cells as the learner wrote them, in order, except the test cells
-  (locked cells as released). It only ever receives inputs and sends back outputs;
+- the learner's process (grader/core/runner.py, in the sandbox of
+  grader/core/sandbox.py) runs the submitted notebook's code cells once, as the
+  learner wrote them, in order, except the test cells (locked cells as released). It
+  only ever receives inputs and sends back outputs;
 - the judge (this module, a process forked from the grader's fork server) runs the
   setup cell and the test cells, hidden tests included, with every function of the
-  learner replaced by a `Remote`: calling it sends the inputs over grader/wire.py
+  learner replaced by a `Remote`: calling it sends the inputs over grader/core/wire.py
   and returns the outputs as plain numbers and arrays, or raises the learner's
   exception again (its builtin type, so `except ValueError` still works).
 
@@ -26,16 +27,18 @@ Arguments that are not plain data have a design of their own:
   into the judge's object, so "leaves its input unchanged" checks see the change;
   a result that is the input itself comes back as that very object;
 - a check that measures memory with tracemalloc (11's chunked loss) sees the call's
-  peak in the learner's process: the larger of that process's own tracemalloc figure
-  and its resident high-water mark as the kernel counts it, which stopping, resetting
-  or patching tracemalloc in the learner's code does not touch.
+  peak in the learner's process, measured from outside: its resident high-water mark
+  as the kernel counts it, reset and read by the judge. Nothing the learner's process
+  says about itself is trusted.
 
-Limits: each test cell has CELL_LIMIT seconds and each call CALL_LIMIT; a call past
-its limit, or one that ends the learner's process, fails with a clear error and the
-process is started again (its cells replayed, without a cell that hung or crashed).
+Limits: each of the learner's cells has LOAD_LIMIT seconds (then an interrupt, as in
+a kernel), each test cell CELL_LIMIT and each call CALL_LIMIT; a call past its limit,
+or one that ends the learner's process, fails with a clear error and the process is
+started again (its cells replayed, each only up to a statement that never ended).
 
 The verdict of each test cell (passed, or the reason it failed: case label and kind
-of failure, never a hidden input or an expected value) is the result that counts.
+of failure, never a hidden input, an expected value, or in a hidden case anything the
+learner's code chose to say) is the result that counts.
 """
 
 from __future__ import annotations

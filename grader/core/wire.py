@@ -1,7 +1,7 @@
 """The wire between the judge and the learner's process: plain values, never pickle.
 
-Both sides import this file: the judge (trusted, grader/judge.py) and the runner
-(untrusted, grader/runner.py, which copies it into its own jail). A message is one
+Both sides import this file: the judge (trusted, grader/core/judge.py) and the runner
+(untrusted, grader/core/runner.py, which sees it read-only in its sandbox). A message is one
 JSON object behind an 8-byte length. Values travel as JSON with a few tagged forms:
 
   {"t": "nd", "dtype": "<f8", "shape": [2, 3], "b64": ...}   numeric or bool array

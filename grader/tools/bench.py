@@ -200,7 +200,7 @@ def _solved_submissions(source_dir: Path, names: list[str], per_assignment: int,
 
 def _machine_cpu() -> float:
     """CPU seconds the whole machine has spent busy since boot (Linux /proc/stat): the
-    grader's processes are forked from a server and jailed, out of reach of rusage."""
+    grader's processes are forked from a server and sandboxed, out of reach of rusage."""
     try:
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
     except OSError:

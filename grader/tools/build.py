@@ -17,6 +17,7 @@ import jupytext
 import nbformat
 
 from ..core import cells
+from . import hosting
 from .course import CONFIG, NOTEBOOKS, ROOT, SOLUTIONS, SOURCE, assignments, tool_env
 
 NB_METADATA = {
@@ -38,6 +39,13 @@ def _nbgrader_meta(meta: dict) -> dict:
     return full
 
 
+def _add_hosting(nb: nbformat.NotebookNode, assignment: str) -> None:
+    """The "run it" badges above the first cell, the Colab install lines atop the setup cell."""
+    nb.cells[0].source = hosting.with_badges(nb.cells[0].source, assignment)
+    for cell in cells.of_kind(nb, cells.SETUP):
+        cell.source = hosting.with_setup_lines(cell.source)
+
+
 def source_notebook(assignment: str) -> nbformat.NotebookNode:
     """The nbgrader source notebook of one assignment, with deterministic cell ids."""
     nb = jupytext.read(SOLUTIONS / assignment / f"{assignment}.py", fmt="py:percent")
@@ -53,6 +61,7 @@ def source_notebook(assignment: str) -> nbformat.NotebookNode:
         seen.add(cell.id)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    _add_hosting(nb, assignment)
     nbformat.validate(nb)
     return nb
 

@@ -376,7 +376,7 @@ def _csv_text(rows: list[list]) -> str:
 def grade(opts: Options) -> tuple[dict[str, int], list[JobRecord]]:
     """Grade the submissions: counts of graded, flagged, failed and skipped, and the
     records of every submission found."""
-    # All runs work under one private parent, which every jailed kernel sees empty.
+    # All runs work under one private parent (the judges' inputs and logs).
     parent = Path(tempfile.gettempdir()) / f"logitlab-grading-{os.getuid()}"  # one per user
     parent.mkdir(mode=0o700, exist_ok=True)
     opts = replace(opts, submissions=opts.submissions.resolve(), output=opts.output.resolve())

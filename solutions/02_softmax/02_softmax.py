@@ -15,6 +15,7 @@
 # %% nbgrader={"grade_id": "setup", "locked": true}
 import numpy as np
 
+from logitlab import plots
 from logitlab.checks import assert_check, check, uses_your
 from logitlab.hints import hints
 from logitlab.quiz import quiz
@@ -74,6 +75,14 @@ print("equals e^(3 - 1) = e^2 =", round(np.exp(2), 2))
 # That last line is the key identity: $p_i / p_j = e^{z_i - z_j}$. Only the
 # **differences** between logits matter, which has a consequence you will use in the
 # next notebook: adding the same constant to every logit changes nothing.
+
+# %% [markdown]
+# The same thing as a picture, for the ticket router's logits refund 3, reship 1,
+# escalate 0. On the left the logits, on the right their exponentials: the gap of 2
+# between refund and reship has become a ratio of $e^2 \approx 7.4$.
+
+# %%
+plots.exp_gaps()
 
 # %% [markdown]
 # ### Why "soft" max?

@@ -18,6 +18,7 @@
 # %% nbgrader={"grade_id": "setup", "locked": true}
 import numpy as np
 
+from logitlab import plots
 from logitlab.checks import assert_check, check
 from logitlab.hints import hints
 from logitlab.quiz import quiz
@@ -205,6 +206,7 @@ battery(stable_softmax, _reference_softmax, [
 ticket = np.array([3.0, 1.0, 0.0])
 print(f"LSE([3, 1, 0]) = log({np.exp(ticket).sum():.2f}) = {np.log(np.exp(ticket).sum()):.3f}")
 print("bounds: max =", ticket.max(), " max + log 3 =", (ticket.max() + np.log(3)).round(3))
+
 with np.errstate(over="ignore"):
     print("naive LSE([1000, 998, 997]) =", np.log(np.exp(big).sum()))
 m = big.max()
@@ -214,6 +216,15 @@ print(f"m + log(sum(exp(z - m)))    = {m:.0f} + {rest:.3f} = {m + rest:.3f}")
 # %% [markdown]
 # Check by hand: $\log(1 + 0.135 + 0.050) = \log 1.185 \approx 0.170$, and
 # $1000 + 0.170 = 1000.170$, which is also $\mathrm{LSE}([3, 1, 0]) + 997 = 3.170 + 997$.
+
+# %% [markdown]
+# Why "smooth maximum"? With two logits, $x$ and 0, the picture below draws
+# $\max(x, 0)$, which has a sharp corner, and $\mathrm{LSE}(x, 0)$, which rounds the
+# corner off. Far from the corner one term dominates and the two agree; at the corner,
+# where both terms are equal, LSE sits the most above the max, by $\log 2$.
+
+# %%
+plots.logsumexp_vs_max()
 
 # %% [markdown]
 # ### `-inf` needs care

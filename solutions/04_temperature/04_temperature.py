@@ -17,6 +17,7 @@
 # %% nbgrader={"grade_id": "setup", "locked": true}
 import numpy as np
 
+from logitlab import plots
 from logitlab.checks import assert_check, check, uses_your
 from logitlab.hints import hints
 from logitlab.quiz import quiz
@@ -67,6 +68,7 @@ for T in (0.5, 1.0, 2.0):
     e = np.exp(ticket / T)
     print(f"T = {T}:  z / T = {ticket / T}   probabilities = {(e / e.sum()).round(3)}")
 
+
 # %% [markdown]
 # Check the T = 2 row by hand: $z / 2 = [1.5, 0.5, 0]$, the exps are 4.48, 1.65 and 1,
 # their sum is 7.13, and $4.48 / 7.13 \approx 0.629$. Going from T = 1 to T = 0.5 pushes
@@ -86,6 +88,13 @@ print("softmax(z) / 2          =", after.round(3), " sums to", after.sum().round
 print("renormalised            =", (after / after.sum()).round(3), " (unchanged)")
 e = np.exp(ticket / 2.0)
 print("softmax(z / 2)          =", (e / e.sum()).round(3))
+
+# %% [markdown]
+# The T = 0.5, 1 and 2 rows from the start of this section, as bars: at T = 0.5 refund
+# takes almost everything; at T = 2 the runners-up catch up.
+
+# %%
+plots.temperature_bars()
 
 # %% [markdown]
 # Seen from the probabilities, temperature is a power: $\mathrm{softmax}(z / T) \propto

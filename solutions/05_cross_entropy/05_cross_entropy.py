@@ -19,6 +19,7 @@
 # %% nbgrader={"grade_id": "setup", "locked": true}
 import numpy as np
 
+from logitlab import plots
 from logitlab.checks import assert_check, check
 from logitlab.hints import hints
 from logitlab.quiz import quiz
@@ -60,6 +61,12 @@ print("p_correct   loss = -ln p   perplexity = 1/p")
 for p in (0.99, 0.90, 0.80, 0.50, 0.10, 0.01):
     loss = -np.log(p)
     print(f"{p:9.2f}   {loss:13.2f}   {np.exp(loss):16.1f}")
+
+# %% [markdown]
+# The whole curve $-\ln p$, with the rows of the table marked on it:
+
+# %%
+plots.loss_table_curve()
 
 # %% [markdown]
 # Read it from the top. Near-certain and right (0.99) costs almost nothing, 0.01. Each

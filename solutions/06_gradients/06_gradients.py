@@ -21,6 +21,7 @@
 # %% nbgrader={"grade_id": "setup", "locked": true}
 import numpy as np
 
+from logitlab import plots
 from logitlab.checks import assert_check, check, uses_your
 from logitlab.hints import hints
 from logitlab.quiz import quiz
@@ -119,6 +120,13 @@ print("new p      =", p_new)
 print(f"p(reship): {p[target]:.3f} -> {p_new[target]:.2f}")    # 0.114 -> 0.23
 print(f"loss:      {loss:.2f} -> {loss_new:.3f}")              # 2.17 -> 1.469
 print("sum of the logits before and after:", z.sum(), round(z_new.sum(), 12))
+
+# %% [markdown]
+# Drawn as arrows on the logits: each logit moves by $-0.5\,(p_i - y_i)$. The target,
+# reship, is the only one whose $p - y$ is negative, so it is the only one that rises.
+
+# %%
+plots.gradient_arrows(logits=z, target=target, lr=lr, labels=["refund", "reship", "escalate"])
 
 # %% [markdown]
 # One step doubles the probability of the right answer, and the loss drops from 2.17

@@ -17,12 +17,11 @@
 # - read a pair of training and validation loss curves.
 
 # %% nbgrader={"grade_id": "setup", "locked": true}
-import matplotlib.pyplot as plt
 import numpy as np
 
+from logitlab import plots
 from logitlab.checks import assert_check, check
 from logitlab.hints import hints
-from logitlab.plots import ACCENT, MAIN
 from logitlab.quiz import quiz
 from logitlab.widgets.sequence import sequence_loss_explorer
 
@@ -425,6 +424,14 @@ expect(np.issubdtype(np.asarray(_kept).dtype, np.integer), "masked targets must 
 sequence_loss_explorer(sequence_cross_entropy, mask_prompt_tokens)
 
 # %% [markdown]
+# The same batch drawn once, padding ignored, with losses the course computes itself
+# (it does not need your function): the made-up model is sure about padding, good on
+# the completions and unsure on the prompts.
+
+# %%
+plots.sequence_loss_map()
+
+# %% [markdown]
 # ## 9. Perplexity of a set of sequences
 #
 # In 05 perplexity was $e^{\text{mean loss}}$: the number of tokens the model is
@@ -570,20 +577,9 @@ train = 0.6 + 2.4 * np.exp(-steps / 18) + noise[0]
 val_healthy = 0.75 + 2.3 * np.exp(-steps / 18) + noise[1]
 val_overfit = 0.8 + 2.2 * np.exp(-steps / 18) + 0.012 * np.maximum(0, steps - 40) + noise[2]
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
-for ax, val, title in [(axes[0], val_healthy, "healthy: both fall"),
-                       (axes[1], val_overfit, "overfitting: validation turns up")]:
-    ax.plot(steps, train, color=MAIN, label="training loss")
-    ax.plot(steps, val, color=ACCENT, label="validation loss")
-    ax.set_title(title)
-    ax.set_xlabel("training step")
-best = int(np.argmin(val_overfit))  # the checkpoint to keep: early stopping
-axes[1].axvline(best, color="0.5", ls=":", lw=1)
-axes[1].annotate(f"lowest validation loss\n(step {best}): keep this one", (best, val_overfit[best]),
-                 xytext=(8, 45), textcoords="offset points", fontsize=8)
-axes[0].set_ylabel("mean token loss")
-axes[0].legend()
-plt.show()
+display(plots.training_curves(train, val_healthy, "healthy: both fall"))
+# the dotted line marks the checkpoint to keep: early stopping
+display(plots.training_curves(train, val_overfit, "overfitting: validation turns up"))
 
 print(f"uniform guess over 50,257 tokens: ln V = {np.log(50257):.2f}")
 print(f"uniform guess over 128,000 tokens: ln V = {np.log(128000):.2f}")

@@ -66,6 +66,16 @@ print(f"the output layer's weights W: {vocab:,} x {hidden_size:,} x 4 B = "
 # vocabularies.
 
 # %% [markdown]
+# The same arithmetic for the vocabularies of a few real models, 8,192 tokens each: the
+# logits alone (orange), against a loss that holds 8,192 vocabulary columns at a time
+# (blue), which sections 3 to 7 build.
+
+# %%
+from logitlab.plots import logits_memory
+
+logits_memory()
+
+# %% [markdown]
 # ## 2. Measure it: `tracemalloc`
 #
 # Arithmetic is a prediction; let us check it. Python's standard library has a tracer

@@ -17,7 +17,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..errors import require_callable
-from ..plots import new_figure, to_png
+from ..plots import loss_heatmap, to_png
 from ._base import call_learner, fn_name, placeholder, problem_html, under_grading
 
 IGNORE = -100
@@ -120,33 +120,7 @@ class SequenceLossExplorer(w.VBox):
         self.image.value = self._plot(targets)
 
     def _plot(self, targets: np.ndarray) -> bytes:
-        ignored = targets == IGNORE
-        shown = np.ma.masked_array(self.losses, mask=ignored)
-        b, t = targets.shape
-        fig = new_figure(1.05 * t + 1.8, 0.8 * b + 1.4)
-        ax = fig.add_subplot()
-        cmap = _cmap()
-        im = ax.imshow(shown, cmap=cmap, vmin=0.0, vmax=max(3.0, float(shown.max())), aspect="auto")
-        for (i, j), word in np.ndenumerate(np.array(self.batch.words, dtype=object)):
-            value = "ignored" if ignored[i, j] else f"{self.losses[i, j]:.2f}"
-            dark = not ignored[i, j] and self.losses[i, j] < 0.45 * im.norm.vmax
-            ax.text(
-                j, i, f"{word}\n{value}", ha="center", va="center", fontsize=7.5, color="white" if dark else "black"
-            )
-        ax.set_xticks(range(t), [str(j) for j in range(t)])
-        ax.set_yticks(range(b), [f"seq {i}" for i in range(b)])
-        ax.set_xlabel("position t (the target shown is the token at t + 1)")
-        ax.set_ylabel("sequence")
-        ax.set_title("Loss at each position; grey = ignored")
-        fig.colorbar(im, ax=ax, label="loss  -log p(target)")
-        return to_png(fig)
-
-
-def _cmap():
-    import matplotlib
-
-    # perceptually uniform and colour-blind safe; masked (ignored) cells in light grey
-    return matplotlib.colormaps["viridis"].with_extremes(bad="#d9d9d9")
+        return to_png(loss_heatmap(self.losses, self.batch.words, targets == IGNORE))
 
 
 def sequence_loss_explorer(loss_fn: Callable, mask_fn: Callable, seed: int = 7):
