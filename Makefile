@@ -50,9 +50,11 @@ $(CHP):
 	npm install --prefix $(VENV)/node --no-audit --no-fund --loglevel=error configurable-http-proxy@5
 
 # The single-user environment (the hub's image): the course package and the hub extra,
-# installed (not editable) for a Python that every account may run.
+# installed (not editable) for a Python that every account may run, outside this checkout
+# (`make hub` closes the checkout to the hub's accounts). HUB_PUBLIC is grader/tools/hub.py's PUBLIC.
 HUB_PYTHON ?= /usr/bin/python3
-HUB_ENV := $(VENV)/singleuser
+HUB_PUBLIC := /srv/logits-to-loss
+HUB_ENV := $(HUB_PUBLIC)/singleuser
 $(HUB_ENV)/.installed: pyproject.toml hub/overrides.json $(shell find helpers -type f -name '*.py')
 	test -x $(HUB_ENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_ENV)
 	$(HUB_ENV)/bin/python -m pip install --quiet --upgrade pip
@@ -60,11 +62,24 @@ $(HUB_ENV)/.installed: pyproject.toml hub/overrides.json $(shell find helpers -t
 	install -D -m 644 hub/overrides.json $(HUB_ENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
 
-hub-deps: setup $(CHP) $(HUB_ENV)/.installed
+# setfacl (Debian's acl): `make hub` denies the hub's accounts this checkout with it.
+SETFACL := /usr/bin/setfacl
+$(SETFACL):
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq acl
+
+# The hub needs root (Unix accounts); elsewhere only the proxy is installed.
+ifeq ($(shell id -u),0)
+hub-deps: setup $(CHP) $(HUB_ENV)/.installed $(SETFACL)
+else
+hub-deps: setup $(CHP)
+	@echo "make hub-deps: the single-user environment ($(HUB_ENV)) is built as root only (sudo make hub-deps)"
+endif
 
 # The course on a local JupyterHub: an instructor and student Unix accounts (needs root).
 HUB_FLAGS ?=
 hub: hub-deps
+	@echo "make hub: preparing the accounts, the instructor's course and the hub's state"
 	$(BIN)/python -m grader.tools.hub $(HUB_FLAGS)
 
 test: setup system-deps torch hub-deps lint site

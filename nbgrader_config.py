@@ -93,10 +93,13 @@ if IN_REPOSITORY:
     ]
     c.ClearHiddenTests.enforce_metadata = True
 
-    # Late submissions: nbgrader's policy, applied to the due date set in formgrader
-    # (Manage Assignments) to the timestamp of each collected submission. "none" only
-    # reports lateness; "zero" gives a late submission no points.
-    c.LateSubmissionPlugin.penalty_method = "none"
+    # Late submissions, against the due date set in formgrader (Manage Assignments) plus
+    # the student's extension (`python -m grader extend`), by the timestamp of each
+    # collected submission: every started day late costs PenaltyPerDay.per_day of the
+    # score (grader/tools/late.py). nbgrader's own LateSubmissionPlugin instead offers
+    # penalty_method "none" (only report lateness) or "zero" (no points).
+    c.AssignLatePenalties.plugin_class = "grader.tools.late.PenaltyPerDay"
+    c.PenaltyPerDay.per_day = 0.1
 
     # Rich output (HTML, images) is limited too: a course preprocessor after LimitOutput.
     # The repository root goes on sys.path so plain `nbgrader autograde` finds it.

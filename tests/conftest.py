@@ -250,6 +250,18 @@ def scores_by_student(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict[
 
 
 @pytest.fixture(scope="session")
+def registered(tmp_path_factory) -> Path:
+    """A course gradebook with 02_softmax registered as `make release` does (copy it
+    before writing to it)."""
+    from grader.tools import coursebook
+
+    folder = tmp_path_factory.mktemp("registered")
+    db = folder / "gradebook.db"
+    coursebook.register(["02_softmax"], f"sqlite:///{db}", source_dir=folder / "source")
+    return db
+
+
+@pytest.fixture(scope="session")
 def kit():
     """The helpers above, for test modules (fixtures work under any pytest import mode)."""
     return SimpleNamespace(

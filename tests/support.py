@@ -13,3 +13,12 @@ def skip_unless_ci(reason: str, module: bool = False) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true but {reason}", pytrace=False)
     pytest.skip(reason, allow_module_level=module)
+
+
+def grader_cli(capsys, *args: str) -> tuple[int, str, str]:
+    """`python -m grader ARGS`, run in this process: (exit code, stdout, stderr)."""
+    from grader.__main__ import main
+
+    code = main(list(args))
+    got = capsys.readouterr()
+    return code, got.out, got.err

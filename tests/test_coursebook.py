@@ -58,15 +58,6 @@ def record(
     )
 
 
-@pytest.fixture(scope="module")
-def registered(tmp_path_factory) -> Path:
-    """A course gradebook with 02_softmax registered as `make release` does."""
-    folder = tmp_path_factory.mktemp("registered")
-    db = folder / "gradebook.db"
-    coursebook.register([A], f"sqlite:///{db}", source_dir=folder / "source")
-    return db
-
-
 @pytest.fixture
 def db(registered, tmp_path) -> Path:
     path = tmp_path / "course" / "gradebook.db"
@@ -196,6 +187,7 @@ def test_late_submission_follows_nbgrader_policy(db, tmp_path, method, penalty):
     due = datetime(2030, 1, 10, 12, 0, tzinfo=timezone.utc)
     _due(db, due)
     config = coursebook.course_config()
+    config.AssignLatePenalties.plugin_class = "nbgrader.plugins.LateSubmissionPlugin"  # nbgrader's own
     config.LateSubmissionPlugin.penalty_method = method
     late = (due + timedelta(hours=2)).strftime(NBGRADER_TIME)
     early = (due - timedelta(minutes=5)).strftime(NBGRADER_TIME)

@@ -8,12 +8,19 @@ nbgrader configuration and exchange, driven with Playwright and Debian's Chromiu
  2. a student fetches it from the Assignments tab, writes a correct softmax and a
     written answer in the notebook, saves and submits; students have no formgrader;
  3. a second student submits a wrong softmax;
- 4. the instructor collects from formgrader and grades with `python -m grader grade`
-    (as the instructor's Unix account), then sees both scores in formgrader and enters
-    a manual grade and a comment for the written answer;
- 5. feedback is released (`python -m grader release-feedback`);
+ 4. the instructor collects from formgrader and types the README's grading one-liner
+    (grade, publish, release-feedback) into a terminal of their JupyterLab: the second
+    student's feedback is released, the first's waits for its written answer; the
+    instructor sees both scores in formgrader and enters a manual grade and a comment;
+ 5. `release-feedback --partial` releases it anyway, and the student reads "incomplete";
+    after Manual Grading `python -m grader release-feedback` releases the updated page;
  6. the first student fetches it from the Assignments tab and opens it: it shows the
     score with the manual grade and the comment, and no hidden test.
+
+Then a student tries to read what is not theirs (the checkout's solutions and hidden
+tests, the hub's database and password, another student's home, the instructor's
+course, the exchange's inbound folder) and fails at each, and a student added to the
+course gradebook from the instructor's terminal logs in.
 
 The three accounts' servers are started together when the hub is up (as an admin's
 "Start All" would), so the test waits for one spawn, not three in a row. Screenshots
@@ -27,12 +34,14 @@ from __future__ import annotations
 import csv
 import os
 import pwd
+import re
 import secrets
 import socket
 import time
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 from browser_support import ROOT, chromium, require_chromium
 from nbgrader.api import Gradebook
@@ -90,16 +99,16 @@ def hub():
     require_chromium()
     if os.geteuid() != 0:
         skip_unless_ci("the hub test creates Unix accounts: it needs root", module=False)
-    from grader import hub as hubs
+    from grader.tools import hub as hubs
 
     for needed in (hubs.SINGLEUSER / "jupyterhub-singleuser", hubs.PROXY):
         if not needed.exists():
             skip_unless_ci(f"{needed} is missing: run `make hub-deps`")
     base = next(p for p in range(18600, 19600, 7) if _ports_free(p))
-    h = hubs.Hub(ROOT / "build" / "hub-test", base, test_token=secrets.token_hex(16))
-    hubs.prepare(h, [A], fresh=True)
+    h = hubs.Hub(hubs.PUBLIC / "hub-test", base, test_token=secrets.token_hex(16))
+    hubs.prepare(h, [A], fresh=True, say=lambda line: print(f"{time.monotonic() - STARTED:5.0f} s  {line}"))
     print(f"{time.monotonic() - STARTED:5.0f} s  accounts and the instructor's course ready")
-    log = h.state / "hub.log"
+    log = h.private / "hub.log"
     proc = hubs.start(h, log)
     try:
         _wait_up(h.url(), proc, log)
@@ -219,7 +228,7 @@ def student_submits(browser: Browser, user: str, solution: str, written: str | N
 
 def instructor_runs(hub, *args: str) -> str:
     """`python -m grader ARGS` in the instructor's course, as the instructor's account."""
-    from grader import hub as hubs
+    from grader.tools import hub as hubs
 
     user = pwd.getpwnam(hub.instructor)
     run = hubs.as_user(
@@ -233,7 +242,59 @@ def instructor_runs(hub, *args: str) -> str:
     return run.stdout
 
 
-@pytest.mark.timeout(300)
+def readme_oneliner() -> str:
+    """The grading one-liner that README's "Run it on a JupyterHub" tells the instructor to type."""
+    text = " ".join((ROOT / "README.md").read_text().split())
+    found = re.search(r"`(cd ~/logits-to-loss && python -m grader grade [^`]*)`", text)
+    assert found, "README no longer gives the hub's grading one-liner"
+    return found.group(1)
+
+
+def type_in_terminal(browser: Browser, page, line: str, done: Path, timeout: float = 240) -> str:
+    """Open a terminal in the user's JupyterLab, type `line` (its output also into a log
+    beside `done`), and wait until `done` holds its exit status; (status, output)."""
+    done.unlink(missing_ok=True)
+    log = done.with_suffix(".log")
+    tab = page.context.new_page()
+    tab.goto(page.url.split("/lab")[0] + "/lab")
+    ready = "() => !!window.jupyterapp && window.jupyterapp.commands.hasCommand('terminal:create-new')"
+    tab.wait_for_function(ready, timeout=90_000)
+    tab.evaluate("() => window.jupyterapp.commands.execute('terminal:create-new')")
+    tab.locator(".jp-Terminal .xterm").first.wait_for(timeout=60_000)
+    tab.locator(".jp-Terminal .xterm").first.click()
+    tab.keyboard.type(f"({line}) 2>&1 | tee {log}; echo ${{PIPESTATUS[0]}} > {done}\n")
+    deadline = time.monotonic() + timeout
+    while not done.exists() or not done.read_text().strip():
+        assert time.monotonic() < deadline, f"the command did not finish: {log.read_text() if log.exists() else ''}"
+        time.sleep(1)
+    shot(tab, "4-instructor-terminal.png")
+    tab.close()
+    return done.read_text().strip(), log.read_text()
+
+
+def fetch_feedback(page, hub, user: str, expected: str, name: str) -> str:
+    """Fetch Feedback in the student's Assignments tab, until the fetched page says
+    `expected`, and open it in a fresh viewer; its text."""
+    page.evaluate("() => window.jupyterapp.commands.execute('application:close-all')")
+    menu(page, "Assignment List")
+    item = page.locator("#submitted_assignments_list .list_item", has_text=A).first
+    item.get_by_role("button", name="Fetch Feedback").click()
+    fetched = Path(pwd.getpwnam(user).pw_dir) / A / "feedback"
+    deadline = time.monotonic() + 60
+    while not any(expected in p.read_text() for p in fetched.glob(f"*/{A}.html")):
+        assert time.monotonic() < deadline, f"{user} did not get a page saying {expected!r}"
+        time.sleep(0.5)
+    link = page.locator("#submitted_assignments_list a", has_text="view feedback").first
+    link.wait_for(timeout=60_000)
+    link.click()  # the file browser goes to the fetched feedback
+    page.locator(".jp-DirListing-item", has_text=f"{A}.html").dblclick()
+    viewer = page.frame_locator(".jp-HTMLViewer iframe").first
+    viewer.locator("section.logitlab-feedback").wait_for(timeout=30_000)
+    shot(page, name)
+    return viewer.locator("body").inner_text()
+
+
+@pytest.mark.timeout(420)
 def test_the_instructors_whole_loop_in_a_browser(hub):
     from grader.tools.hub import COURSE_DIR
 
@@ -257,18 +318,29 @@ def test_the_instructors_whole_loop_in_a_browser(hub):
         assert status == 404, "a student's server serves formgrader"
         student_submits(browser, bob, WRONG, None, "3-bob").context.close()
 
-        # 4. Collect from formgrader, grade with python -m grader, read the scores in formgrader.
+        # 4. Collect from formgrader, grade with the README's one-liner, read the scores in formgrader.
         formgrader_action(frame, "collect", f"Successfully collected submissions of '{A}'")
         close_dialog(frame)
         for student in (alice, bob):
             assert {"timestamp.txt", "submission_secret.txt", f"{A}.ipynb"} <= {
                 p.name for p in (submitted / student / A).iterdir()
             }
-        instructor_runs(hub, "grade", str(submitted), "--output", str(graded))
-        instructor_runs(hub, "publish", str(graded))
+        home = Path(pwd.getpwnam(hub.instructor).pw_dir)
+        status, printed = type_in_terminal(browser, teacher, readme_oneliner(), home / "oneliner.status")
+        assert status == "0", printed[-3000:]
+        assert "released 1 to the students" in printed, printed[-3000:]
+        assert "held back, written answers not graded yet" in printed and f"{alice}/{A} (explain_softmax)" in printed
         with open(graded / "summary.csv", newline="") as f:
             summary = {r["student_id"]: r for r in csv.DictReader(f)}
         assert summary[alice]["status"] == summary[bob]["status"] == "graded", summary
+        assert (summary[alice]["pending"], summary[bob]["pending"]) == ("explain_softmax", ""), (
+            "bob left his written answer as released: 0 without a hand"
+        )
+        # Released anyway (--partial), alice's page says it is incomplete.
+        partial = instructor_runs(hub, "release-feedback", str(graded), "--partial")
+        assert "released 2 to the students" in partial
+        text = fetch_feedback(first, hub, alice, "Incomplete", "4-alice-partial-feedback.png")
+        assert f"{A}: 4 / 6" in text and "not graded yet" in text, text[:500]
         frame.get_by_role("link", name="Manual Grading").click()
         frame.locator(f"a[href$='/formgrader/gradebook/{A}']").first.click()
         frame.locator(f"a[href$='/formgrader/gradebook/{A}/{A}']").first.click()
@@ -303,22 +375,51 @@ def test_the_instructors_whole_loop_in_a_browser(hub):
         assert saved, "formgrader did not save the manual grade"
         shot(teacher, "5-formgrader-manual-grade.png")
 
-        # 5. Release the feedback.
+        # 5. Release the feedback again, now that the written answer is graded.
         released = instructor_runs(hub, "release-feedback", str(graded), "--submissions", str(submitted))
         assert "released 2 to the students" in released
+        with open(graded / "summary.csv", newline="") as f:
+            assert {r["student_id"]: r["pending"] for r in csv.DictReader(f)} == {alice: "", bob: ""}
 
-        # 6. The first student fetches it in the Assignments tab and reads it.
-        menu(first, "Assignment List")
-        item = first.locator("#submitted_assignments_list .list_item", has_text=A).first
-        item.get_by_role("button", name="Fetch Feedback").click()
-        link = first.locator("#submitted_assignments_list a", has_text="view feedback").first
-        link.wait_for(timeout=60_000)
-        link.click()  # the file browser goes to the fetched feedback
-        first.locator(".jp-DirListing-item", has_text=f"{A}.html").dblclick()
-        viewer = first.frame_locator(".jp-HTMLViewer iframe").first
-        viewer.locator("section.logitlab-feedback").wait_for(timeout=30_000)
-        text = viewer.locator("body").inner_text()
-        shot(first, "6-alice-feedback.png")
+        # 6. The first student fetches the updated page in the Assignments tab and reads it.
+        text = fetch_feedback(first, hub, alice, f"{A}: 6 / 6", "6-alice-feedback.png")
         assert f"{A}: 6 / 6" in text and "Score: 6.0 / 6.0" in text, text[:500]
         assert COMMENT in text and WRITTEN in text
         assert "HIDDEN TESTS" not in text and "battery(" not in text, "hidden tests in the feedback"
+
+
+def test_a_student_reads_nothing_that_is_not_theirs(hub):
+    from grader.tools import hub as hubs
+
+    alice, bob = (pwd.getpwnam(name) for name in hub.students[:2])
+    inbound = hub.exchange / "logits-to-loss" / "inbound"
+    assert inbound.is_dir(), "the loop above submitted through the exchange"
+    for secret in (
+        ROOT / "solutions" / A / f"{A}.py",  # the answers and hidden tests
+        ROOT / "build",
+        hub.private / "jupyterhub.sqlite",
+        hub.private / "password",
+        Path(bob.pw_dir),
+        hub.course,
+        inbound,
+    ):
+        run = hubs.as_user(alice, ["cat" if secret.is_file() else "ls", str(secret)], hub)
+        assert run.returncode != 0 and "Permission denied" in run.stderr, f"{alice.pw_name} read {secret}"
+    # Nothing of the checkout in a student's server: its environment and command line.
+    servers = [
+        p for p in psutil.process_iter(["username", "cmdline", "environ"]) if p.info["username"] == alice.pw_name
+    ]
+    assert servers, "the student's server is running"
+    for p in servers:
+        seen = " ".join(p.info["cmdline"] or []) + " " + " ".join((p.info["environ"] or {}).values())
+        assert str(ROOT) not in seen, f"{p.info['cmdline']} shows the checkout {ROOT}"
+
+
+def test_a_student_added_to_the_gradebook_logs_in(hub):
+    newcomer = "ltl-dora"
+    added = instructor_runs(hub, "students", "add", newcomer, "--first-name", "Dora", "--email", "dora@example.org")
+    assert f"added 1 students: {newcomer}" in added
+    with chromium() as chrome:
+        page = Browser(chrome, hub).login(newcomer)
+        assert menu(page, "") == ["Assignment List"], "a student's lab"
+    assert pwd.getpwnam(newcomer).pw_gecos.startswith("Logits to Loss hub account")

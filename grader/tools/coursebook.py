@@ -17,6 +17,8 @@ it, so that after `python -m grader grade` the class shows in formgrader and in
   autograded score changed underneath it is marked for review again, as nbgrader does.
 - A written answer (a cell left for manual grading) stays "needs manual grade" until
   an instructor grades it: the submission shows as incomplete, not as a low score.
+  One left exactly as released ("YOUR ANSWER HERE") scores 0 by itself, as nbgrader's
+  own autograde does (`publish(..., out=OUT)` reads the graded notebook to tell).
 - The submission's timestamp (nbgrader's timestamp.txt) is kept, and the late
   penalty is computed by the LateSubmissionPlugin the course configuration names,
   against the due date set in formgrader: nbgrader's own policy.
@@ -209,8 +211,11 @@ def _gradebook(db_url: str, course_id: str):
 
 
 # --- publishing -----------------------------------------------------------------------
-def publish(db_url: str, records: list[JobRecord], *, config=None, lock_timeout: float = LOCK_TIMEOUT) -> Published:
-    """Put every record's cell scores into the course gradebook at `db_url`."""
+def publish(
+    db_url: str, records: list[JobRecord], *, config=None, lock_timeout: float = LOCK_TIMEOUT, out: Path | None = None
+) -> Published:
+    """Put every record's cell scores into the course gradebook at `db_url`. With `out`
+    (the grading run's OUT), a written answer left as released scores 0 by itself."""
     config = config if config is not None else course_config()
     db = sqlite_file(db_url)
     if db is not None and not db.is_file():
@@ -231,8 +236,9 @@ def publish(db_url: str, records: list[JobRecord], *, config=None, lock_timeout:
             _check_assignments(gb, records)
             for record in records:
                 _publish_one(gb, record, report)
+                zero_untouched(gb, record, out)
             gb.db.commit()
-            _late_penalties(gb, records, config, report)
+            report.late = late_penalties(gb, [(r.student_id, r.assignment) for r in records], config)
             gb.db.commit()
         report.submissions = len(records)
     return report
@@ -308,6 +314,40 @@ def _publish_one(gb, record: JobRecord, report: Published) -> None:
         notebook.flagged = True  # set, never cleared: the flag may be an instructor's
 
 
+def zero_untouched(gb, record: JobRecord, out: Path | None) -> None:
+    """A written answer left as released, and not graded by hand, scores 0 by itself."""
+    for gid in untouched_answers(gb, record, out):
+        grade = gb.find_grade(gid, record.assignment, record.assignment, record.student_id)
+        if grade.manual_score is None:
+            grade.auto_score, grade.needs_manual_grade = 0.0, False
+
+
+def untouched_answers(gb, record: JobRecord, out: Path | None) -> set[str]:
+    """The written answers of the graded notebook in OUT that are exactly as released
+    ("YOUR ANSWER HERE"), checked against the gradebook's checksum of the released cell,
+    as nbgrader's own autograde does; nothing without OUT or a graded notebook."""
+    import nbformat
+    from nbgrader.api import MissingEntry
+    from nbgrader.utils import compute_checksum
+
+    aid = record.assignment
+    graded = out / "autograded" / record.student_id / aid / f"{aid}.ipynb" if out else None
+    if graded is None or not graded.is_file():
+        return set()
+    found = set()
+    for cell in nbformat.read(str(graded), as_version=4).cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        if cell.cell_type != "markdown" or not (meta.get("solution") and meta.get("grade")):
+            continue
+        try:
+            released = gb.find_source_cell(meta.get("grade_id"), aid, aid)
+        except MissingEntry:
+            continue
+        if compute_checksum(cell) == released.checksum:
+            found.add(meta["grade_id"])
+    return found
+
+
 def _comment(notebook, record: JobRecord) -> None:
     """Each reason as the automatic comment of the solution cell it concerns; the
     flags (and why a failed submission was not graded) on the first solution cell."""
@@ -346,23 +386,28 @@ def _solution_for(grade_id: str, comments: dict, code: list[str]) -> str | None:
     return max(prefixed, key=len) if prefixed else (code[0] if code else None)
 
 
-def _late_penalties(gb, records: list[JobRecord], config, report: Published) -> None:
-    """nbgrader's late-submission policy, with the plugin the course configuration names
-    (what nbgrader's AssignLatePenalties does after autograding)."""
+def late_penalties(gb, submissions: list[tuple[str, str]], config) -> list[str]:
+    """nbgrader's late-submission policy for each (student, assignment), with the plugin
+    the course configuration names (what nbgrader's AssignLatePenalties does after
+    autograding), from the current score and the due date with any extension; which
+    were late, in words."""
     from nbgrader.preprocessors import AssignLatePenalties
 
     policy = AssignLatePenalties(config=config)
     policy.init_plugin()
-    for record in records:
-        submission = gb.find_submission(record.assignment, record.student_id)
-        notebook = gb.find_submission_notebook(record.assignment, record.assignment, record.student_id)
-        notebook.late_submission_penalty = None
-        late = submission.total_seconds_late
-        if late > 0:
-            penalty = policy.plugin_inst.late_submission_penalty(record.student_id, notebook.score, late)
-            if penalty is not None:
-                notebook.late_submission_penalty = policy._check_late_penalty(notebook, penalty)
-            report.late.append(f"{record.student_id}/{record.assignment} ({_duration(late)} late)")
+    late = []
+    for student, assignment in submissions:
+        submission = gb.find_submission(assignment, student)
+        seconds = submission.total_seconds_late
+        for notebook in submission.notebooks:
+            notebook.late_submission_penalty = None
+            if seconds > 0:
+                penalty = policy.plugin_inst.late_submission_penalty(student, notebook.score, seconds)
+                if penalty is not None:
+                    notebook.late_submission_penalty = policy._check_late_penalty(notebook, penalty)
+        if seconds > 0:
+            late.append(f"{student}/{assignment} ({_duration(seconds)} late)")
+    return late
 
 
 def _duration(seconds: float) -> str:

@@ -32,78 +32,10 @@ import nbformat
 
 from ..core.records import JobRecord
 from .course import CONFIG, ROOT, tool_env
-from .coursebook import FLAGS_HEADING, CoursebookError, course_config, sqlite_file
+from .coursebook import CoursebookError, course_config
+from .scores import Scores, opened, records, scores, student_comment  # noqa: F401  (feedback's readers)
 
 SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")
-
-
-@dataclass
-class CellScore:
-    grade_id: str
-    score: float
-    max_score: float
-    reason: str = ""
-    pending: bool = False  # a written answer no instructor has graded yet
-
-
-@dataclass
-class Scores:
-    """One submission's scores, from the course gradebook or else from the record."""
-
-    cells: list[CellScore]
-    comments: dict[str, str]
-    late_penalty: float = 0.0
-    from_gradebook: bool = False
-
-    @property
-    def total(self) -> float:
-        return max(0.0, sum(c.score for c in self.cells) - self.late_penalty)
-
-    @property
-    def max_total(self) -> float:
-        return sum(c.max_score for c in self.cells)
-
-
-def records(out: Path) -> list[JobRecord]:
-    """The grading records kept in OUT (grader.core.records), sorted by student and assignment."""
-    found = [JobRecord.load(p) for p in sorted((out / ".jobs").glob("*/*.json"))]
-    return sorted((r for r in found if r), key=lambda r: (r.student_id, r.assignment))
-
-
-def student_comment(text: str | None) -> str:
-    """A cell's comment without the grader's flags for the instructor."""
-    return (text or "").split(FLAGS_HEADING)[0].strip()
-
-
-def scores(record: JobRecord, gb=None) -> Scores:
-    reasons = {c.grade_id: c.reason for c in record.cells}
-    if gb is not None:
-        from nbgrader.api import MissingEntry
-
-        try:
-            nb = gb.find_submission_notebook(record.assignment, record.assignment, record.student_id)
-        except MissingEntry:
-            nb = None
-        if nb is not None:
-            order = [c.grade_id for c in record.cells]
-            grades = sorted(nb.grades, key=lambda g: order.index(g.name) if g.name in order else len(order))
-            # A grade an instructor entered speaks for itself (with their comment).
-            cells = [
-                CellScore(
-                    g.name,
-                    float(g.score),
-                    float(g.max_score),
-                    "" if g.manual_score is not None else reasons.get(g.name, ""),
-                    pending=g.needs_manual_grade and g.manual_score is None and g.auto_score is None,
-                )
-                for g in grades
-            ]
-            comments = {c.name: student_comment(c.comment) for c in nb.comments}
-            return Scores(cells, comments, float(nb.late_submission_penalty or 0.0), True)
-    cells = [
-        CellScore(c.grade_id, float(c.score), float(c.max_score), c.reason, pending=c.manual) for c in record.cells
-    ]
-    return Scores(cells, {})
 
 
 # --- the page -------------------------------------------------------------------------
@@ -214,19 +146,6 @@ def _submission_file(name: str, record: JobRecord, out: Path, submissions: Path 
     return None
 
 
-def open_gradebook(db_url: str | None):
-    """The course gradebook if it exists, else None (pages then show the run's scores)."""
-    if not db_url:
-        return None
-    db = sqlite_file(db_url)
-    if db is not None and not db.is_file():
-        return None
-    from nbgrader.api import Gradebook
-
-    config = course_config()
-    return Gradebook(db_url, config.CourseDirectory.get("course_id") or "default_course")
-
-
 def write_feedback(
     out: Path,
     student: str | None = None,
@@ -237,8 +156,7 @@ def write_feedback(
 ) -> list[Path]:
     """Write the feedback pages of the graded submissions in OUT (nbgrader's layout)."""
     written = []
-    gb = open_gradebook(db_url)
-    try:
+    with opened(db_url) as gb:
         for record in records(out):
             if student not in (None, record.student_id) or assignment not in (None, record.assignment):
                 continue
@@ -255,10 +173,19 @@ def write_feedback(
                 if text is not None:
                     (folder / name).write_text(text)
             written.append(target)
-    finally:
-        if gb is not None:
-            gb.close()
     return written
+
+
+def waiting(out: Path, pages: list[Path], db_url: str | None) -> dict[Path, list[str]]:
+    """{page: written answers not graded yet} of the pages whose submission has some."""
+    by_submission = {(r.student_id, r.assignment): r for r in records(out)}
+    held = {}
+    with opened(db_url) as gb:
+        for page in pages:
+            pending = scores(by_submission[(page.parent.parent.name, page.parent.name)], gb).pending
+            if pending:
+                held[page] = pending
+    return held
 
 
 @dataclass

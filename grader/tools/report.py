@@ -199,13 +199,10 @@ class _Notebooks:
 def due_dates(db_url: str | None) -> dict[str, datetime]:
     """{assignment: due date (UTC)} as the course gradebook has them (formgrader's Manage
     Assignments); none without a gradebook."""
-    from .feedback import open_gradebook
+    from .scores import opened
 
-    gb = open_gradebook(db_url)
-    if gb is None:
-        return {}
-    with gb:
-        return {a.name: a.duedate for a in gb.assignments if a.duedate is not None}
+    with opened(db_url) as gb:
+        return {a.name: a.duedate for a in gb.assignments if a.duedate is not None} if gb is not None else {}
 
 
 def lateness(record: JobRecord, due: datetime | None) -> str | None:
