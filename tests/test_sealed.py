@@ -29,6 +29,7 @@ import pytest
 from support import skip_unless_ci
 
 from grader.core import sandbox
+from grader.tools import hub
 from grader.tools.course import ROOT
 
 pytestmark = pytest.mark.slow
@@ -312,9 +313,9 @@ def test_the_sandbox_holds_for_an_unprivileged_instructor(tmp_path):
     then makes its sandbox in a user namespace, with the same isolation."""
     if os.geteuid() != 0:
         pytest.skip("this test switches to an unprivileged user, which needs root")
-    python = ROOT / ".venv" / "singleuser" / "bin" / "python"  # a Python every user may run
+    python = hub.SINGLEUSER / "python"  # a Python every user may run
     if not python.exists():
-        skip_unless_ci("no .venv/singleuser (made by `make hub-deps`)")
+        skip_unless_ci(f"no {hub.SINGLEUSER.parent} (made by `make hub-deps`)")
     probe = subprocess.run(["runuser", "-u", "nobody", "--", "unshare", "-U", "-r", "-n", "true"], capture_output=True)
     if probe.returncode != 0:
         skip_unless_ci("this machine refuses unprivileged user namespaces")

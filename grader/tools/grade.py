@@ -33,9 +33,7 @@ SUBMISSIONS is only ever read. Outputs:
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 import shutil
 import sys
@@ -56,13 +54,12 @@ from ..core import graded as graded_nb
 from ..core.judge import Judgement
 from ..core.records import CellResult, JobRecord
 from ..core.submissions import Submission, SubmissionError
-from . import coursebook, gradebook
+from . import coursebook, gradebook, scores
 from .build import build_sources
 from .course import CONFIG, ROOT, assignments
 from .gradebook import DEFAULT_TIMEOUT
+from .scores import GRADES_COLUMNS, SUMMARY_COLUMNS  # noqa: F401  (the CSV files' columns, for readers)
 
-GRADES_COLUMNS = ["student_id", "assignment", "grade_id", "score", "max_score", "reason"]
-SUMMARY_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "flags", "reason", "pending"]
 WRITTEN_REASON = "written answer: graded by hand in formgrader"
 
 
@@ -252,11 +249,11 @@ class Grader:
         verdicts = {c.grade_id: (c.score == c.max_score, c.reason) for c in record.cells}
         keep.mkdir(parents=True, exist_ok=True)
         notebook = graded_nb.assemble(nb, release, judged, verdicts)
-        _write_atomic(keep / f"{sub.assignment}.ipynb", nbformat.writes(notebook))
+        scores.write_atomic(keep / f"{sub.assignment}.ipynb", nbformat.writes(notebook))
         for name in submissions.NBGRADER_FILES:  # beside the graded notebook, as nbgrader keeps them
             text = submissions.read_regular(sub.folder / name)
             if text is not None:
-                _write_atomic(keep / name, text)
+                scores.write_atomic(keep / name, text)
 
     # --- the whole run ------------------------------------------------------------
     def run(self) -> dict[str, int]:
@@ -313,30 +310,8 @@ class Grader:
 
     def write_csvs(self, found: list[Submission]) -> None:
         """Merge the stored results of every submission found into the two CSV files."""
-        records = [r for r in (JobRecord.load(_record_path(self.opts.output, s)) for s in found) if r]
-        self.records = records
-        records.sort(key=lambda r: (r.student_id, r.assignment))
-        # A written answer waiting for a human has no score yet (blank), not a score of 0.
-        grades = [GRADES_COLUMNS] + [
-            [r.student_id, r.assignment, c.grade_id, "" if c.manual else _num(c.score), _num(c.max_score), c.reason]
-            for r in records
-            for c in r.cells
-        ]
-        summary = [SUMMARY_COLUMNS] + [
-            [
-                r.student_id,
-                r.assignment,
-                _num(r.score),
-                _num(r.max_score),
-                r.status,
-                "; ".join(r.flags),
-                r.reason,
-                " ".join(r.needs_manual),
-            ]
-            for r in records
-        ]
-        for name, rows in (("grades.csv", grades), ("summary.csv", summary)):
-            _write_atomic(self.opts.output / name, _csv_text(rows))
+        self.records = [r for r in (JobRecord.load(_record_path(self.opts.output, s)) for s in found) if r]
+        scores.write_csvs(self.opts.output, self.records)
 
 
 def _unjudged(g: cells.Graded, why: str) -> CellResult:
@@ -354,23 +329,6 @@ def _combine(record: JobRecord, graded: list[cells.Graded], judged: Judgement) -
         record.cells.append(CellResult(g.grade_id, g.points if passed else 0.0, g.points, reason=why))
     if judged.error:
         record.status, record.reason = "failed", judged.error
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
-def _num(x: float) -> str:
-    return f"{float(x):g}"
-
-
-def _csv_text(rows: list[list]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    return buf.getvalue()
 
 
 def grade(opts: Options) -> tuple[dict[str, int], list[JobRecord]]:
@@ -408,7 +366,8 @@ def publish(opts: Options, records: list[JobRecord]) -> int:
         )
         return 0
     try:
-        report = coursebook.publish(opts.gradebook, records)
+        report = coursebook.publish(opts.gradebook, records, out=opts.output)
+        scores.refresh(opts.output, opts.gradebook)  # the CSV files now say what the gradebook says
     except coursebook.CoursebookError as exc:
         print(f"python -m grader grade: error: {exc}", file=sys.stderr)
         return 2

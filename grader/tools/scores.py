@@ -136,7 +136,7 @@ def _csv_text(rows: list[list]) -> str:
     return buf.getvalue()
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
@@ -156,7 +156,7 @@ def write_csvs(out: Path, found: list[JobRecord], gb=None) -> None:
         row = [r.student_id, r.assignment, _num(got.total), _num(got.max_total), r.status, "; ".join(r.flags)]
         summary.append(row + [r.reason, " ".join(got.pending)])
     for name, rows in (("grades.csv", grades), ("summary.csv", summary)):
-        _write_atomic(out / name, _csv_text(rows))
+        write_atomic(out / name, _csv_text(rows))
 
 
 def refresh(out: Path, db_url: str | None) -> list[JobRecord]:
