@@ -332,6 +332,7 @@ def test_the_instructors_whole_loop_in_a_browser(hub):
         assert "held back, written answers not graded yet" in printed and f"{alice}/{A} (explain_softmax)" in printed
         with open(graded / "summary.csv", newline="") as f:
             summary = {r["student_id"]: r for r in csv.DictReader(f)}
+        # "graded", not "flagged": the unprivileged instructor's grading ran sandboxed (a user namespace)
         assert summary[alice]["status"] == summary[bob]["status"] == "graded", summary
         assert (summary[alice]["pending"], summary[bob]["pending"]) == ("explain_softmax", ""), (
             "bob left his written answer as released: 0 without a hand"
