@@ -117,6 +117,21 @@ def _normalise_release(path: Path) -> None:
     write_notebook(nb, path)
 
 
+def generate_args(name: str, source_dir: Path, release_dir: Path, db_url: str, level: str = "ERROR") -> list[str]:
+    """nbgrader's `generate_assignment` of `name`, from `source_dir` into `release_dir`,
+    registered in `db_url`, with the course configuration (the one way it is called)."""
+    return [
+        "generate_assignment",
+        name,
+        "--force",
+        f"--NbGrader.config_file={CONFIG}",
+        f"--CourseDirectory.source_directory={source_dir}",
+        f"--CourseDirectory.release_directory={release_dir}",
+        f"--CourseDirectory.db_url={db_url}",
+        f"--log-level={level}",
+    ]
+
+
 def release(names: list[str] | None = None, out_dir: Path = NOTEBOOKS, source_dir: Path = SOURCE) -> list[Path]:
     """Rebuild the student notebooks (notebooks/ by default) from solutions/."""
     names = names or assignments()
@@ -128,19 +143,7 @@ def release(names: list[str] | None = None, out_dir: Path = NOTEBOOKS, source_di
         if out.exists():
             shutil.rmtree(out)
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "nbgrader",
-                "generate_assignment",
-                name,
-                "--force",
-                f"--NbGrader.config_file={CONFIG}",
-                f"--CourseDirectory.source_directory={source_dir}",
-                f"--CourseDirectory.release_directory={out_dir}",
-                f"--CourseDirectory.db_url=sqlite:///{db}",
-                "--log-level=ERROR",
-            ],
+            [sys.executable, "-m", "nbgrader", *generate_args(name, source_dir, out_dir, f"sqlite:///{db}")],
             cwd=ROOT,
             env=tool_env(),
             check=True,

@@ -420,7 +420,7 @@ def register(names: list[str], db_url: str | None = None, source_dir: Path = SOU
     """Register assignments in the course gradebook (`nbgrader generate_assignment` into
     it, from the sources `make release` built), creating the gradebook if needed, so
     that plain `nbgrader autograde` and `publish` find them. notebooks/ is not touched."""
-    from .build import build_sources
+    from .build import build_sources, generate_args
 
     config = course_config()
     db_url = db_url or course_db_url(config)
@@ -432,19 +432,7 @@ def register(names: list[str], db_url: str | None = None, source_dir: Path = SOU
         report = Published(db_url, backup(db) if db is not None and db.is_file() else None)
         for name in names:
             run = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "nbgrader",
-                    "generate_assignment",
-                    name,
-                    "--force",
-                    f"--NbGrader.config_file={CONFIG}",
-                    f"--CourseDirectory.source_directory={source_dir}",
-                    f"--CourseDirectory.release_directory={tmp}",
-                    f"--CourseDirectory.db_url={db_url}",
-                    "--log-level=ERROR",
-                ],
+                [sys.executable, "-m", "nbgrader", *generate_args(name, source_dir, Path(tmp), db_url)],
                 cwd=ROOT,
                 env=tool_env(),
                 capture_output=True,

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import forks
-from .course import CONFIG, tool_env
+from .build import generate_args
+from .course import tool_env
 
 DEFAULT_TIMEOUT = 300.0  # seconds per notebook (the judge's limits cut each call and cell sooner)
 ERROR_LINE = re.compile(r"^\s*(?:[\w.]+\.)?(\w*(?:Error|Exception|Exit|Interrupt)\b.*)$")
@@ -43,17 +44,8 @@ def make_template(assignment: str, source: Path, folder: Path) -> Template:
     forked from the grading fork server, where nbgrader is imported and warmed."""
     folder.mkdir(parents=True, exist_ok=True)
     template = Template.at(assignment, source, folder)
-    args = [
-        "generate_assignment",
-        assignment,
-        "--force",
-        f"--NbGrader.config_file={CONFIG}",
-        f"--CourseDirectory.root={folder}",
-        f"--CourseDirectory.source_directory={source}",
-        f"--CourseDirectory.release_directory={folder / 'release'}",
-        f"--CourseDirectory.db_url=sqlite:///{template.db}",
-        "--log-level=WARN",
-    ]
+    args = [*generate_args(assignment, source, folder / "release", f"sqlite:///{template.db}", "WARN")]
+    args.append(f"--CourseDirectory.root={folder}")
     log = folder / "generate.log"
     code = forks.run(_nbgrader_main, (args,), folder, tool_env(), log, timeout=600)
     if code != 0 or not template.ready():
