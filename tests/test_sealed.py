@@ -16,10 +16,12 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -319,9 +321,13 @@ def test_the_sandbox_holds_for_an_unprivileged_instructor(tmp_path):
     probe = subprocess.run(["runuser", "-u", "nobody", "--", "unshare", "-U", "-r", "-n", "true"], capture_output=True)
     if probe.returncode != 0:
         skip_unless_ci("this machine refuses unprivileged user namespaces")
+    # The grader's code where that user may read it (a checkout may sit in a private folder).
+    code = Path(tempfile.mkdtemp(prefix="logitlab-unprivileged-"))
+    code.chmod(0o755)
+    shutil.copytree(ROOT / "grader", code / "grader", ignore=shutil.ignore_patterns("__pycache__", "bugzoo"))
     script = f"""
 import json, sys
-sys.path.insert(0, {str(ROOT)!r})
+sys.path.insert(0, {str(code)!r})
 from grader.core import sandbox
 probe = (
     "import json, os, socket\\n"
@@ -337,13 +343,16 @@ inside = json.loads(box.proc.stdout.read().decode())
 box.kill()
 print(json.dumps([sandbox.mode().kind, inside]))
 """
-    done = subprocess.run(
-        ["runuser", "-u", "nobody", "--", str(python), "-c", script],
-        cwd="/",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    try:
+        done = subprocess.run(
+            ["runuser", "-u", "nobody", "--", str(python), "-c", script],
+            cwd="/",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        shutil.rmtree(code)
     assert done.returncode == 0, done.stderr[-2000:]
     kind, (uid, net, sees_course, processes) = json.loads(done.stdout.strip().splitlines()[-1])
     assert kind == "user", done.stderr[-2000:]
