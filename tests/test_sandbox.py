@@ -135,3 +135,29 @@ def test_a_killed_jobs_cgroups_are_reaped():
         assert not [f for f in folders if f.exists()]
     finally:
         del os.environ[sandbox.JOB_TAG]
+
+
+def test_an_interpreter_kept_in_a_temporary_folder_is_still_there(monkeypatch):
+    """A checkout (and its .venv) may sit in /tmp, as CI makes it: the job's private /tmp
+    must not hide it, and must hide everything else there."""
+    import tempfile
+    from pathlib import Path
+
+    kept = Path(tempfile.mkdtemp(prefix="sandbox-venv-", dir="/tmp"))
+    other = Path(tempfile.mkdtemp(prefix="sandbox-other-", dir="/tmp"))
+    try:
+        kept.chmod(0o755)
+        (kept / "python.txt").write_text("the interpreter")
+        (other / "secret.txt").write_text("not for the job")
+        roots = sandbox._read_only_roots()
+        monkeypatch.setattr(sandbox, "_read_only_roots", lambda: [*roots, kept])
+        out = _run(
+            "import os\n"
+            f"print(open({str(kept / 'python.txt')!r}).read(), os.path.exists({str(other / 'secret.txt')!r}))"
+        )
+        assert out.split() == ["the", "interpreter", "False"], out
+    finally:
+        for folder in (kept, other):
+            for f in folder.iterdir():
+                f.unlink()
+            folder.rmdir()

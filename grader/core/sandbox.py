@@ -45,6 +45,7 @@ JOB_TAG = "LOGITLAB_GRADING_JOB"  # the grading job's token, in the judge's envi
 RUNNER_DIR = "/runner"  # where the runner's files appear, read-only
 PACKAGES_DIR = "/opt/logitlab"  # where the grader's own logitlab appears, read-only, first on sys.path
 WORK_DIR = "/job"  # the learner's working folder and home (a tmpfs)
+PRIVATE = ("/tmp", "/dev/shm", "/run", "/var/tmp", WORK_DIR)  # the job's own size-limited tmpfs mounts
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf", "localtime", "alternatives")
 USR_LINKS = ("bin", "sbin", "lib", "lib64", "lib32", "libx32")
 UNSANDBOXED = (
@@ -93,7 +94,7 @@ def _dirs(paths: list[Path]) -> list[str]:
     """`--dir` for every parent of the bound paths, readable by everyone (bwrap would
     otherwise copy the host's mode, and nobody could not pass /root on the way to a
     pyenv interpreter)."""
-    parents = sorted({str(a) for p in paths for a in p.parents if str(a) != "/"}, key=len)
+    parents = sorted({str(a) for p in paths for a in p.parents if str(a) not in ("/", *PRIVATE)}, key=len)
     return [x for d in parents for x in ("--perms", "0755", "--dir", d)]
 
 
@@ -110,13 +111,15 @@ def command(argv: list[str], env: dict[str, str], files: dict[str, Path], limits
         elif host.is_dir():
             cmd += ["--ro-bind", str(host), f"/{name}"]
     cmd += [x for name in ETC for x in ("--ro-bind-try", f"/etc/{name}", f"/etc/{name}")]
+    cmd += ["--proc", "/proc", "--dev", "/dev"]
+    for folder in PRIVATE:
+        cmd += ["--perms", "1777", "--size", size, "--tmpfs", folder]
+    # Mounted after the private folders, so an interpreter that lives in one (a checkout
+    # in /tmp, as CI may make) is still there, read-only, inside the job's own tmpfs.
     roots = _read_only_roots()
     cmd += _dirs([*roots, Path(PACKAGES_DIR) / "logitlab"])
     cmd += [x for p in roots for x in ("--ro-bind", str(p), str(p))]
     cmd += ["--ro-bind", str(logitlab_dir()), f"{PACKAGES_DIR}/logitlab"]
-    cmd += ["--proc", "/proc", "--dev", "/dev"]
-    for folder in ("/tmp", "/dev/shm", "/run", "/var/tmp", WORK_DIR):
-        cmd += ["--perms", "1777", "--size", size, "--tmpfs", folder]
     cmd += ["--dir", RUNNER_DIR]
     cmd += [x for name, host in files.items() for x in ("--ro-bind", str(host), f"{RUNNER_DIR}/{name}")]
     cmd += ["--chdir", WORK_DIR, "--clearenv"]
