@@ -199,7 +199,8 @@ def test_broken_submission_is_failed_with_its_reason(course, broken_class, stude
 @pytest.mark.slow
 def test_code_that_ends_its_process_scores_nothing_and_says_why(broken_class):
     row = broken_class.summary["exits"]
-    assert row["status"] == "graded" and row["score"] == "0", row
+    assert row["status"] == "flagged" and row["score"] == "0", row
+    assert "the cell softmax ended the learner's process" in row["flags"], row
     reasons = [
         r["reason"] for r in broken_class.grades if r["student_id"] == "exits" and r["grade_id"].startswith("test_")
     ]
