@@ -430,18 +430,19 @@ ESCAPES = {
     "reaches the host through /proc": "os.path.exists('/proc/1/root' + TOP_SECRET)",
     "unmounts what hides the course": "ctypes.CDLL(None).umount2(b'/usr', 2) == 0",
     "sees the host's shared memory": "os.path.exists('/dev/shm/' + os.path.basename(TMP_SECRET))",
-    "reads the grader's environment": "set(os.environ) - ALLOWED_ENV",
+    "reads the grader's environment": "'LOGITLAB_TEST_SECRET' in os.environ or 'CI' in os.environ",
     "writes where the host could follow": "any(os.access(p, os.W_OK) for p in ('/usr', '/etc', sys.prefix, RUNNER))",
     "finds a process outside its own": "len([p for p in os.listdir('/proc') if p.isdigit()]) > 3",
 }
 
 
 @pytest.mark.parametrize("escape", ESCAPES)
-def test_the_jailed_learner_cannot_escape(tmp_path, sources, escape):
+def test_the_jailed_learner_cannot_escape(tmp_path, sources, escape, monkeypatch):
     """The learner's softmax is right only where the escape fails: a pass proves both
     that the process ran and that the escape did not work."""
     if not sandbox.mode().sandboxed:
         skip_unless_ci(f"no sandbox here: {sandbox.mode().why}")
+    monkeypatch.setenv("LOGITLAB_TEST_SECRET", "an instructor's token")  # in the grader's environment only
     top = Path(f"/logitlab-test-secret-{os.getpid()}")  # where a CI machine might keep a copy
     tmp_secret = Path(tempfile.gettempdir()) / f"logitlab-test-secret-{os.getpid()}.txt"
     top.mkdir(mode=0o755)
@@ -452,7 +453,6 @@ def test_the_jailed_learner_cannot_escape(tmp_path, sources, escape):
         shm_secret.write_text("42")
         code = (
             "import ctypes, os, sys\nimport numpy as np\n"
-            f"ALLOWED_ENV = {set(judging.LEARNER_ENV) | {'PWD', 'LC_CTYPE'}!r}\n"
             f"RUNNER = {sandbox.RUNNER_DIR!r}\n"
             f"TOP_SECRET, TMP_SECRET = {str(top / 'answers.txt')!r}, {str(tmp_secret)!r}\n"
             f"TMP = {tempfile.gettempdir()!r}\n"

@@ -345,7 +345,12 @@ def test_make_report_reads_what_make_grade_writes():
     import subprocess
 
     def dry_run(target: str) -> str:
-        proc = subprocess.run(["make", "-n", target, "OUT=somewhere/graded"], cwd=ROOT, capture_output=True, text=True)
+        proc = subprocess.run(
+            ["make", "-n", "--no-print-directory", target, "OUT=somewhere/graded"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 0, proc.stderr
         return proc.stdout.strip().splitlines()[-1]
 

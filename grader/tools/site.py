@@ -17,6 +17,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -98,6 +99,14 @@ def _without_widgets(nb, assignment: str) -> None:
         for output in cell.get("outputs", []):
             if WIDGET_MIME in output.get("data", {}):
                 output["data"] = {"text/html": note}
+
+
+NOTEBOOK_LINK = re.compile(r'href="(?:\.\./)?(\d\d_[a-z0-9_]+)/\1\.ipynb(#[^"]*)?"')
+
+
+def _site_links(body: str) -> str:
+    """A link between notebooks (`../01_logits/01_logits.ipynb`) leads to that page of the site."""
+    return NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
 
 
 def _exporter():
@@ -194,7 +203,7 @@ def build(site: Path = SITE, runs: Path = RUNS, jobs: int = 2) -> list[Page]:
         _without_widgets(nb, name)
         resources = {"metadata": {"name": f"{name[:2]} · {titles[name]}"}, "course": _nav(names, titles, index)}
         body, _ = exporter.from_notebook_node(nb, resources=resources)
-        (site / f"{name}.html").write_text(body)
+        (site / f"{name}.html").write_text(_site_links(body))
         built.append(Page(name, titles[name], site / f"{name}.html", runs / f"{name}.ipynb", _error_cells(nb)))
     (site / "index.html").write_text(_index_page(built))
     manifest = {
