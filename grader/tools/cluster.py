@@ -86,7 +86,8 @@ def connect(address: str) -> Iterator[Client]:
         try:
             client = Client(address, timeout=CONNECT_SECONDS)
         except (OSError, TimeoutError) as exc:
-            raise ClusterError(f"cannot reach the Dask scheduler at {address}: {type(exc).__name__}") from None
+            why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise ClusterError(f"cannot reach the Dask scheduler at {address}: {why}") from None
         with client:
             yield client
 
@@ -95,6 +96,8 @@ def run_jobs(grader: Grader, todo: list[tuple[Submission, str]], counts: dict[st
     """Grade `todo` on the cluster; write each record as its task completes."""
     from distributed import as_completed
 
+    if not todo:  # everything is graded already: no cluster needed
+        return
     with connect(grader.opts.cluster) as client:
         releases = {}  # made here, once per assignment (generate_assignment needs the course)
         for name in sorted({s.assignment for s, _ in todo}):
