@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     site = sub.add_parser("site", help="build the course website in build/site (make site)")
     site.add_argument("--jobs", "-j", type=int, default=2, help="notebooks executed at once (default: %(default)s)")
     m = sub.add_parser("bench", help="print performance figures (make bench)")
-    m.add_argument("sections", nargs="*", help="numerics, widgets, notebooks, cells, grading, report (default: all)")
+    m.add_argument(
+        "sections", nargs="*", help="numerics, widgets, notebooks, cells, grading, cluster, report (default: all)"
+    )
     g = sub.add_parser(
         "grade",
         help="autograde submissions in parallel",

@@ -12,6 +12,8 @@ Nothing here passes or fails; it prints a table. Sections:
   the naive one that holds every logit (reference kernels below);
 - grading: throughput of `python -m grader grade` with 1 and 2 jobs, against plain
   serial `nbgrader autograde` on the same submissions (best of 3 interleaved rounds);
+- cluster: throughput of `grade --cluster local:2` against `grade --jobs 2` on the same
+  submissions, and the seconds the cluster adds per submission (scheduling, transfer);
 - report: `python -m grader report` on 1,000 submissions made from the bug zoo, against
   reading their records alone.
 """
@@ -347,6 +349,44 @@ def bench_grading(source_dir: Path, work: Path, per_assignment: int = 4, rounds:
     return rows
 
 
+def _cluster_start_seconds(workers: int) -> float:
+    """Wall seconds to start and stop a LocalCluster of `workers` processes, as `grade
+    --cluster local:N` does once per run."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    t0 = time.perf_counter()
+    with dask.config.set({"distributed.worker.daemon": False}):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as c, Client(c):
+            pass
+    return time.perf_counter() - t0
+
+
+def bench_cluster(
+    source_dir: Path, work: Path, names: tuple[str, ...] = ("02_softmax",), per_assignment: int = 30, rounds: int = 2
+) -> list[Row]:
+    """`grade --cluster local:2` against `grade --jobs 2` on the same submissions (best of
+    `rounds` interleaved runs), and what the cluster adds per submission once its start-up
+    is taken out: scheduling, and sending each job's notebooks to a worker and back."""
+    subs = work / "submitted"
+    n = _solved_submissions(source_dir, list(names), per_assignment, subs)
+    grade = [sys.executable, "-m", "grader", "grade", str(subs), "--no-gradebook", "--output"]
+    times: dict[str, list[float]] = {"local": [], "cluster": []}
+    for r in range(rounds):
+        times["local"].append(_timed([*grade, str(work / f"local-{r}"), "--jobs", "2"], ROOT))
+        times["cluster"].append(_timed([*grade, str(work / f"cluster-{r}"), "--cluster", "local:2"], ROOT))
+    local, cluster = min(times["local"]), min(times["cluster"])
+    start = _cluster_start_seconds(2)
+    added = max(cluster - local - start, 0.0) / n
+    return [
+        ("cluster", f"baseline: grade --jobs 2, {n} notebooks", n / local, "nb/s", 1.0),
+        ("cluster", f"grade --cluster local:2, {n} notebooks", n / cluster, "nb/s", local / cluster),
+        ("cluster", "LocalCluster of 2 workers: start and stop", start, "s", start / local),
+        ("cluster", "added per submission (scheduling, transfer)", added, "s", added * n / local),
+        ("cluster", "added at 10,000 submissions, 2 workers", added * 10_000, "s", added * n / local),
+    ]
+
+
 REPORT_ASSIGNMENTS = ("02_softmax", "03_stability", "05_cross_entropy")
 
 
@@ -396,7 +436,7 @@ def format_table(rows: list[Row]) -> str:
 
 
 def main(sections: list[str] | None = None) -> str:
-    sections = sections or ["numerics", "widgets", "notebooks", "cells", "grading", "report"]
+    sections = sections or ["numerics", "widgets", "notebooks", "cells", "grading", "cluster", "report"]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         build.build_sources(assignments(), tmp / "source")
@@ -412,6 +452,8 @@ def main(sections: list[str] | None = None) -> str:
             rows += bench_slowest_cells(tmp / "source", tmp / "work")
         if "grading" in sections:
             rows += bench_grading(tmp / "source", tmp / "grading")
+        if "cluster" in sections:
+            rows += bench_cluster(tmp / "source", tmp / "cluster")
         if "report" in sections:
             rows += bench_report(tmp / "report")
     table = format_table(rows)
