@@ -5,6 +5,7 @@ LocalCluster grades only what is missing; bad addresses are one line and exit co
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ import psutil
 import pytest
 from support import grader_cli
 
+from grader.core import sandbox
 from grader.tools.course import ROOT
 
 pytestmark = pytest.mark.slow
@@ -60,17 +62,21 @@ def _start(*args: str) -> subprocess.Popen:
 
 
 def _kill(proc: subprocess.Popen) -> None:
-    """The process and everything it started (worker, fork server, judges, sandboxes)."""
+    """The process and everything it started (worker, fork server, judges, sandboxes),
+    and the cgroups of the jobs it was running (their judges cannot remove them now)."""
     try:
         family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
     except psutil.Error:
         family = []
+    jobs = set()
     for p in family:
-        try:
+        with contextlib.suppress(psutil.Error):
+            jobs.add(p.environ().get(sandbox.JOB_TAG))
+        with contextlib.suppress(psutil.Error):
             p.kill()
-        except psutil.Error:
-            pass
     proc.wait(timeout=30)
+    for tag in jobs - {None}:
+        sandbox.reap(tag)
 
 
 def _wait_for_port(port: int, seconds: float = 60) -> None:
@@ -218,3 +224,40 @@ def test_bad_cluster_addresses_are_one_line_and_exit_2(course, kit, tmp_path, ca
     )  # fmt: skip
     assert code == 2
     assert err.strip().count("\n") == 0 and message in err, err
+
+
+def test_a_job_that_fails_twice_is_a_failed_record_and_the_class_goes_on(course, kit, tmp_path, monkeypatch):
+    """Every task raises: Dask runs it once more, then each submission is failed with the
+    reason, and the CSV files still list the whole class (workers are threads here, so the
+    task can be replaced)."""
+    from distributed import Client, LocalCluster
+
+    from grader.tools import cluster, grade
+
+    calls = tmp_path / "calls"  # a file: the task reaches the worker as a copy
+
+    def broken(job: dict) -> dict:
+        with open(calls, "a") as f:
+            f.write(job["student"] + "\n")
+        raise RuntimeError("the worker's disk is full")
+
+    @contextlib.contextmanager
+    def threads(address):
+        with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as c:
+            with Client(c) as client:
+                yield client
+
+    monkeypatch.setattr(cluster, "grade_task", broken)
+    monkeypatch.setattr(cluster, "connect", threads)
+    subs, out = tmp_path / "submitted", tmp_path / "out"
+    for student in ("ada", "bob"):
+        kit.put_submission(subs, student, A, course.student(A))
+    opts = grade.Options(subs, out, jobs=1, cluster="local:1")
+    counts, records = grade.grade(opts)
+    assert counts["failed"] == 2 and sorted(calls.read_text().split()) == ["ada", "ada", "bob", "bob"]
+    for record in records:
+        assert record.status == "failed"
+        assert record.reason == "the cluster could not grade it: RuntimeError: the worker's disk is full"
+        assert all(c.score == 0 and c.reason for c in record.cells if not c.manual)
+    _, summary = kit.read_csv(out / "summary.csv")
+    assert sorted(r["student_id"] for r in summary) == ["ada", "bob"]

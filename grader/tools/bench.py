@@ -13,7 +13,8 @@ Nothing here passes or fails; it prints a table. Sections:
 - grading: throughput of `python -m grader grade` with 1 and 2 jobs, against plain
   serial `nbgrader autograde` on the same submissions (best of 3 interleaved rounds);
 - cluster: throughput of `grade --cluster local:2` against `grade --jobs 2` on the same
-  submissions, and the seconds the cluster adds per submission (scheduling, transfer);
+  submissions, and what the cluster adds: once per run, and per submission (scheduling,
+  transfer), from two class sizes;
 - report: `python -m grader report` on 1,000 submissions made from the bug zoo, against
   reading their records alone.
 """
@@ -349,41 +350,41 @@ def bench_grading(source_dir: Path, work: Path, per_assignment: int = 4, rounds:
     return rows
 
 
-def _cluster_start_seconds(workers: int) -> float:
-    """Wall seconds to start and stop a LocalCluster of `workers` processes, as `grade
-    --cluster local:N` does once per run."""
-    import dask
-    from distributed import Client, LocalCluster
-
-    t0 = time.perf_counter()
-    with dask.config.set({"distributed.worker.daemon": False}):
-        with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as c, Client(c):
-            pass
-    return time.perf_counter() - t0
-
-
 def bench_cluster(
-    source_dir: Path, work: Path, names: tuple[str, ...] = ("02_softmax",), per_assignment: int = 30, rounds: int = 2
+    source_dir: Path, work: Path, name: str = "02_softmax", sizes: tuple[int, int] = (15, 45), rounds: int = 2
 ) -> list[Row]:
     """`grade --cluster local:2` against `grade --jobs 2` on the same submissions (best of
-    `rounds` interleaved runs), and what the cluster adds per submission once its start-up
-    is taken out: scheduling, and sending each job's notebooks to a worker and back."""
-    subs = work / "submitted"
-    n = _solved_submissions(source_dir, list(names), per_assignment, subs)
-    grade = [sys.executable, "-m", "grader", "grade", str(subs), "--no-gradebook", "--output"]
-    times: dict[str, list[float]] = {"local": [], "cluster": []}
-    for r in range(rounds):
-        times["local"].append(_timed([*grade, str(work / f"local-{r}"), "--jobs", "2"], ROOT))
-        times["cluster"].append(_timed([*grade, str(work / f"cluster-{r}"), "--cluster", "local:2"], ROOT))
-    local, cluster = min(times["local"]), min(times["cluster"])
-    start = _cluster_start_seconds(2)
-    added = max(cluster - local - start, 0.0) / n
+    `rounds` interleaved runs), at two class sizes: the cluster's extra time grows by what
+    it adds per submission (scheduling, sending each job's notebooks to a worker and back)
+    over a fixed cost per run (starting the workers and their fork servers)."""
+    extra, speed = [], {}
+    for size in sizes:
+        subs = work / f"submitted-{size}"
+        _solved_submissions(source_dir, [name], size, subs)
+        grade = [sys.executable, "-m", "grader", "grade", str(subs), "--no-gradebook", "--output"]
+        times: dict[str, list[float]] = {"local": [], "cluster": []}
+        for r in range(rounds):
+            times["local"].append(_timed([*grade, str(work / f"local-{size}-{r}"), "--jobs", "2"], ROOT))
+            times["cluster"].append(_timed([*grade, str(work / f"cluster-{size}-{r}"), "--cluster", "local:2"], ROOT))
+        local, cluster = min(times["local"]), min(times["cluster"])
+        extra.append(cluster - local)
+        speed[size] = (size / local, size / cluster)
+    small, large = sizes
+    per_submission = (extra[1] - extra[0]) / (large - small)
+    fixed = extra[0] - per_submission * small
+    local_per = 1 / speed[large][0]
     return [
-        ("cluster", f"baseline: grade --jobs 2, {n} notebooks", n / local, "nb/s", 1.0),
-        ("cluster", f"grade --cluster local:2, {n} notebooks", n / cluster, "nb/s", local / cluster),
-        ("cluster", "LocalCluster of 2 workers: start and stop", start, "s", start / local),
-        ("cluster", "added per submission (scheduling, transfer)", added, "s", added * n / local),
-        ("cluster", "added at 10,000 submissions, 2 workers", added * 10_000, "s", added * n / local),
+        ("cluster", f"baseline: grade --jobs 2, {large} notebooks", speed[large][0], "nb/s", 1.0),
+        (
+            "cluster",
+            f"grade --cluster local:2, {large} notebooks",
+            speed[large][1],
+            "nb/s",
+            speed[large][1] / speed[large][0],
+        ),
+        ("cluster", "added per run (workers start)", fixed, "s", fixed / local_per),
+        ("cluster", "added per submission (scheduling, transfer)", per_submission, "s", per_submission / local_per),
+        ("cluster", "added at 10,000 submissions", fixed + 10_000 * per_submission, "s", per_submission / local_per),
     ]
 
 

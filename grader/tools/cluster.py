@@ -78,7 +78,7 @@ def connect(address: str) -> Iterator[Client]:
     with dask.config.set({"distributed.worker.daemon": False, "distributed.scheduler.allowed-failures": 1}):
         if local:
             cluster = LocalCluster(
-                n_workers=int(local.group(1)), threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=int(local.group(1)), threads_per_worker=1, processes=True, dashboard_address=":0"
             )
             with cluster, Client(cluster) as client:
                 yield client
