@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from ..core import cells
 from ..core.records import JobRecord
 from ..core.submissions import Submission
-from .onejob import Job, Outcome, grade_job, private_folder
+from .onejob import Job, Outcome, grade_job, grader_error, private_folder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -99,16 +99,25 @@ def run_jobs(grader: Grader, todo: list[tuple[Submission, str]], counts: dict[st
     if not todo:  # everything is graded already: no cluster needed
         return
     with connect(grader.opts.cluster) as client:
-        releases = {}  # made here, once per assignment (generate_assignment needs the course)
+        releases: dict[str, str | Exception] = {}  # made here, once per assignment (needs the course)
         for name in sorted({s.assignment for s, _ in todo}):
             if cells.graded(grader.sources[name]):
-                releases[name] = grader.template(name).release.read_text(encoding="utf-8")
-        futures = {}
+                try:
+                    releases[name] = grader.template(name).release.read_text(encoding="utf-8")
+                except Exception as exc:  # a fault of the grader must not stop the class
+                    releases[name] = exc
+        futures, unsent = {}, []
         for sub, fp in todo:
-            job = grader.job(sub, releases.get(sub.assignment), fp)
-            futures[client.submit(grade_task, asdict(job), retries=1, pure=False)] = (sub, fp)
+            release = releases.get(sub.assignment)
+            if isinstance(release, Exception):
+                unsent.append(grader.failed(sub, fp, grader_error(release)))
+                continue
+            job = asdict(grader.job(sub, release, fp))
+            futures[client.submit(grade_task, job, retries=1, pure=False)] = (sub, fp)
         try:
-            with grader.progress(len(futures)) as tick:
+            with grader.progress(len(todo)) as tick:
+                for record in unsent:
+                    tick(record, counts)
                 for future in as_completed(futures):
                     sub, fp = futures.pop(future)
                     tick(_keep(grader, sub, fp, future), counts)

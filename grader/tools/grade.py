@@ -59,7 +59,7 @@ from . import coursebook, gradebook, scores
 from .build import build_sources
 from .course import CONFIG, ROOT, assignments
 from .gradebook import DEFAULT_TIMEOUT
-from .onejob import WRITTEN_REASON, Job, Outcome, failed, grade_job, private_folder  # noqa: F401  (WRITTEN_REASON, for readers)
+from .onejob import WRITTEN_REASON, Job, Outcome, failed, grade_job, grader_error, private_folder  # noqa: F401  (WRITTEN_REASON, for readers)
 from .scores import GRADES_COLUMNS, SUMMARY_COLUMNS  # noqa: F401  (the CSV files' columns, for readers)
 
 
@@ -208,8 +208,13 @@ class Grader:
 
     def grade_one(self, sub: Submission, template: Future | None, fingerprint: str) -> JobRecord:
         """Grade `sub` on this machine (a thread of the pool; the work is in subprocesses)."""
-        release = template.result().release.read_text(encoding="utf-8") if template else None
-        return self.keep(sub, grade_job(self.job(sub, release, fingerprint), self.work / "jobs", self.stop))
+        try:
+            job = self.job(
+                sub, template.result().release.read_text(encoding="utf-8") if template else None, fingerprint
+            )
+        except Exception as exc:  # a fault of the grader must not stop the class
+            return self.failed(sub, fingerprint, grader_error(exc))
+        return self.keep(sub, grade_job(job, self.work / "jobs", self.stop))
 
     def keep(self, sub: Submission, outcome: Outcome) -> JobRecord:
         """Write a job's outcome: the graded notebook in nbgrader's autograded/ layout, with
@@ -227,7 +232,7 @@ class Grader:
         return outcome.record
 
     def failed(self, sub: Submission, fingerprint: str, reason: str) -> JobRecord:
-        """The record of a job that could not run (a cluster gave up on it)."""
+        """The record of a job that could not run (no template, or a cluster gave up on it)."""
         record = JobRecord(sub.student, sub.assignment, fingerprint, timestamp=sub.timestamp())
         return self.keep(sub, Outcome(failed(record, cells.graded(self.sources[sub.assignment]), reason)))
 

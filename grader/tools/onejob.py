@@ -62,6 +62,10 @@ def unjudged(g: cells.Graded, why: str) -> CellResult:
     return CellResult(g.grade_id, 0.0, g.points, manual=g.written, reason=WRITTEN_REASON if g.written else why)
 
 
+def grader_error(exc: Exception) -> str:
+    return f"grader error: {type(exc).__name__}: {exc}"
+
+
 def failed(record: JobRecord, graded: list[cells.Graded], reason: str) -> JobRecord:
     """`record`, failed for `reason`: no cell has been judged."""
     record.status, record.reason = "failed", reason
@@ -100,7 +104,7 @@ def grade_job(job: Job, work: Path, stop: threading.Event | None = None) -> Outc
     except SubmissionError as exc:
         failed(record, graded, str(exc))
     except Exception as exc:  # a fault of the grader must not stop the class
-        failed(record, graded, f"grader error: {type(exc).__name__}: {exc}")
+        failed(record, graded, grader_error(exc))
         outcome.notebook = None
     record.seconds = round(time.monotonic() - start, 2)
     return outcome
