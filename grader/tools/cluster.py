@@ -129,6 +129,7 @@ def run_jobs(grader: Grader, todo: list[tuple[Submission, str]], counts: dict[st
 def _keep(grader: Grader, sub: Submission, fingerprint: str, future) -> JobRecord:
     if future.status != "finished":
         exc = future.exception()
-        return grader.failed(sub, fingerprint, f"the cluster could not grade it: {type(exc).__name__}: {exc}")
+        why = (str(exc).strip().splitlines() or [""])[0][:200]
+        return grader.failed(sub, fingerprint, f"the cluster could not grade it: {type(exc).__name__}: {why}")
     result = future.result()
     return grader.keep(sub, Outcome(JobRecord.from_dict(result["record"]), result["notebook"]))
