@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[course,dev,hub]'
+	$(BIN)/python -m pip install --quiet -e '.[course,dev,hub,cluster]'
 	touch $@
 
 setup: $(STAMP)

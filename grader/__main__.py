@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     site = sub.add_parser("site", help="build the course website in build/site (make site)")
     site.add_argument("--jobs", "-j", type=int, default=2, help="notebooks executed at once (default: %(default)s)")
     m = sub.add_parser("bench", help="print performance figures (make bench)")
-    m.add_argument("sections", nargs="*", help="numerics, widgets, notebooks, cells, grading, report (default: all)")
+    m.add_argument(
+        "sections", nargs="*", help="numerics, widgets, notebooks, cells, grading, cluster, report (default: all)"
+    )
     g = sub.add_parser(
         "grade",
         help="autograde submissions in parallel",
@@ -54,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     book.add_argument("--no-gradebook", action="store_true", help="write only the CSV files and graded notebooks")
     g.add_argument("--report", action="store_true", help="then write the class report, OUT/report/index.html")
+    g.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="grade on a Dask cluster: a scheduler's tcp://host:port (or tls://), or local:N for N local workers",
+    )
     add_commands(sub)  # register, publish, feedback, release-feedback, report (grader/tools/coursecli.py)
     return parser
 
@@ -64,7 +71,7 @@ def _grade(args: argparse.Namespace) -> int:
     # nbgrader, warmed for generate_assignment (grader/tools/warm.py), is imported there
     # while this process imports the rest.
     forks.start_server("nbgrader.apps.nbgraderapp", "nbgrader.api", "grader.tools.warm")
-    from .tools import coursebook, grade
+    from .tools import cluster, coursebook, grade
 
     try:
         opts = grade.Options(
@@ -77,9 +84,10 @@ def _grade(args: argparse.Namespace) -> int:
             timeout=grade.positive_seconds(args.timeout),
             gradebook=None if args.no_gradebook else args.gradebook or coursebook.course_db_url(),
             gradebook_given=args.gradebook is not None,
+            cluster=None if args.cluster is None else cluster.check_address(args.cluster),
         )
         status = grade.main(opts)
-    except (grade.UsageError, coursebook.CoursebookError) as exc:
+    except (grade.UsageError, coursebook.CoursebookError, cluster.ClusterError) as exc:
         print(f"python -m grader grade: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -68,3 +68,23 @@ def test_the_cells_section_finds_the_slowest_cell_on_one_core(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), str(path))
     index, seconds = bench.slowest_cell_on_one_core(path, tmp_path)
     assert index == 1 and seconds >= 0.3
+
+
+def test_cluster_section_compares_a_local_cluster_with_local_jobs(tmp_path):
+    from grader.tools import build
+
+    build.build_sources(["02_softmax"], tmp_path / "source")
+    rows = bench.bench_cluster(tmp_path / "source", tmp_path / "work", sizes=(1, 2), rounds=1)
+    assert [r[1] for r in rows] == [
+        "baseline: grade --jobs 2, 2 notebooks",
+        "grade --cluster local:2, 2 notebooks",
+        "added per run (workers start)",
+        "added per submission (scheduling, transfer)",
+        "added at 10,000 submissions",
+    ]
+    assert rows[0][4] == 1.0 and all(math.isfinite(r[2]) and math.isfinite(r[4]) for r in rows)
+    assert rows[0][2] > 0 and rows[1][2] > 0
+    for size in (1, 2):
+        for run in ("local", "cluster"):
+            records = (tmp_path / "work" / f"{run}-{size}-0" / ".jobs" / "02_softmax").glob("*.json")
+            assert len(list(records)) == size

@@ -18,14 +18,16 @@ def _name_spec(req: str) -> tuple[str, str]:
 
 def test_environment_yml_lists_the_runtime_dependencies_of_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    # The runtime, the course and the hub extras: the environment is also a hub's single-user image.
+    # The runtime, the course, the hub and the cluster extras: the environment is also a
+    # hub's single-user image, and the image of a grading cluster's workers.
     extras = project["optional-dependencies"]
-    wanted = dict(_name_spec(r) for r in project["dependencies"] + extras["course"] + extras["hub"])
+    needed = project["dependencies"] + extras["course"] + extras["hub"] + extras["cluster"]
+    wanted = dict(_name_spec(r) for r in needed)
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     listed = dict(_name_spec(d) for d in conda if not d.startswith(("python", "pip")))
-    assert listed == wanted, "environment.yml and pyproject.toml (runtime, course, hub) differ"
+    assert listed == wanted, "environment.yml and pyproject.toml (runtime, course, hub, cluster) differ"
     assert "-e ." in pip, "environment.yml must install the course package (logitlab) with pip"
     assert "conda-forge" in env["channels"]
 

@@ -57,10 +57,13 @@ class JobRecord:
     def load(cls, path: Path) -> JobRecord | None:
         """The record at `path`, or None if it is missing or unreadable (an older format)."""
         try:
-            data = json.loads(path.read_text())
-            data.pop("score", None)
-            data.pop("max_score", None)
-            data["cells"] = [CellResult(**c) for c in data["cells"]]
-            return cls(**data)
+            return cls.from_dict(json.loads(path.read_text()))
         except (OSError, ValueError, TypeError, KeyError):
             return None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> JobRecord:
+        """The record of `asdict(record)` (as saved, or as a cluster worker returns it)."""
+        data = {k: v for k, v in data.items() if k not in ("score", "max_score")}
+        data["cells"] = [CellResult(**c) for c in data["cells"]]
+        return cls(**data)

@@ -125,10 +125,25 @@ class Repair:
 def load(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
     """(the submitted notebook, cell ids it held twice), or SubmissionError saying why
     it cannot be read. nbformat renames duplicated ids on reading; they are reported."""
+    return loads(read_notebook(path), path.name)
+
+
+def read_notebook(path: Path) -> bytes | None:
+    """The submitted notebook's bytes; None when it is missing or a link (not taken)."""
     if not path.is_file() or path.is_symlink():
-        raise SubmissionError(f"notebook missing: no {path.name} in the submission folder (a link is not taken)")
+        return None
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def loads(data: bytes | None, name: str) -> tuple[nbformat.NotebookNode, list[str]]:
+    """`load` of a notebook's bytes (None: missing), as read by `read_notebook`."""
+    if data is None:
+        raise SubmissionError(f"notebook missing: no {name} in the submission folder (a link is not taken)")
+    try:
+        text = data.decode("utf-8")
         raw = json.loads(text)
         if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int) or raw["nbformat"] < 3:
             raise ValueError("not a Jupyter notebook of format 3 or 4")

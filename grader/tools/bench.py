@@ -12,6 +12,9 @@ Nothing here passes or fails; it prints a table. Sections:
   the naive one that holds every logit (reference kernels below);
 - grading: throughput of `python -m grader grade` with 1 and 2 jobs, against plain
   serial `nbgrader autograde` on the same submissions (best of 3 interleaved rounds);
+- cluster: throughput of `grade --cluster local:2` against `grade --jobs 2` on the same
+  submissions, and what the cluster adds: once per run, and per submission (scheduling,
+  transfer), from two class sizes;
 - report: `python -m grader report` on 1,000 submissions made from the bug zoo, against
   reading their records alone.
 """
@@ -347,6 +350,44 @@ def bench_grading(source_dir: Path, work: Path, per_assignment: int = 4, rounds:
     return rows
 
 
+def bench_cluster(
+    source_dir: Path, work: Path, name: str = "02_softmax", sizes: tuple[int, int] = (15, 45), rounds: int = 2
+) -> list[Row]:
+    """`grade --cluster local:2` against `grade --jobs 2` on the same submissions (best of
+    `rounds` interleaved runs), at two class sizes: the cluster's extra time grows by what
+    it adds per submission (scheduling, sending each job's notebooks to a worker and back)
+    over a fixed cost per run (starting the workers and their fork servers)."""
+    extra, speed = [], {}
+    for size in sizes:
+        subs = work / f"submitted-{size}"
+        _solved_submissions(source_dir, [name], size, subs)
+        grade = [sys.executable, "-m", "grader", "grade", str(subs), "--no-gradebook", "--output"]
+        times: dict[str, list[float]] = {"local": [], "cluster": []}
+        for r in range(rounds):
+            times["local"].append(_timed([*grade, str(work / f"local-{size}-{r}"), "--jobs", "2"], ROOT))
+            times["cluster"].append(_timed([*grade, str(work / f"cluster-{size}-{r}"), "--cluster", "local:2"], ROOT))
+        local, cluster = min(times["local"]), min(times["cluster"])
+        extra.append(cluster - local)
+        speed[size] = (size / local, size / cluster)
+    small, large = sizes
+    per_submission = (extra[1] - extra[0]) / (large - small)
+    fixed = extra[0] - per_submission * small
+    local_per = 1 / speed[large][0]
+    return [
+        ("cluster", f"baseline: grade --jobs 2, {large} notebooks", speed[large][0], "nb/s", 1.0),
+        (
+            "cluster",
+            f"grade --cluster local:2, {large} notebooks",
+            speed[large][1],
+            "nb/s",
+            speed[large][1] / speed[large][0],
+        ),
+        ("cluster", "added per run (workers start)", fixed, "s", fixed / local_per),
+        ("cluster", "added per submission (scheduling, transfer)", per_submission, "s", per_submission / local_per),
+        ("cluster", "added at 10,000 submissions", fixed + 10_000 * per_submission, "s", per_submission / local_per),
+    ]
+
+
 REPORT_ASSIGNMENTS = ("02_softmax", "03_stability", "05_cross_entropy")
 
 
@@ -396,7 +437,7 @@ def format_table(rows: list[Row]) -> str:
 
 
 def main(sections: list[str] | None = None) -> str:
-    sections = sections or ["numerics", "widgets", "notebooks", "cells", "grading", "report"]
+    sections = sections or ["numerics", "widgets", "notebooks", "cells", "grading", "cluster", "report"]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         build.build_sources(assignments(), tmp / "source")
@@ -412,6 +453,8 @@ def main(sections: list[str] | None = None) -> str:
             rows += bench_slowest_cells(tmp / "source", tmp / "work")
         if "grading" in sections:
             rows += bench_grading(tmp / "source", tmp / "grading")
+        if "cluster" in sections:
+            rows += bench_cluster(tmp / "source", tmp / "cluster")
         if "report" in sections:
             rows += bench_report(tmp / "report")
     table = format_table(rows)

@@ -3,8 +3,10 @@
 Plan: build the nbgrader source notebooks into a private temporary folder, make the
 released notebook of each assignment once (`generate_assignment`, kept in
 OUT/.templates for re-runs), then grade every (student, assignment) pair as an
-independent job. Jobs run on a thread pool (the work happens in subprocesses). Each
-job's result is a JobRecord (grader/core/records.py) kept as
+independent job (grader/tools/onejob.py: plain values in, a record and the graded
+notebook out). Jobs run on a thread pool (the work happens in subprocesses), or with
+--cluster as tasks of a Dask cluster (grader/tools/cluster.py); this process alone reads
+SUBMISSIONS and writes OUT. Each job's result is a JobRecord (grader/core/records.py) kept as
 OUT/.jobs/<assignment>/<student>.json, so a re-run skips what is graded and unchanged;
 the CSV files are merged from those records.
 
@@ -39,8 +41,9 @@ import shutil
 import sys
 import tempfile
 import threading
-import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -49,18 +52,15 @@ import logitlab
 import nbformat
 from tqdm import tqdm
 
-from ..core import cells, judging, sandbox, submissions
-from ..core import graded as graded_nb
-from ..core.judge import Judgement
-from ..core.records import CellResult, JobRecord
-from ..core.submissions import Submission, SubmissionError
+from ..core import cells, sandbox, submissions
+from ..core.records import JobRecord
+from ..core.submissions import Submission
 from . import coursebook, gradebook, scores
 from .build import build_sources
 from .course import CONFIG, ROOT, assignments
 from .gradebook import DEFAULT_TIMEOUT
+from .onejob import WRITTEN_REASON, Job, Outcome, failed, grade_job, grader_error, private_folder  # noqa: F401  (WRITTEN_REASON, for readers)
 from .scores import GRADES_COLUMNS, SUMMARY_COLUMNS  # noqa: F401  (the CSV files' columns, for readers)
-
-WRITTEN_REASON = "written answer: graded by hand in formgrader"
 
 
 class UsageError(Exception):
@@ -78,6 +78,7 @@ class Options:
     timeout: float = DEFAULT_TIMEOUT
     gradebook: str | None = None  # the course gradebook's URL: None, nothing is published
     gradebook_given: bool = False  # named on the command line: it must exist
+    cluster: str | None = None  # a Dask scheduler's address, or local:N: jobs run there
 
 
 def graded_cells(nb: nbformat.NotebookNode) -> list[tuple[str, float]]:
@@ -127,6 +128,7 @@ class Grader:
         self.opts, self.work = opts, work
         self.records: list[JobRecord] = []  # of every submission found, after the run
         self.sources: dict[str, nbformat.NotebookNode] = {}  # answers and hidden tests
+        self.source_texts: dict[str, str] = {}  # the same, as each job gets them
         self.stop = threading.Event()  # set on Ctrl-C: running jobs kill their nbgrader
 
     # --- planning -----------------------------------------------------------------
@@ -167,7 +169,8 @@ class Grader:
             except Exception as exc:
                 first = (str(exc).strip().splitlines() or [""])[0]
                 raise UsageError(f"the source of {name} does not build: {type(exc).__name__}: {first}") from None
-            self.sources[name] = nbformat.read(self.source_nb(name), as_version=4)
+            self.source_texts[name] = self.source_nb(name).read_text(encoding="utf-8")
+            self.sources[name] = nbformat.reads(self.source_texts[name], as_version=4)
         return {name: self.source_nb(name) for name in names}
 
     def source_nb(self, name: str) -> Path:
@@ -188,72 +191,50 @@ class Grader:
         return template
 
     # --- one job ------------------------------------------------------------------
-    def grade_one(self, index: int, sub: Submission, template: Future | None, fingerprint: str) -> JobRecord:
-        start = time.monotonic()
-        graded = cells.graded(self.sources[sub.assignment])
-        record = JobRecord(
+    def job(self, sub: Submission, release: str | None, fingerprint: str) -> Job:
+        """What grading `sub` needs, read here: the grader reads the submissions alone."""
+        return Job(
             sub.student,
             sub.assignment,
             fingerprint,
             timestamp=sub.timestamp(),
-            cells=[_unjudged(g, "not graded") for g in graded],
+            notebook=submissions.read_notebook(sub.notebook),
+            notebook_name=sub.notebook.name,
+            extra_files=tuple(sub.extra_files()),
+            source=self.source_texts[sub.assignment],
+            release=release,
+            timeout=self.opts.timeout,
         )
-        job = self.work / "jobs" / f"{index:05d}"
-        keep = self.opts.output / "autograded" / sub.student / sub.assignment
-        shutil.rmtree(keep, ignore_errors=True)
-        try:
-            problem = submissions.student_id_problem(sub.student)
-            if problem:
-                raise SubmissionError(f"student folder {sub.student!r} not graded: {problem}")
-            nb, duplicated_ids = submissions.load(sub.notebook)
-            if sub.extra_files():
-                record.flags.append("files beside the notebook (not used): " + ", ".join(sub.extra_files()))
-            if graded:
-                ready = template.result()
-                release = nbformat.read(ready.release, as_version=4)
-                fixed = submissions.repair(nb, release, duplicated_ids)
-                record.flags += fixed.flags + judging.suspicious(fixed.notebook, release)
-                self._grade(record, graded, fixed.notebook, release, sub, job, keep)
-            if record.status != "failed":
-                record.status = "flagged" if record.flags else "graded"
-        except SubmissionError as exc:
-            record.status, record.reason = "failed", str(exc)
-            record.cells = [_unjudged(g, str(exc)) for g in graded]
-        except Exception as exc:  # a fault of the grader must not stop the class
-            record.status, record.reason = "failed", f"grader error: {type(exc).__name__}: {exc}"
-            record.cells = [_unjudged(g, record.reason) for g in graded]
-        finally:
-            shutil.rmtree(job, ignore_errors=True)
-        record.seconds = round(time.monotonic() - start, 2)
-        record.save(_record_path(self.opts.output, sub))
-        return record
 
-    def _grade(
-        self,
-        record: JobRecord,
-        graded: list[cells.Graded],
-        nb: nbformat.NotebookNode,
-        release: nbformat.NotebookNode,
-        sub: Submission,
-        job: Path,
-        keep: Path,
-    ) -> None:
-        """Run the notebook once in its sandbox and judge it; write the graded notebook
-        (nbgrader's autograded/ layout) from that run and the verdicts."""
-        judged = judging.judge(nb, self.sources[sub.assignment], release, job / "judge", self.opts.timeout, self.stop)
-        record.flags += judged.flags
-        record.flags += [f"the cell {label} {note}" for label, note in judged.notes.items() if "stopped" in note]
-        if not sandbox.mode().sandboxed:
-            record.flags.append(sandbox.UNSANDBOXED)
-        _combine(record, graded, judged)
-        verdicts = {c.grade_id: (c.score == c.max_score, c.reason) for c in record.cells}
-        keep.mkdir(parents=True, exist_ok=True)
-        notebook = graded_nb.assemble(nb, release, judged, verdicts)
-        scores.write_atomic(keep / f"{sub.assignment}.ipynb", nbformat.writes(notebook))
-        for name in submissions.NBGRADER_FILES:  # beside the graded notebook, as nbgrader keeps them
-            text = submissions.read_regular(sub.folder / name)
-            if text is not None:
-                scores.write_atomic(keep / name, text)
+    def grade_one(self, sub: Submission, template: Future | None, fingerprint: str) -> JobRecord:
+        """Grade `sub` on this machine (a thread of the pool; the work is in subprocesses)."""
+        try:
+            job = self.job(
+                sub, template.result().release.read_text(encoding="utf-8") if template else None, fingerprint
+            )
+        except Exception as exc:  # a fault of the grader must not stop the class
+            return self.failed(sub, fingerprint, grader_error(exc))
+        return self.keep(sub, grade_job(job, self.work / "jobs", self.stop))
+
+    def keep(self, sub: Submission, outcome: Outcome) -> JobRecord:
+        """Write a job's outcome: the graded notebook in nbgrader's autograded/ layout, with
+        nbgrader's files beside it, then the record (last: a re-run skips what it finds)."""
+        folder = self.opts.output / "autograded" / sub.student / sub.assignment
+        shutil.rmtree(folder, ignore_errors=True)
+        if outcome.notebook is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            scores.write_atomic(folder / f"{sub.assignment}.ipynb", outcome.notebook)
+            for name in submissions.NBGRADER_FILES:  # beside the graded notebook, as nbgrader keeps them
+                text = submissions.read_regular(sub.folder / name)
+                if text is not None:
+                    scores.write_atomic(folder / name, text)
+        outcome.record.save(_record_path(self.opts.output, sub))
+        return outcome.record
+
+    def failed(self, sub: Submission, fingerprint: str, reason: str) -> JobRecord:
+        """The record of a job that could not run (no template, or a cluster gave up on it)."""
+        record = JobRecord(sub.student, sub.assignment, fingerprint, timestamp=sub.timestamp())
+        return self.keep(sub, Outcome(failed(record, cells.graded(self.sources[sub.assignment]), reason)))
 
     # --- the whole run ------------------------------------------------------------
     def run(self) -> dict[str, int]:
@@ -279,6 +260,10 @@ class Grader:
         return counts
 
     def _run_jobs(self, todo: list[tuple[Submission, str]], counts: dict[str, int]) -> None:
+        if self.opts.cluster is not None:
+            from . import cluster  # Dask is needed only there
+
+            return cluster.run_jobs(self, todo, counts)
         with ThreadPoolExecutor(max_workers=self.opts.jobs) as pool:
             # Templates are queued first, so no job ever waits on one that has not started.
             templates = {
@@ -286,10 +271,7 @@ class Grader:
                 for name in sorted({s.assignment for s, _ in todo})
                 if cells.graded(self.sources[name])
             }
-            futures = [
-                pool.submit(self.grade_one, i, sub, templates.get(sub.assignment), fp)
-                for i, (sub, fp) in enumerate(todo)
-            ]
+            futures = [pool.submit(self.grade_one, sub, templates.get(sub.assignment), fp) for sub, fp in todo]
             try:
                 self._progress(futures, counts)
             except KeyboardInterrupt:
@@ -297,16 +279,25 @@ class Grader:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
 
-    @staticmethod
-    def _progress(futures: list[Future], counts: dict[str, int]) -> None:
-        with tqdm(total=len(futures), desc="grading", unit="nb", file=sys.stderr, dynamic_ncols=True) as bar:
+    def _progress(self, futures: list[Future], counts: dict[str, int]) -> None:
+        with self.progress(len(futures)) as tick:
             for future in as_completed(futures):
-                record = future.result()
+                tick(future.result(), counts)
+
+    @staticmethod
+    @contextmanager
+    def progress(total: int) -> Iterator[Callable[[JobRecord, dict[str, int]], None]]:
+        """The progress bar, and the function that counts each finished job on it."""
+        with tqdm(total=total, desc="grading", unit="nb", file=sys.stderr, dynamic_ncols=True) as bar:
+
+            def tick(record: JobRecord, counts: dict[str, int]) -> None:
                 counts[record.status] += 1
                 if record.status == "failed":
                     bar.write(f"{record.student_id}/{record.assignment}: failed ({record.reason})", file=sys.stderr)
                 bar.set_postfix(failed=counts["failed"], refresh=False)
                 bar.update()
+
+            yield tick
 
     def write_csvs(self, found: list[Submission]) -> None:
         """Merge the stored results of every submission found into the two CSV files."""
@@ -314,31 +305,12 @@ class Grader:
         scores.write_csvs(self.opts.output, self.records)
 
 
-def _unjudged(g: cells.Graded, why: str) -> CellResult:
-    return CellResult(g.grade_id, 0.0, g.points, manual=g.written, reason=WRITTEN_REASON if g.written else why)
-
-
-def _combine(record: JobRecord, graded: list[cells.Graded], judged: Judgement) -> None:
-    """The judge's verdict is each autograded cell's score; written answers wait for a human."""
-    record.cells = []
-    for g in graded:
-        if g.written:
-            record.cells.append(CellResult(g.grade_id, 0.0, g.points, manual=True, reason=WRITTEN_REASON))
-            continue
-        passed, why = judged.cells.get(g.grade_id, (False, judged.error or "not judged"))
-        record.cells.append(CellResult(g.grade_id, g.points if passed else 0.0, g.points, reason=why))
-    if judged.error:
-        record.status, record.reason = "failed", judged.error
-
-
 def grade(opts: Options) -> tuple[dict[str, int], list[JobRecord]]:
     """Grade the submissions: counts of graded, flagged, failed and skipped, and the
     records of every submission found."""
-    # All runs work under one private parent (the judges' inputs and logs).
-    parent = Path(tempfile.gettempdir()) / f"logitlab-grading-{os.getuid()}"  # one per user
-    parent.mkdir(mode=0o700, exist_ok=True)
     opts = replace(opts, submissions=opts.submissions.resolve(), output=opts.output.resolve())
-    with tempfile.TemporaryDirectory(prefix="run-", dir=parent) as tmp:
+    # All runs work under one private parent (the judges' inputs and logs).
+    with tempfile.TemporaryDirectory(prefix="run-", dir=private_folder()) as tmp:
         grader = Grader(opts, Path(tmp))
         return grader.run(), grader.records
 
