@@ -20,6 +20,7 @@
 # %% nbgrader={"grade_id": "setup", "locked": true}
 import numpy as np
 
+from logitlab import plots
 from logitlab.checks import assert_check, check
 from logitlab.hints import hints
 from logitlab.quiz import quiz
@@ -215,6 +216,22 @@ print("weights of the first query, -inf-masked:", with_inf[0])
 # allowed, as PyTorch's `attn_mask` of dtype bool) or as an **additive** float mask of 0
 # and $-\infty$ added to the scores. In this course a mask is boolean, True meaning
 # "may attend", and `masked_softmax` is where the $-\infty$ goes in.
+
+# %% [markdown]
+# The same weights as pictures: a row per query, a column per key of *where is my
+# parcel*. With future scores set to 0, weight spills above the diagonal, into words
+# the query has not read yet:
+
+# %%
+words = ["where", "is", "my", "parcel"]
+plots.attention_weights(with_zero, tokens=words)
+
+# %% [markdown]
+# With $-\infty$, everything above the diagonal is exactly 0, and each row still sums to 1
+# over the keys the query may see:
+
+# %%
+plots.attention_weights(with_inf, tokens=words)
 
 # %% [markdown]
 # ## 5. Exercise: implement `causal_mask`
