@@ -240,7 +240,7 @@ class Grader:
     def run(self) -> dict[str, int]:
         opts = self.opts
         found, chosen = self.discover()
-        opts.output.mkdir(parents=True, exist_ok=True)  # exists before any kernel hides it
+        opts.output.mkdir(parents=True, exist_ok=True)
         paths = self.prepare_sources({s.assignment for s in chosen})
         todo, skipped = [], 0
         for sub in chosen:

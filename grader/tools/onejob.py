@@ -139,7 +139,7 @@ def _combine(record: JobRecord, graded: list[cells.Graded], judged: Judgement) -
     record.cells = []
     for g in graded:
         if g.written:
-            record.cells.append(CellResult(g.grade_id, 0.0, g.points, manual=True, reason=WRITTEN_REASON))
+            record.cells.append(unjudged(g, WRITTEN_REASON))
             continue
         passed, why = judged.cells.get(g.grade_id, (False, judged.error or "not judged"))
         record.cells.append(CellResult(g.grade_id, g.points if passed else 0.0, g.points, reason=why))
