@@ -47,10 +47,12 @@ def make_template(assignment: str, source: Path, folder: Path) -> Template:
     args = [*generate_args(assignment, source, folder / "release", f"sqlite:///{template.db}", "WARN")]
     args.append(f"--CourseDirectory.root={folder}")
     log = folder / "generate.log"
-    code = forks.run(_nbgrader_main, (args,), folder, tool_env(), log, timeout=600)
-    if code != 0 or not template.ready():
-        raise RuntimeError(f"generate_assignment {assignment} failed: {error_line(log.read_text(errors='replace'))}")
-    return template
+    for _ in range(2):  # a forked nbgrader has been seen to end silently, once in a while: once more
+        code = forks.run(_nbgrader_main, (args,), folder, tool_env(), log, timeout=600)
+        if code == 0 and template.ready():
+            return template
+    why = error_line(log.read_text(errors="replace"))
+    raise RuntimeError(f"generate_assignment {assignment} failed (exit code {code}): {why}")
 
 
 def _nbgrader_main(args: list[str]) -> None:
