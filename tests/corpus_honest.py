@@ -10,6 +10,9 @@ cells.
 
 from __future__ import annotations
 
+from corpus_styles_early import STYLES as EARLY
+from corpus_styles_late import STYLES as LATE
+
 STABILITY_CONSTANTS = {
     "stable_softmax": '''import numpy as np
 
@@ -264,3 +267,5 @@ HONEST = {
     ("constants-lambda", "07_sequence_loss"): _entry(SEQUENCE_CONSTANTS_AND_PARTIAL),
     ("added-helper", "07_sequence_loss"): _entry(SEQUENCE_ADDED_HELPER),
 }
+HONEST.update(EARLY)
+HONEST.update(LATE)
