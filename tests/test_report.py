@@ -207,6 +207,16 @@ def test_reasons_parse_the_judges_forms():
     assert [(f.kind, f.label, f.folded) for f in got] == [
         (reasons.CHECKS, "keeps float32 input float32", ("leaves its input unchanged",))
     ]
+    # A line that ends a sentence is followed by a space (records written before that had "; ").
+    two = reasons.parse(
+        "softmax: 2 of 7 checks fail. keeps float32 input float32: came back as float64. "
+        "leaves its input unchanged: z was modified",
+        titles,
+    )
+    assert [(f.label, f.message) for f in two] == [
+        ("keeps float32 input float32", "came back as float64."),
+        ("leaves its input unchanged", "z was modified"),
+    ]
     hidden = reasons.parse("2 hidden case(s) failed: random batch (4, 5): wrong values; float32 [1, 2]: raised X")
     assert [(f.label, f.message) for f in hidden] == [
         ("random batch (4, 5)", "wrong values"),

@@ -527,7 +527,7 @@ def free_names(source: str) -> set[str]:
 def _one_line(text: str) -> str:
     lines = [line.strip().lstrip("- ").strip() for line in str(text).splitlines() if line.strip()]
     return "".join(
-        line + ("" if i == len(lines) - 1 else " " if line.endswith(":") else "; ") for i, line in enumerate(lines)
+        line + ("" if i == len(lines) - 1 else " " if line.endswith((":", ".")) else "; ") for i, line in enumerate(lines)
     )
 
 

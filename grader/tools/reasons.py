@@ -24,7 +24,7 @@ CHECKS = "check"  # a public check of logitlab.checks, named by its title
 HIDDEN = "hidden"  # a hidden case, named by its label
 OTHER = "other"  # a cell that failed as a whole (one message)
 
-_HEADLINE = re.compile(r"^(?P<exercise>\w+): \d+ of \d+ checks? fails?\.(?:; |$)")
+_HEADLINE = re.compile(r"^(?P<exercise>\w+): \d+ of \d+ checks? fails?\.(?:;? |$)")
 _HIDDEN = re.compile(r"^\d+ hidden case\(s\) failed: ")
 _FOLDED = re.compile(r"\((?:\d+ more checks? also fails?|the same problem also fails)[^:]*(?:: |\))")
 _LINE = re.compile(r",? at line (?P<n>\d+): `(?P<code>[^`]*)`|\(line (?P<n2>\d+)(?P<rest>[:)])")
@@ -101,7 +101,7 @@ def _by_titles(body: str, titles: tuple[str, ...]) -> list[Failure]:
     starts = []
     for title in sorted(titles, key=len, reverse=True):  # a title inside a longer one is not a start
         for m in re.finditer(re.escape(title) + ": ", body):
-            at_start = m.start() == 0 or body.startswith("; ", m.start() - 2)
+            at_start = m.start() == 0 or body[m.start() - 2 : m.start()] in ("; ", ". ")
             if at_start and not any(s <= m.start() < s + len(t) + 2 for s, t in starts):
                 starts.append((m.start(), title))
     starts.sort()
