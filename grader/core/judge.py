@@ -526,9 +526,8 @@ def free_names(source: str) -> set[str]:
 
 def _one_line(text: str) -> str:
     lines = [line.strip().lstrip("- ").strip() for line in str(text).splitlines() if line.strip()]
-    return "".join(
-        line + ("" if i == len(lines) - 1 else " " if line.endswith((":", ".")) else "; ") for i, line in enumerate(lines)
-    )
+    joins = [" " if line.endswith((":", ".")) else "; " for line in lines[:-1]] + [""]
+    return "".join(line + join for line, join in zip(lines, joins))
 
 
 def clip(text: str, limit: int = 500) -> str:
