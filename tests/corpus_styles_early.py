@@ -1063,6 +1063,258 @@ def numerical_gradient(f, x, eps=1e-5):
 }
 
 
+STABILITY_CALLABLE_OBJECTS_SETERR = {
+    "added": {
+        "stable_softmax": '''import numpy as np
+
+np.seterr(over="raise")  # make sure nothing below ever overflows silently
+''',
+        "logsumexp": '''%timeit -n 5 -r 1 stable_softmax(np.zeros((100, 50)))
+''',
+    },
+    "cells": {
+        "stable_softmax": '''import numpy as np
+
+
+class StableSoftmax:
+    """softmax(z) = exp(z - max) / sum(exp(z - max)), along `axis`."""
+
+    def __call__(self, z, axis=-1):
+        z = np.asarray(z)
+        if z.dtype.kind != "f":
+            z = z.astype(np.float64)
+        e = np.exp(z - z.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+
+stable_softmax = StableSoftmax()
+''',
+        "logsumexp": '''import numpy as np
+
+
+def logsumexp(z, axis=-1):
+    # work in extended precision, hand back the input's float type
+    z = np.asarray(z)
+    kind = z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
+    x = z.astype(np.longdouble)
+    m = np.max(x, axis=axis, keepdims=True)
+    m[~np.isfinite(m)] = 0
+    with np.errstate(divide="ignore"):
+        out = np.log(np.exp(x - m).sum(axis=axis)) + np.squeeze(m, axis=axis)
+    return out.astype(kind)
+''',
+    },
+}
+
+TEMPERATURE_UNICODE_OWN_ERRORS = {
+    "added": {
+        "softmax_with_temperature": '''class SamplingSettingError(ValueError):
+    """A temperature, k or p that makes no sense."""
+'''
+    },
+    "cells": {
+        "softmax_with_temperature": '''import numpy as np
+
+
+def softmax_with_temperature(z, temperature, axis=-1):
+    """pᵢ = exp(zᵢ/τ) / Σⱼ exp(zⱼ/τ), for τ > 0."""
+    τ = temperature
+    if τ <= 0:
+        raise SamplingSettingError(f"τ = {τ} ≤ 0: use greedy decoding instead")
+    z = np.asarray(z)
+    z = z.astype(np.float64) if z.dtype.kind != "f" else z
+    s = z / τ
+    e = np.exp(s - s.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+''',
+        "top_k_filter": '''import numpy as np
+
+
+def top_k_filter(logits, k):
+\tif k < 1:
+\t\traise SamplingSettingError(f"k = {k} < 1")
+\tz = np.array(logits, dtype=np.result_type(np.asarray(logits).dtype, np.float32))
+\tif k < z.shape[-1]:
+\t\tz[z < np.sort(z, axis=-1)[..., [-int(k)]]] = -np.inf
+\treturn z
+''',
+        "top_p_filter": '''import numpy as np
+
+
+def top_p_filter(logits, p):
+    if not 0 < p <= 1:
+        raise SamplingSettingError(f"p = {p} ∉ (0, 1]")
+    z = np.array(logits, dtype=np.result_type(np.asarray(logits).dtype, np.float32))
+    if p == 1:
+        return z
+    ranked = np.flip(np.sort(z, axis=-1), axis=-1)
+    e = np.exp(ranked - ranked[..., :1])
+    mass_before = np.concatenate([np.zeros_like(e[..., :1]), np.cumsum(e, axis=-1)[..., :-1]], axis=-1)
+    n_kept = np.sum(mass_before < p * e.sum(axis=-1, keepdims=True), axis=-1, keepdims=True)
+    z[z < np.take_along_axis(ranked, n_kept - 1, axis=-1)] = -np.inf
+    return z
+''',
+    },
+}
+
+LOGITS_STAR_IMPORT = {
+    "is_distribution": '''from numpy import *
+
+
+def is_distribution(p, axis=-1, atol=1e-6):
+    p = asarray(p, dtype=float64)
+    if not isfinite(p).all() or (p < 0).any():
+        return False
+    return True if (abs(p.sum(axis=axis) - 1) <= atol).all() else False
+''',
+    "predicted_label": '''from numpy import *
+
+
+def predicted_label(logits, labels):
+    return labels[argmax(logits)]
+''',
+}
+
+CE_MAIN_GUARD_TRY_IMPORT = {
+    "perplexity": '''import math
+
+import numpy as np
+
+
+def perplexity(mean_loss):
+    if isinstance(mean_loss, (int, float, np.integer, np.floating)):
+        return float(np.exp(np.float64(mean_loss)))
+    losses = np.asarray(mean_loss)
+    return np.exp(losses if losses.dtype.kind == "f" else losses.astype(np.float64))
+
+
+if __name__ == "__main__":  # quick self-test
+    assert perplexity(0.0) == 1.0
+    assert math.isclose(perplexity(math.log(2)), 2.0)
+    print("perplexity ok")
+''',
+    "cross_entropy_from_logits": '''try:
+    import torch
+    import torch.nn.functional as F
+
+    def cross_entropy_from_logits(logits, target):
+        z = torch.as_tensor(np.asarray(logits, dtype=np.float64))
+        t = np.asarray(target)
+        if t.shape != tuple(z.shape[:-1]) or t.dtype.kind not in "iu":
+            raise ValueError("one integer target per row")
+        if ((t < 0) | (t >= z.shape[-1])).any():
+            raise ValueError("target out of range")
+        z = z.reshape(-1, z.shape[-1])
+        return F.cross_entropy(z, torch.as_tensor(t.reshape(-1), dtype=torch.long)).item()
+
+except ImportError:  # no torch here: the same loss in numpy
+
+    def cross_entropy_from_logits(logits, target):
+        z = np.asarray(logits, dtype=np.float64)
+        t = np.asarray(target)
+        if t.shape != z.shape[:-1] or t.dtype.kind not in "iu":
+            raise ValueError("one integer target per row")
+        if ((t < 0) | (t >= z.shape[-1])).any():
+            raise ValueError("target out of range")
+        lse = np.logaddexp.reduce(z, axis=-1)
+        return float(np.mean(lse - np.take_along_axis(z, t[..., None], axis=-1)[..., 0]))
+''',
+}
+
+GRADIENTS_UNICODE_IN_PLACE = {
+    "numerical_gradient": '''import numpy as np
+
+
+def numerical_gradient(f, x, eps=1e-5):
+    """∂f/∂xᵢ ≈ (f(x + ε·eᵢ) − f(x − ε·eᵢ)) / 2ε, entry by entry."""
+    ε = eps
+    x = np.asarray(x)
+    work = np.asarray(x, dtype=np.float64)  # no copy for float64 x: restored exactly below
+    fx = f(work)  # the value at x, handy when debugging
+    grad = np.zeros(work.shape)
+    for i in np.ndindex(*work.shape):
+        old = work[i].copy()
+        work[i] = old + ε
+        f_plus = f(work)
+        work[i] = old - ε
+        f_minus = f(work)
+        work[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * ε)
+    return grad.astype(x.dtype) if np.issubdtype(x.dtype, np.floating) else grad
+''',
+}
+
+
+STABILITY_MASKED_ARRAYS = {
+    "stable_softmax": '''import numpy as np
+
+
+def stable_softmax(z, axis=-1):
+    """-inf logits are masked out, so they never enter the max or the sum."""
+    z = np.asarray(z)
+    z = z if z.dtype.kind == "f" else z.astype(np.float64)
+    live = np.ma.masked_equal(z, -np.inf)
+    e = np.ma.exp(live - live.max(axis=axis, keepdims=True))
+    return (e / e.sum(axis=axis, keepdims=True)).filled(0).astype(z.dtype)
+''',
+    "log_softmax": '''import numpy as np
+
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z)
+    z = z if z.dtype.kind == "f" else z.astype(np.float64)
+    live = np.ma.masked_equal(z, -np.inf)
+    shifted = live - live.max(axis=axis, keepdims=True)
+    out = shifted - np.ma.log(np.ma.exp(shifted).sum(axis=axis, keepdims=True))
+    return out.filled(-np.inf).astype(z.dtype)
+''',
+}
+
+CE_VECTORIZE_FMEAN_SELF_CHECK = {
+    "cross_entropy": '''import math
+import statistics
+
+import numpy as np
+
+
+def cross_entropy(probs, target):
+    p = np.asarray(probs, dtype=float)
+    t = np.asarray(target)
+    if t.shape != p.shape[:-1] or t.dtype.kind not in "iu":
+        raise ValueError(f"need one integer class per row, shape {p.shape[:-1]}")
+    if t.size and not (0 <= t.min() and t.max() < p.shape[-1]):
+        raise ValueError("class index out of range")
+    picked = np.take_along_axis(p, t[..., None], axis=-1).ravel()
+    return statistics.fmean(-math.log(q) if q > 0 else math.inf for q in picked)
+
+
+check("cross_entropy", cross_entropy)
+''',
+    "perplexity": '''import math
+
+import numpy as np
+
+
+
+def _exp_or_inf(value):
+    try:
+        return math.exp(value)
+    except OverflowError:  # beyond float64: numpy would say inf too
+        return math.inf
+
+
+_exp = np.vectorize(_exp_or_inf, otypes=[np.float64])
+
+
+def perplexity(mean_loss):
+    loss = np.asarray(mean_loss, dtype=float) if np.asarray(mean_loss).dtype.kind != "f" else np.asarray(mean_loss)
+    if loss.ndim == 0:
+        return float(_exp(loss))
+    return _exp(loss).astype(loss.dtype)
+''',
+}
+
+
 def _entry(spec: dict) -> dict:
     return spec if "cells" in spec else {"cells": spec, "added": {}}
 
@@ -1095,4 +1347,11 @@ STYLES: dict[tuple[str, str], dict] = {
     ("torch-topk-masked-fill", "04_temperature"): _entry(TEMPERATURE_TORCH),
     ("torch-nll-loss", "05_cross_entropy"): _entry(CE_TORCH),
     ("torch-autograd", "06_gradients"): _entry(GRADIENTS_TORCH),
+    ("callable-object-seterr-timeit", "03_stability"): _entry(STABILITY_CALLABLE_OBJECTS_SETERR),
+    ("unicode-tabs-own-errors", "04_temperature"): _entry(TEMPERATURE_UNICODE_OWN_ERRORS),
+    ("numpy-star-import", "01_logits"): _entry(LOGITS_STAR_IMPORT),
+    ("main-guard-try-import", "05_cross_entropy"): _entry(CE_MAIN_GUARD_TRY_IMPORT),
+    ("unicode-restore-in-place", "06_gradients"): _entry(GRADIENTS_UNICODE_IN_PLACE),
+    ("masked-arrays", "03_stability"): _entry(STABILITY_MASKED_ARRAYS),
+    ("vectorize-fmean-self-check", "05_cross_entropy"): _entry(CE_VECTORIZE_FMEAN_SELF_CHECK),
 }
