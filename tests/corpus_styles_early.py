@@ -183,6 +183,22 @@ def softmax(z, axis=-1):
 }
 
 
+SOFTMAX_GLOBAL_SHIFT = {
+    "softmax": '''import numpy as np
+
+
+def softmax(z, axis=-1):
+    """exp(z) / sum(exp(z)); one shift by the largest logit of the whole input (softmax
+    ignores a constant added to every logit) keeps exp from overflowing."""
+    x = np.asarray(z)
+    if x.dtype.kind != "f":
+        x = x.astype(float)
+    e = np.exp(x - np.max(x))
+    return e / np.sum(e, axis=axis, keepdims=True)
+''',
+}
+
+
 # 03_stability ---------------------------------------------------------------------------
 
 STABILITY_LOGADDEXP = {
@@ -1328,6 +1344,7 @@ STYLES: dict[tuple[str, str], dict] = {
     ("in-place-out-argument", "02_softmax"): _entry(SOFTMAX_IN_PLACE_ON_A_COPY),
     ("d2l-partition", "02_softmax"): _entry(SOFTMAX_D2L_STYLE),
     ("apply-along-axis", "02_softmax"): _entry(SOFTMAX_APPLY_ALONG_AXIS),
+    ("one-global-shift", "02_softmax"): _entry(SOFTMAX_GLOBAL_SHIFT),
     ("logaddexp-reduce", "03_stability"): _entry(STABILITY_LOGADDEXP),
     ("pure-python-recursive", "03_stability"): _entry(STABILITY_PURE_PYTHON_RECURSIVE),
     ("cs231n-shift-in-place", "03_stability"): _entry(STABILITY_CS231N_STYLE),
