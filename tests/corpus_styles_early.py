@@ -1,11 +1,21 @@
 """Correct answers to the exercises of 01-06 in styles the course does not use itself:
 each must keep full marks. Same shape as corpus_honest.HONEST:
 {(student, assignment): {"cells": {grade_id: source}, "added": {before_grade_id: source}}}.
+
+The styles: plain Python loops over lists (math.exp, math.fsum, zip, generators);
+np.logaddexp.reduce, np.einsum, np.apply_along_axis, np.partition, np.take_along_axis,
+np.swapaxes/np.moveaxis, masked arrays, np.vectorize, out= and in-place work on a copy;
+PyTorch for the numpy exercises (torch is installed wherever the course's tests run);
+recursion, callable classes, functools.singledispatch and lru_cache, type hints, own
+ValueError subclasses, unicode names, tab indentation, `from numpy import *`, a
+`__main__` self-test, np.seterr and a %timeit magic in the learner's own cells; and the
+shapes of public course code (CS231n's softmax loss and gradient check, d2l's softmax,
+Hugging Face's top-k/top-p filters).
 """
 
 from __future__ import annotations
 
-# 01_logits ------------------------------------------------------------------------------
+# 01_logits -----------------------------------------------------------------------------
 
 LOGITS_PURE_PYTHON = {
     "is_distribution": '''import math
@@ -116,8 +126,45 @@ def predicted_label(logits, labels):
 ''',
 }
 
+LOGITS_TORCH = {
+    "is_distribution": '''import torch
 
-# 02_softmax -----------------------------------------------------------------------------
+
+def is_distribution(p, axis=-1, atol=1e-6):
+    t = torch.as_tensor(np.asarray(p, dtype=np.float64))
+    if not torch.isfinite(t).all() or (t < 0).any():
+        return False
+    return bool(((t.sum(dim=axis) - 1).abs() <= atol).all())
+''',
+    "predicted_label": '''import torch
+
+
+def predicted_label(logits, labels):
+    scores = torch.tensor(np.asarray(logits, dtype=np.float64))
+    winner = torch.nonzero(scores == scores.max())[0].item()
+    return labels[winner]
+''',
+}
+
+LOGITS_STAR_IMPORT = {
+    "is_distribution": '''from numpy import *
+
+
+def is_distribution(p, axis=-1, atol=1e-6):
+    p = asarray(p, dtype=float64)
+    if not isfinite(p).all() or (p < 0).any():
+        return False
+    return True if (abs(p.sum(axis=axis) - 1) <= atol).all() else False
+''',
+    "predicted_label": '''from numpy import *
+
+
+def predicted_label(logits, labels):
+    return labels[argmax(logits)]
+''',
+}
+
+# 02_softmax ----------------------------------------------------------------------------
 
 SOFTMAX_PURE_PYTHON = {
     "softmax": '''import math
@@ -182,7 +229,6 @@ def softmax(z, axis=-1):
 ''',
 }
 
-
 SOFTMAX_GLOBAL_SHIFT = {
     "softmax": '''import numpy as np
 
@@ -198,8 +244,22 @@ def softmax(z, axis=-1):
 ''',
 }
 
+SOFTMAX_TORCH = {
+    "softmax": '''import numpy as np
+import torch
 
-# 03_stability ---------------------------------------------------------------------------
+
+def softmax(z, axis=-1):
+    arr = np.asarray(z)
+    if not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    t = torch.from_numpy(np.ascontiguousarray(arr))
+    e = torch.exp(t)
+    return (e / e.sum(dim=axis, keepdim=True)).numpy()
+''',
+}
+
+# 03_stability --------------------------------------------------------------------------
 
 STABILITY_LOGADDEXP = {
     "stable_softmax": '''import numpy as np
@@ -367,8 +427,111 @@ def log_softmax(z, axis=-1):
 ''',
 }
 
+STABILITY_TORCH = {
+    "added": {
+        "stable_softmax": '''import numpy as np
+import torch
 
-# 04_temperature -------------------------------------------------------------------------
+
+def to_tensor(z):
+    """A float tensor of z (float32 stays float32, everything else becomes float64)."""
+    arr = np.array(z)  # a copy: the tensor shares its memory
+    return torch.from_numpy(arr if arr.dtype.kind == "f" else arr.astype(np.float64))
+'''
+    },
+    "cells": {
+        "stable_softmax": '''import torch
+
+
+def stable_softmax(z, axis=-1):
+    return torch.softmax(to_tensor(z), dim=axis).numpy()
+''',
+        "logsumexp": '''import torch
+
+
+def logsumexp(z, axis=-1):
+    out = torch.logsumexp(to_tensor(z), dim=axis).numpy()
+    return out[()] if out.ndim == 0 else out
+''',
+        "log_softmax": '''import torch
+import torch.nn.functional as F
+
+
+def log_softmax(z, axis=-1):
+    return F.log_softmax(to_tensor(z), dim=axis).numpy()
+''',
+    },
+}
+
+STABILITY_CALLABLE_OBJECTS_SETERR = {
+    "added": {
+        "stable_softmax": '''import numpy as np
+
+np.seterr(over="raise")  # make sure nothing below ever overflows silently
+''',
+        "logsumexp": '''%timeit -n 5 -r 1 stable_softmax(np.zeros((100, 50)))
+''',
+    },
+    "cells": {
+        "stable_softmax": '''import numpy as np
+
+
+class StableSoftmax:
+    """softmax(z) = exp(z - max) / sum(exp(z - max)), along `axis`."""
+
+    def __call__(self, z, axis=-1):
+        z = np.asarray(z)
+        if z.dtype.kind != "f":
+            z = z.astype(np.float64)
+        e = np.exp(z - z.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+
+stable_softmax = StableSoftmax()
+''',
+        "logsumexp": '''import numpy as np
+
+
+def logsumexp(z, axis=-1):
+    # work in extended precision, hand back the input's float type
+    z = np.asarray(z)
+    kind = z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
+    x = z.astype(np.longdouble)
+    m = np.max(x, axis=axis, keepdims=True)
+    m[~np.isfinite(m)] = 0
+    with np.errstate(divide="ignore"):
+        out = np.log(np.exp(x - m).sum(axis=axis)) + np.squeeze(m, axis=axis)
+    return out.astype(kind)
+''',
+    },
+}
+
+STABILITY_MASKED_ARRAYS = {
+    "stable_softmax": '''import numpy as np
+
+
+def stable_softmax(z, axis=-1):
+    """-inf logits are masked out, so they never enter the max or the sum."""
+    z = np.asarray(z)
+    z = z if z.dtype.kind == "f" else z.astype(np.float64)
+    live = np.ma.masked_equal(z, -np.inf)
+    e = np.ma.exp(live - live.max(axis=axis, keepdims=True))
+    return (e / e.sum(axis=axis, keepdims=True)).filled(0).astype(z.dtype)
+''',
+    "log_softmax": '''import numpy as np
+
+
+def log_softmax(z, axis=-1):
+    z = np.asarray(z)
+    z = z if z.dtype.kind == "f" else z.astype(np.float64)
+    live = np.ma.masked_equal(z, -np.inf)
+    shifted = live - live.max(axis=axis, keepdims=True)
+    out = shifted - np.ma.log(np.ma.exp(shifted).sum(axis=axis, keepdims=True))
+    return out.filled(-np.inf).astype(z.dtype)
+''',
+}
+
+# 04_temperature ------------------------------------------------------------------------
 
 TEMPERATURE_PURE_PYTHON = {
     "added": {
@@ -593,8 +756,102 @@ def top_p_filter(logits, p, filter_value=-np.inf):
 ''',
 }
 
+TEMPERATURE_TORCH = {
+    "softmax_with_temperature": '''import numpy as np
+import torch
 
-# 05_cross_entropy -----------------------------------------------------------------------
+
+def softmax_with_temperature(z, temperature, axis=-1):
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
+    arr = np.array(z)
+    t = torch.from_numpy(arr if arr.dtype.kind == "f" else arr.astype(np.float64))
+    return torch.softmax(t / temperature, dim=axis).numpy()
+''',
+    "top_k_filter": '''import numpy as np
+import torch
+
+
+def top_k_filter(logits, k):
+    if k < 1:
+        raise ValueError("k must be >= 1")
+    arr = np.array(logits)
+    t = torch.from_numpy(arr if arr.dtype.kind == "f" else arr.astype(np.float64))
+    k = min(int(k), t.shape[-1])
+    kth = torch.topk(t, k, dim=-1).values[..., -1:]
+    return t.masked_fill(t < kth, float("-inf")).numpy()
+''',
+    "top_p_filter": '''import numpy as np
+import torch
+
+
+def top_p_filter(logits, p):
+    if not 0 < p <= 1:
+        raise ValueError("p must be in (0, 1]")
+    arr = np.array(logits)
+    t = torch.from_numpy(arr if arr.dtype.kind == "f" else arr.astype(np.float64))
+    if p == 1:
+        return t.numpy()
+    ranked, _ = torch.sort(t, dim=-1, descending=True)
+    probs = torch.softmax(ranked.double(), dim=-1)
+    above = torch.cumsum(probs, dim=-1) - probs  # mass ranked before each token
+    cutoff = torch.where(above < p, ranked, torch.full_like(ranked, float("inf"))).amin(dim=-1, keepdim=True)
+    return t.masked_fill(t < cutoff, float("-inf")).numpy()
+''',
+}
+
+TEMPERATURE_UNICODE_OWN_ERRORS = {
+    "added": {
+        "softmax_with_temperature": '''class SamplingSettingError(ValueError):
+    """A temperature, k or p that makes no sense."""
+'''
+    },
+    "cells": {
+        "softmax_with_temperature": '''import numpy as np
+
+
+def softmax_with_temperature(z, temperature, axis=-1):
+    """pᵢ = exp(zᵢ/τ) / Σⱼ exp(zⱼ/τ), for τ > 0."""
+    τ = temperature
+    if τ <= 0:
+        raise SamplingSettingError(f"τ = {τ} ≤ 0: use greedy decoding instead")
+    z = np.asarray(z)
+    z = z.astype(np.float64) if z.dtype.kind != "f" else z
+    s = z / τ
+    e = np.exp(s - s.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+''',
+        "top_k_filter": '''import numpy as np
+
+
+def top_k_filter(logits, k):
+\tif k < 1:
+\t\traise SamplingSettingError(f"k = {k} < 1")
+\tz = np.array(logits, dtype=np.result_type(np.asarray(logits).dtype, np.float32))
+\tif k < z.shape[-1]:
+\t\tz[z < np.sort(z, axis=-1)[..., [-int(k)]]] = -np.inf
+\treturn z
+''',
+        "top_p_filter": '''import numpy as np
+
+
+def top_p_filter(logits, p):
+    if not 0 < p <= 1:
+        raise SamplingSettingError(f"p = {p} ∉ (0, 1]")
+    z = np.array(logits, dtype=np.result_type(np.asarray(logits).dtype, np.float32))
+    if p == 1:
+        return z
+    ranked = np.flip(np.sort(z, axis=-1), axis=-1)
+    e = np.exp(ranked - ranked[..., :1])
+    mass_before = np.concatenate([np.zeros_like(e[..., :1]), np.cumsum(e, axis=-1)[..., :-1]], axis=-1)
+    n_kept = np.sum(mass_before < p * e.sum(axis=-1, keepdims=True), axis=-1, keepdims=True)
+    z[z < np.take_along_axis(ranked, n_kept - 1, axis=-1)] = -np.inf
+    return z
+''',
+    },
+}
+
+# 05_cross_entropy ----------------------------------------------------------------------
 
 CE_PURE_PYTHON = {
     "added": {
@@ -748,8 +1005,142 @@ def _(mean_loss):
 ''',
 }
 
+CE_TORCH = {
+    "added": {
+        "cross_entropy": '''import numpy as np
+import torch
 
-# 06_gradients ---------------------------------------------------------------------------
+
+def flat_rows_and_targets(values, target):
+    """(N, V) float64 tensor and (N,) long tensor, after checking the targets."""
+    v = np.asarray(values, dtype=np.float64)
+    t = np.asarray(target)
+    if t.shape != v.shape[:-1] or t.dtype.kind not in "iu":
+        raise ValueError("target: one integer class per row")
+    if ((t < 0) | (t >= v.shape[-1])).any():
+        raise ValueError("target: class index out of range")
+    return torch.from_numpy(v.reshape(-1, v.shape[-1])), torch.from_numpy(t.reshape(-1).astype(np.int64))
+'''
+    },
+    "cells": {
+        "cross_entropy": '''import torch
+import torch.nn.functional as F
+
+
+def cross_entropy(probs, target):
+    p, t = flat_rows_and_targets(probs, target)
+    return F.nll_loss(torch.log(p), t).item()
+''',
+        "cross_entropy_from_logits": '''import torch.nn.functional as F
+
+
+def cross_entropy_from_logits(logits, target):
+    z, t = flat_rows_and_targets(logits, target)
+    return F.cross_entropy(z, t).item()
+''',
+        "perplexity": '''import numpy as np
+import torch
+
+
+def perplexity(mean_loss):
+    arr = np.asarray(mean_loss)
+    out = torch.exp(torch.from_numpy(arr if arr.dtype.kind == "f" else arr.astype(np.float64)))
+    return out.item() if out.dim() == 0 else out.numpy()
+''',
+    },
+}
+
+CE_MAIN_GUARD_TRY_IMPORT = {
+    "perplexity": '''import math
+
+import numpy as np
+
+
+def perplexity(mean_loss):
+    if isinstance(mean_loss, (int, float, np.integer, np.floating)):
+        return float(np.exp(np.float64(mean_loss)))
+    losses = np.asarray(mean_loss)
+    return np.exp(losses if losses.dtype.kind == "f" else losses.astype(np.float64))
+
+
+if __name__ == "__main__":  # quick self-test
+    assert perplexity(0.0) == 1.0
+    assert math.isclose(perplexity(math.log(2)), 2.0)
+    print("perplexity ok")
+''',
+    "cross_entropy_from_logits": '''try:
+    import torch
+    import torch.nn.functional as F
+
+    def cross_entropy_from_logits(logits, target):
+        z = torch.as_tensor(np.asarray(logits, dtype=np.float64))
+        t = np.asarray(target)
+        if t.shape != tuple(z.shape[:-1]) or t.dtype.kind not in "iu":
+            raise ValueError("one integer target per row")
+        if ((t < 0) | (t >= z.shape[-1])).any():
+            raise ValueError("target out of range")
+        z = z.reshape(-1, z.shape[-1])
+        return F.cross_entropy(z, torch.as_tensor(t.reshape(-1), dtype=torch.long)).item()
+
+except ImportError:  # no torch here: the same loss in numpy
+
+    def cross_entropy_from_logits(logits, target):
+        z = np.asarray(logits, dtype=np.float64)
+        t = np.asarray(target)
+        if t.shape != z.shape[:-1] or t.dtype.kind not in "iu":
+            raise ValueError("one integer target per row")
+        if ((t < 0) | (t >= z.shape[-1])).any():
+            raise ValueError("target out of range")
+        lse = np.logaddexp.reduce(z, axis=-1)
+        return float(np.mean(lse - np.take_along_axis(z, t[..., None], axis=-1)[..., 0]))
+''',
+}
+
+CE_VECTORIZE_FMEAN_SELF_CHECK = {
+    "cross_entropy": '''import math
+import statistics
+
+import numpy as np
+
+
+def cross_entropy(probs, target):
+    p = np.asarray(probs, dtype=float)
+    t = np.asarray(target)
+    if t.shape != p.shape[:-1] or t.dtype.kind not in "iu":
+        raise ValueError(f"need one integer class per row, shape {p.shape[:-1]}")
+    if t.size and not (0 <= t.min() and t.max() < p.shape[-1]):
+        raise ValueError("class index out of range")
+    picked = np.take_along_axis(p, t[..., None], axis=-1).ravel()
+    return statistics.fmean(-math.log(q) if q > 0 else math.inf for q in picked)
+
+
+check("cross_entropy", cross_entropy)
+''',
+    "perplexity": '''import math
+
+import numpy as np
+
+
+
+def _exp_or_inf(value):
+    try:
+        return math.exp(value)
+    except OverflowError:  # beyond float64: numpy would say inf too
+        return math.inf
+
+
+_exp = np.vectorize(_exp_or_inf, otypes=[np.float64])
+
+
+def perplexity(mean_loss):
+    loss = np.asarray(mean_loss, dtype=float) if np.asarray(mean_loss).dtype.kind != "f" else np.asarray(mean_loss)
+    if loss.ndim == 0:
+        return float(_exp(loss))
+    return _exp(loss).astype(loss.dtype)
+''',
+}
+
+# 06_gradients --------------------------------------------------------------------------
 
 GRADIENTS_CS231N_STYLE = {
     "cross_entropy_grad": '''import numpy as np
@@ -880,169 +1271,6 @@ def numerical_gradient(f, x, eps=1e-5):
     },
 }
 
-
-# PyTorch for the numpy exercises (torch is installed wherever the course's tests run) -----
-
-LOGITS_TORCH = {
-    "is_distribution": '''import torch
-
-
-def is_distribution(p, axis=-1, atol=1e-6):
-    t = torch.as_tensor(np.asarray(p, dtype=np.float64))
-    if not torch.isfinite(t).all() or (t < 0).any():
-        return False
-    return bool(((t.sum(dim=axis) - 1).abs() <= atol).all())
-''',
-    "predicted_label": '''import torch
-
-
-def predicted_label(logits, labels):
-    scores = torch.tensor(np.asarray(logits, dtype=np.float64))
-    winner = torch.nonzero(scores == scores.max())[0].item()
-    return labels[winner]
-''',
-}
-
-SOFTMAX_TORCH = {
-    "softmax": '''import numpy as np
-import torch
-
-
-def softmax(z, axis=-1):
-    arr = np.asarray(z)
-    if not np.issubdtype(arr.dtype, np.floating):
-        arr = arr.astype(np.float64)
-    t = torch.from_numpy(np.ascontiguousarray(arr))
-    e = torch.exp(t)
-    return (e / e.sum(dim=axis, keepdim=True)).numpy()
-''',
-}
-
-STABILITY_TORCH = {
-    "added": {
-        "stable_softmax": '''import numpy as np
-import torch
-
-
-def to_tensor(z):
-    """A float tensor of z (float32 stays float32, everything else becomes float64)."""
-    arr = np.array(z)  # a copy: the tensor shares its memory
-    return torch.from_numpy(arr if arr.dtype.kind == "f" else arr.astype(np.float64))
-'''
-    },
-    "cells": {
-        "stable_softmax": '''import torch
-
-
-def stable_softmax(z, axis=-1):
-    return torch.softmax(to_tensor(z), dim=axis).numpy()
-''',
-        "logsumexp": '''import torch
-
-
-def logsumexp(z, axis=-1):
-    out = torch.logsumexp(to_tensor(z), dim=axis).numpy()
-    return out[()] if out.ndim == 0 else out
-''',
-        "log_softmax": '''import torch
-import torch.nn.functional as F
-
-
-def log_softmax(z, axis=-1):
-    return F.log_softmax(to_tensor(z), dim=axis).numpy()
-''',
-    },
-}
-
-TEMPERATURE_TORCH = {
-    "softmax_with_temperature": '''import numpy as np
-import torch
-
-
-def softmax_with_temperature(z, temperature, axis=-1):
-    if temperature <= 0:
-        raise ValueError("temperature must be > 0")
-    arr = np.array(z)
-    t = torch.from_numpy(arr if arr.dtype.kind == "f" else arr.astype(np.float64))
-    return torch.softmax(t / temperature, dim=axis).numpy()
-''',
-    "top_k_filter": '''import numpy as np
-import torch
-
-
-def top_k_filter(logits, k):
-    if k < 1:
-        raise ValueError("k must be >= 1")
-    arr = np.array(logits)
-    t = torch.from_numpy(arr if arr.dtype.kind == "f" else arr.astype(np.float64))
-    k = min(int(k), t.shape[-1])
-    kth = torch.topk(t, k, dim=-1).values[..., -1:]
-    return t.masked_fill(t < kth, float("-inf")).numpy()
-''',
-    "top_p_filter": '''import numpy as np
-import torch
-
-
-def top_p_filter(logits, p):
-    if not 0 < p <= 1:
-        raise ValueError("p must be in (0, 1]")
-    arr = np.array(logits)
-    t = torch.from_numpy(arr if arr.dtype.kind == "f" else arr.astype(np.float64))
-    if p == 1:
-        return t.numpy()
-    ranked, _ = torch.sort(t, dim=-1, descending=True)
-    probs = torch.softmax(ranked.double(), dim=-1)
-    above = torch.cumsum(probs, dim=-1) - probs  # mass ranked before each token
-    cutoff = torch.where(above < p, ranked, torch.full_like(ranked, float("inf"))).amin(dim=-1, keepdim=True)
-    return t.masked_fill(t < cutoff, float("-inf")).numpy()
-''',
-}
-
-CE_TORCH = {
-    "added": {
-        "cross_entropy": '''import numpy as np
-import torch
-
-
-def flat_rows_and_targets(values, target):
-    """(N, V) float64 tensor and (N,) long tensor, after checking the targets."""
-    v = np.asarray(values, dtype=np.float64)
-    t = np.asarray(target)
-    if t.shape != v.shape[:-1] or t.dtype.kind not in "iu":
-        raise ValueError("target: one integer class per row")
-    if ((t < 0) | (t >= v.shape[-1])).any():
-        raise ValueError("target: class index out of range")
-    return torch.from_numpy(v.reshape(-1, v.shape[-1])), torch.from_numpy(t.reshape(-1).astype(np.int64))
-'''
-    },
-    "cells": {
-        "cross_entropy": '''import torch
-import torch.nn.functional as F
-
-
-def cross_entropy(probs, target):
-    p, t = flat_rows_and_targets(probs, target)
-    return F.nll_loss(torch.log(p), t).item()
-''',
-        "cross_entropy_from_logits": '''import torch.nn.functional as F
-
-
-def cross_entropy_from_logits(logits, target):
-    z, t = flat_rows_and_targets(logits, target)
-    return F.cross_entropy(z, t).item()
-''',
-        "perplexity": '''import numpy as np
-import torch
-
-
-def perplexity(mean_loss):
-    arr = np.asarray(mean_loss)
-    out = torch.exp(torch.from_numpy(arr if arr.dtype.kind == "f" else arr.astype(np.float64)))
-    return out.item() if out.dim() == 0 else out.numpy()
-''',
-    },
-}
-
 GRADIENTS_TORCH = {
     "cross_entropy_grad": '''import numpy as np
 import torch
@@ -1078,165 +1306,6 @@ def numerical_gradient(f, x, eps=1e-5):
 ''',
 }
 
-
-STABILITY_CALLABLE_OBJECTS_SETERR = {
-    "added": {
-        "stable_softmax": '''import numpy as np
-
-np.seterr(over="raise")  # make sure nothing below ever overflows silently
-''',
-        "logsumexp": '''%timeit -n 5 -r 1 stable_softmax(np.zeros((100, 50)))
-''',
-    },
-    "cells": {
-        "stable_softmax": '''import numpy as np
-
-
-class StableSoftmax:
-    """softmax(z) = exp(z - max) / sum(exp(z - max)), along `axis`."""
-
-    def __call__(self, z, axis=-1):
-        z = np.asarray(z)
-        if z.dtype.kind != "f":
-            z = z.astype(np.float64)
-        e = np.exp(z - z.max(axis=axis, keepdims=True))
-        return e / e.sum(axis=axis, keepdims=True)
-
-
-stable_softmax = StableSoftmax()
-''',
-        "logsumexp": '''import numpy as np
-
-
-def logsumexp(z, axis=-1):
-    # work in extended precision, hand back the input's float type
-    z = np.asarray(z)
-    kind = z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
-    x = z.astype(np.longdouble)
-    m = np.max(x, axis=axis, keepdims=True)
-    m[~np.isfinite(m)] = 0
-    with np.errstate(divide="ignore"):
-        out = np.log(np.exp(x - m).sum(axis=axis)) + np.squeeze(m, axis=axis)
-    return out.astype(kind)
-''',
-    },
-}
-
-TEMPERATURE_UNICODE_OWN_ERRORS = {
-    "added": {
-        "softmax_with_temperature": '''class SamplingSettingError(ValueError):
-    """A temperature, k or p that makes no sense."""
-'''
-    },
-    "cells": {
-        "softmax_with_temperature": '''import numpy as np
-
-
-def softmax_with_temperature(z, temperature, axis=-1):
-    """pᵢ = exp(zᵢ/τ) / Σⱼ exp(zⱼ/τ), for τ > 0."""
-    τ = temperature
-    if τ <= 0:
-        raise SamplingSettingError(f"τ = {τ} ≤ 0: use greedy decoding instead")
-    z = np.asarray(z)
-    z = z.astype(np.float64) if z.dtype.kind != "f" else z
-    s = z / τ
-    e = np.exp(s - s.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-''',
-        "top_k_filter": '''import numpy as np
-
-
-def top_k_filter(logits, k):
-\tif k < 1:
-\t\traise SamplingSettingError(f"k = {k} < 1")
-\tz = np.array(logits, dtype=np.result_type(np.asarray(logits).dtype, np.float32))
-\tif k < z.shape[-1]:
-\t\tz[z < np.sort(z, axis=-1)[..., [-int(k)]]] = -np.inf
-\treturn z
-''',
-        "top_p_filter": '''import numpy as np
-
-
-def top_p_filter(logits, p):
-    if not 0 < p <= 1:
-        raise SamplingSettingError(f"p = {p} ∉ (0, 1]")
-    z = np.array(logits, dtype=np.result_type(np.asarray(logits).dtype, np.float32))
-    if p == 1:
-        return z
-    ranked = np.flip(np.sort(z, axis=-1), axis=-1)
-    e = np.exp(ranked - ranked[..., :1])
-    mass_before = np.concatenate([np.zeros_like(e[..., :1]), np.cumsum(e, axis=-1)[..., :-1]], axis=-1)
-    n_kept = np.sum(mass_before < p * e.sum(axis=-1, keepdims=True), axis=-1, keepdims=True)
-    z[z < np.take_along_axis(ranked, n_kept - 1, axis=-1)] = -np.inf
-    return z
-''',
-    },
-}
-
-LOGITS_STAR_IMPORT = {
-    "is_distribution": '''from numpy import *
-
-
-def is_distribution(p, axis=-1, atol=1e-6):
-    p = asarray(p, dtype=float64)
-    if not isfinite(p).all() or (p < 0).any():
-        return False
-    return True if (abs(p.sum(axis=axis) - 1) <= atol).all() else False
-''',
-    "predicted_label": '''from numpy import *
-
-
-def predicted_label(logits, labels):
-    return labels[argmax(logits)]
-''',
-}
-
-CE_MAIN_GUARD_TRY_IMPORT = {
-    "perplexity": '''import math
-
-import numpy as np
-
-
-def perplexity(mean_loss):
-    if isinstance(mean_loss, (int, float, np.integer, np.floating)):
-        return float(np.exp(np.float64(mean_loss)))
-    losses = np.asarray(mean_loss)
-    return np.exp(losses if losses.dtype.kind == "f" else losses.astype(np.float64))
-
-
-if __name__ == "__main__":  # quick self-test
-    assert perplexity(0.0) == 1.0
-    assert math.isclose(perplexity(math.log(2)), 2.0)
-    print("perplexity ok")
-''',
-    "cross_entropy_from_logits": '''try:
-    import torch
-    import torch.nn.functional as F
-
-    def cross_entropy_from_logits(logits, target):
-        z = torch.as_tensor(np.asarray(logits, dtype=np.float64))
-        t = np.asarray(target)
-        if t.shape != tuple(z.shape[:-1]) or t.dtype.kind not in "iu":
-            raise ValueError("one integer target per row")
-        if ((t < 0) | (t >= z.shape[-1])).any():
-            raise ValueError("target out of range")
-        z = z.reshape(-1, z.shape[-1])
-        return F.cross_entropy(z, torch.as_tensor(t.reshape(-1), dtype=torch.long)).item()
-
-except ImportError:  # no torch here: the same loss in numpy
-
-    def cross_entropy_from_logits(logits, target):
-        z = np.asarray(logits, dtype=np.float64)
-        t = np.asarray(target)
-        if t.shape != z.shape[:-1] or t.dtype.kind not in "iu":
-            raise ValueError("one integer target per row")
-        if ((t < 0) | (t >= z.shape[-1])).any():
-            raise ValueError("target out of range")
-        lse = np.logaddexp.reduce(z, axis=-1)
-        return float(np.mean(lse - np.take_along_axis(z, t[..., None], axis=-1)[..., 0]))
-''',
-}
-
 GRADIENTS_UNICODE_IN_PLACE = {
     "numerical_gradient": '''import numpy as np
 
@@ -1261,76 +1330,6 @@ def numerical_gradient(f, x, eps=1e-5):
 }
 
 
-STABILITY_MASKED_ARRAYS = {
-    "stable_softmax": '''import numpy as np
-
-
-def stable_softmax(z, axis=-1):
-    """-inf logits are masked out, so they never enter the max or the sum."""
-    z = np.asarray(z)
-    z = z if z.dtype.kind == "f" else z.astype(np.float64)
-    live = np.ma.masked_equal(z, -np.inf)
-    e = np.ma.exp(live - live.max(axis=axis, keepdims=True))
-    return (e / e.sum(axis=axis, keepdims=True)).filled(0).astype(z.dtype)
-''',
-    "log_softmax": '''import numpy as np
-
-
-def log_softmax(z, axis=-1):
-    z = np.asarray(z)
-    z = z if z.dtype.kind == "f" else z.astype(np.float64)
-    live = np.ma.masked_equal(z, -np.inf)
-    shifted = live - live.max(axis=axis, keepdims=True)
-    out = shifted - np.ma.log(np.ma.exp(shifted).sum(axis=axis, keepdims=True))
-    return out.filled(-np.inf).astype(z.dtype)
-''',
-}
-
-CE_VECTORIZE_FMEAN_SELF_CHECK = {
-    "cross_entropy": '''import math
-import statistics
-
-import numpy as np
-
-
-def cross_entropy(probs, target):
-    p = np.asarray(probs, dtype=float)
-    t = np.asarray(target)
-    if t.shape != p.shape[:-1] or t.dtype.kind not in "iu":
-        raise ValueError(f"need one integer class per row, shape {p.shape[:-1]}")
-    if t.size and not (0 <= t.min() and t.max() < p.shape[-1]):
-        raise ValueError("class index out of range")
-    picked = np.take_along_axis(p, t[..., None], axis=-1).ravel()
-    return statistics.fmean(-math.log(q) if q > 0 else math.inf for q in picked)
-
-
-check("cross_entropy", cross_entropy)
-''',
-    "perplexity": '''import math
-
-import numpy as np
-
-
-
-def _exp_or_inf(value):
-    try:
-        return math.exp(value)
-    except OverflowError:  # beyond float64: numpy would say inf too
-        return math.inf
-
-
-_exp = np.vectorize(_exp_or_inf, otypes=[np.float64])
-
-
-def perplexity(mean_loss):
-    loss = np.asarray(mean_loss, dtype=float) if np.asarray(mean_loss).dtype.kind != "f" else np.asarray(mean_loss)
-    if loss.ndim == 0:
-        return float(_exp(loss))
-    return _exp(loss).astype(loss.dtype)
-''',
-}
-
-
 def _entry(spec: dict) -> dict:
     return spec if "cells" in spec else {"cells": spec, "added": {}}
 
@@ -1340,35 +1339,35 @@ STYLES: dict[tuple[str, str], dict] = {
     ("callable-class-type-hints", "01_logits"): _entry(LOGITS_CLASS_AND_HINTS),
     ("repo-allclose-list-index", "01_logits"): _entry(LOGITS_REPO_STYLE),
     ("apply-along-axis-nonzero", "01_logits"): _entry(LOGITS_APPLY_ALONG_AXIS),
+    ("torch-for-numpy", "01_logits"): _entry(LOGITS_TORCH),
+    ("numpy-star-import", "01_logits"): _entry(LOGITS_STAR_IMPORT),
     ("pure-python-math-exp", "02_softmax"): _entry(SOFTMAX_PURE_PYTHON),
     ("in-place-out-argument", "02_softmax"): _entry(SOFTMAX_IN_PLACE_ON_A_COPY),
     ("d2l-partition", "02_softmax"): _entry(SOFTMAX_D2L_STYLE),
     ("apply-along-axis", "02_softmax"): _entry(SOFTMAX_APPLY_ALONG_AXIS),
     ("one-global-shift", "02_softmax"): _entry(SOFTMAX_GLOBAL_SHIFT),
+    ("torch-softmax", "02_softmax"): _entry(SOFTMAX_TORCH),
     ("logaddexp-reduce", "03_stability"): _entry(STABILITY_LOGADDEXP),
     ("pure-python-recursive", "03_stability"): _entry(STABILITY_PURE_PYTHON_RECURSIVE),
     ("cs231n-shift-in-place", "03_stability"): _entry(STABILITY_CS231N_STYLE),
     ("swapaxes-einsum", "03_stability"): _entry(STABILITY_SWAPAXES_EINSUM),
+    ("torch-functional", "03_stability"): _entry(STABILITY_TORCH),
+    ("callable-object-seterr-timeit", "03_stability"): _entry(STABILITY_CALLABLE_OBJECTS_SETERR),
+    ("masked-arrays", "03_stability"): _entry(STABILITY_MASKED_ARRAYS),
     ("pure-python-generators", "04_temperature"): _entry(TEMPERATURE_PURE_PYTHON),
     ("partition-argsort-logaddexp", "04_temperature"): _entry(TEMPERATURE_NUMPY_TOOLS),
     ("hf-filter-value", "04_temperature"): _entry(TEMPERATURE_HF_STYLE),
+    ("torch-topk-masked-fill", "04_temperature"): _entry(TEMPERATURE_TORCH),
+    ("unicode-tabs-own-errors", "04_temperature"): _entry(TEMPERATURE_UNICODE_OWN_ERRORS),
     ("pure-python-fsum", "05_cross_entropy"): _entry(CE_PURE_PYTHON),
     ("cs231n-arange-index", "05_cross_entropy"): _entry(CE_CS231N_STYLE),
     ("logaddexp-singledispatch", "05_cross_entropy"): _entry(CE_LOGADDEXP_SINGLEDISPATCH),
+    ("torch-nll-loss", "05_cross_entropy"): _entry(CE_TORCH),
+    ("main-guard-try-import", "05_cross_entropy"): _entry(CE_MAIN_GUARD_TRY_IMPORT),
+    ("vectorize-fmean-self-check", "05_cross_entropy"): _entry(CE_VECTORIZE_FMEAN_SELF_CHECK),
     ("cs231n-nditer", "06_gradients"): _entry(GRADIENTS_CS231N_STYLE),
     ("pure-python-fresh-steps", "06_gradients"): _entry(GRADIENTS_PURE_PYTHON),
     ("eye-lru-cache-flat-view", "06_gradients"): _entry(GRADIENTS_ONEHOT_EYE_CACHED),
-    ("torch-for-numpy", "01_logits"): _entry(LOGITS_TORCH),
-    ("torch-softmax", "02_softmax"): _entry(SOFTMAX_TORCH),
-    ("torch-functional", "03_stability"): _entry(STABILITY_TORCH),
-    ("torch-topk-masked-fill", "04_temperature"): _entry(TEMPERATURE_TORCH),
-    ("torch-nll-loss", "05_cross_entropy"): _entry(CE_TORCH),
     ("torch-autograd", "06_gradients"): _entry(GRADIENTS_TORCH),
-    ("callable-object-seterr-timeit", "03_stability"): _entry(STABILITY_CALLABLE_OBJECTS_SETERR),
-    ("unicode-tabs-own-errors", "04_temperature"): _entry(TEMPERATURE_UNICODE_OWN_ERRORS),
-    ("numpy-star-import", "01_logits"): _entry(LOGITS_STAR_IMPORT),
-    ("main-guard-try-import", "05_cross_entropy"): _entry(CE_MAIN_GUARD_TRY_IMPORT),
     ("unicode-restore-in-place", "06_gradients"): _entry(GRADIENTS_UNICODE_IN_PLACE),
-    ("masked-arrays", "03_stability"): _entry(STABILITY_MASKED_ARRAYS),
-    ("vectorize-fmean-self-check", "05_cross_entropy"): _entry(CE_VECTORIZE_FMEAN_SELF_CHECK),
 }
