@@ -754,6 +754,27 @@ def top_p_filter(logits, p, filter_value=-np.inf):
     logits[logits < threshold] = filter_value
     return logits
 ''',
+    "sample_next_token": '''import numpy as np
+
+
+def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, rng=None):
+    next_token_logits = np.array(logits, dtype=np.float64)
+    if next_token_logits.ndim != 1:
+        raise ValueError("expected a 1-D vector of logits")
+    if temperature < 0:
+        raise ValueError("temperature must be >= 0")
+    if temperature == 0:  # greedy decoding
+        return int(np.argmax(next_token_logits))
+    next_token_logits = next_token_logits / temperature
+    if top_k is not None and top_k > 0:
+        next_token_logits = top_k_filter(next_token_logits, top_k)
+    if top_p is not None and top_p < 1.0:
+        next_token_logits = top_p_filter(next_token_logits, top_p)
+    probs = softmax_with_temperature(next_token_logits, temperature=1.0)
+    rng = rng if rng is not None else np.random.default_rng()
+    next_token = rng.choice(probs.shape[-1], p=probs)
+    return int(next_token)
+''',
 }
 
 TEMPERATURE_TORCH = {
@@ -798,13 +819,62 @@ def top_p_filter(logits, p):
     cutoff = torch.where(above < p, ranked, torch.full_like(ranked, float("inf"))).amin(dim=-1, keepdim=True)
     return t.masked_fill(t < cutoff, float("-inf")).numpy()
 ''',
+    "sample_next_token": '''import numpy as np
+import torch
+
+
+def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, rng=None):
+    z = torch.tensor(np.asarray(logits, dtype=np.float64))
+    if z.dim() != 1:
+        raise ValueError("logits must be a vector")
+    if temperature < 0:
+        raise ValueError("temperature must be >= 0")
+    if temperature == 0:
+        return int(torch.argmax(z).item())  # torch.argmax also takes the first maximum
+    z = z / temperature
+    if top_k is not None:
+        z = torch.from_numpy(top_k_filter(z.numpy(), top_k))
+    if top_p is not None:
+        z = torch.from_numpy(top_p_filter(z.numpy(), top_p))
+    probs = torch.softmax(z, dim=-1).numpy()  # the softmax inline, in float64
+    return int(np.random.default_rng(rng).choice(len(probs), p=probs))
+''',
 }
 
 TEMPERATURE_UNICODE_OWN_ERRORS = {
     "added": {
         "softmax_with_temperature": '''class SamplingSettingError(ValueError):
     """A temperature, k or p that makes no sense."""
-'''
+''',
+        "sample_next_token": '''from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Sampler:
+    """The sampling settings, checked once; calling it draws one token."""
+
+    temperature: float = 1.0
+    top_k: Optional[int] = None
+    top_p: Optional[float] = None
+
+    def __post_init__(self):
+        if self.temperature < 0:
+            raise SamplingSettingError(f"τ = {self.temperature} < 0")
+
+    def __call__(self, logits: np.ndarray, rng: np.random.Generator) -> int:
+        if self.temperature == 0:
+            return int(np.argmax(logits))
+        z = logits / self.temperature
+        if self.top_k is not None:
+            z = top_k_filter(z, self.top_k)
+        if self.top_p is not None:
+            z = top_p_filter(z, self.top_p)
+        probs = softmax_with_temperature(z, 1.0)
+        return int(rng.choice(len(probs), p=probs))
+''',
     },
     "cells": {
         "softmax_with_temperature": '''import numpy as np
@@ -849,6 +919,15 @@ def top_p_filter(logits, p):
     return z
 ''',
     },
+    "sample_next_token": '''import numpy as np
+
+
+def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, rng=None):
+    z = np.asarray(logits, dtype=np.float64)
+    if z.ndim != 1:
+        raise SamplingSettingError(f"logits of shape {z.shape}: one vector, please")
+    return Sampler(temperature, top_k, top_p)(z, np.random.default_rng(rng))
+''',
 }
 
 # 05_cross_entropy ----------------------------------------------------------------------
