@@ -164,6 +164,22 @@ def predicted_label(logits, labels):
 ''',
 }
 
+LOGITS_INDEX_OF_MAX = {
+    "is_distribution": '''import numpy as np
+
+
+def is_distribution(p, axis=-1, atol=1e-6):
+    p = np.array(p, dtype=float)
+    # nan fails p >= 0, and an inf entry makes its slice's sum inf or nan
+    return bool(np.all(p >= 0) and np.all(np.abs(p.sum(axis=axis) - 1) <= atol))
+''',
+    "predicted_label": '''def predicted_label(logits, labels):
+    scores = list(logits)
+    return labels[scores.index(max(scores))]  # index() finds the first of tied maxima
+''',
+}
+
+
 # 02_softmax ----------------------------------------------------------------------------
 
 SOFTMAX_PURE_PYTHON = {
@@ -530,6 +546,46 @@ def log_softmax(z, axis=-1):
     return out.filled(-np.inf).astype(z.dtype)
 ''',
 }
+
+STABILITY_SCIPY_SHAPED = {
+    "stable_softmax": '''import numpy as np
+
+
+def stable_softmax(z, axis=-1):
+    a = np.asarray(z)
+    if not np.issubdtype(a.dtype, np.inexact):
+        a = a.astype(np.float64)
+    shifted = a - np.amax(a, axis=axis, keepdims=True)
+    log_norm = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    return np.exp(shifted - log_norm)
+''',
+    "logsumexp": '''import numpy as np
+
+
+def logsumexp(z, axis=-1, keepdims=False):
+    a = np.asarray(z)
+    if not np.issubdtype(a.dtype, np.inexact):
+        a = a.astype(np.float64)
+    a_max = np.amax(a, axis=axis, keepdims=True)
+    a_max[~np.isfinite(a_max)] = 0  # all -inf: shift by nothing
+    tmp = np.exp(a - a_max)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(tmp, axis=axis, keepdims=True))
+    out += a_max
+    return out if keepdims else np.squeeze(out, axis=axis)
+''',
+    "log_softmax": '''import numpy as np
+
+
+def log_softmax(z, axis=-1):
+    a = np.asarray(z)
+    if not np.issubdtype(a.dtype, np.inexact):
+        a = a.astype(np.float64)
+    shifted = a - np.amax(a, axis=axis, keepdims=True)
+    return shifted - logsumexp(shifted, axis=axis, keepdims=True)
+''',
+}
+
 
 # 04_temperature ------------------------------------------------------------------------
 
@@ -1219,6 +1275,53 @@ def perplexity(mean_loss):
 ''',
 }
 
+CE_D2L_RANGE_INDEX = {
+    "cross_entropy": '''import numpy as np
+
+
+def cross_entropy(probs, target):
+    y_hat = np.asarray(probs, dtype=np.float64)
+    y = np.asarray(target)
+    if y.shape != y_hat.shape[:-1] or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError("target: one integer class per row of probs")
+    if np.any(y < 0) or np.any(y >= y_hat.shape[-1]):
+        raise ValueError("target: class index out of range")
+    y_hat = y_hat.reshape(-1, y_hat.shape[-1])
+    y = y.reshape(-1)
+    with np.errstate(divide="ignore"):
+        return float(-np.log(y_hat[range(len(y_hat)), y]).mean())
+''',
+    "cross_entropy_from_logits": '''import numpy as np
+
+
+def cross_entropy_from_logits(logits, target):
+    z = np.asarray(logits)
+    z = z if np.issubdtype(z.dtype, np.floating) else z.astype(np.float64)  # float32 stays float32
+    y = np.asarray(target)
+    if y.shape != z.shape[:-1] or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError("target: one integer class per row of logits")
+    if np.any(y < 0) or np.any(y >= z.shape[-1]):
+        raise ValueError("target: class index out of range")
+    z = z.reshape(-1, z.shape[-1])
+    y = y.reshape(-1)
+    m = z.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(z - m).sum(axis=1)) + m[:, 0]
+    return float((lse - z[range(len(z)), y]).mean())
+''',
+    "perplexity": '''import math
+
+import numpy as np
+
+
+def perplexity(mean_loss):
+    if np.isscalar(mean_loss):
+        return math.e ** mean_loss if mean_loss < 709 else float(np.exp(np.float64(mean_loss)))
+    losses = np.asarray(mean_loss)
+    return np.exp(losses.astype(np.float64) if losses.dtype.kind in "iub" else losses)
+''',
+}
+
+
 # 06_gradients --------------------------------------------------------------------------
 
 GRADIENTS_CS231N_STYLE = {
@@ -1420,6 +1523,7 @@ STYLES: dict[tuple[str, str], dict] = {
     ("apply-along-axis-nonzero", "01_logits"): _entry(LOGITS_APPLY_ALONG_AXIS),
     ("torch-for-numpy", "01_logits"): _entry(LOGITS_TORCH),
     ("numpy-star-import", "01_logits"): _entry(LOGITS_STAR_IMPORT),
+    ("list-index-of-max", "01_logits"): _entry(LOGITS_INDEX_OF_MAX),
     ("pure-python-math-exp", "02_softmax"): _entry(SOFTMAX_PURE_PYTHON),
     ("in-place-out-argument", "02_softmax"): _entry(SOFTMAX_IN_PLACE_ON_A_COPY),
     ("d2l-partition", "02_softmax"): _entry(SOFTMAX_D2L_STYLE),
@@ -1433,6 +1537,7 @@ STYLES: dict[tuple[str, str], dict] = {
     ("torch-functional", "03_stability"): _entry(STABILITY_TORCH),
     ("callable-object-seterr-timeit", "03_stability"): _entry(STABILITY_CALLABLE_OBJECTS_SETERR),
     ("masked-arrays", "03_stability"): _entry(STABILITY_MASKED_ARRAYS),
+    ("scipy-shaped-logsumexp", "03_stability"): _entry(STABILITY_SCIPY_SHAPED),
     ("pure-python-generators", "04_temperature"): _entry(TEMPERATURE_PURE_PYTHON),
     ("partition-argsort-logaddexp", "04_temperature"): _entry(TEMPERATURE_NUMPY_TOOLS),
     ("hf-filter-value", "04_temperature"): _entry(TEMPERATURE_HF_STYLE),
@@ -1444,6 +1549,7 @@ STYLES: dict[tuple[str, str], dict] = {
     ("torch-nll-loss", "05_cross_entropy"): _entry(CE_TORCH),
     ("main-guard-try-import", "05_cross_entropy"): _entry(CE_MAIN_GUARD_TRY_IMPORT),
     ("vectorize-fmean-self-check", "05_cross_entropy"): _entry(CE_VECTORIZE_FMEAN_SELF_CHECK),
+    ("d2l-range-index", "05_cross_entropy"): _entry(CE_D2L_RANGE_INDEX),
     ("cs231n-nditer", "06_gradients"): _entry(GRADIENTS_CS231N_STYLE),
     ("pure-python-fresh-steps", "06_gradients"): _entry(GRADIENTS_PURE_PYTHON),
     ("eye-lru-cache-flat-view", "06_gradients"): _entry(GRADIENTS_ONEHOT_EYE_CACHED),
