@@ -6,11 +6,12 @@ The styles: plain Python loops over lists (math.exp, math.fsum, zip, generators)
 np.logaddexp.reduce, np.einsum, np.apply_along_axis, np.partition, np.take_along_axis,
 np.swapaxes/np.moveaxis, masked arrays, np.vectorize, out= and in-place work on a copy;
 PyTorch for the numpy exercises (torch is installed wherever the course's tests run);
-recursion, callable classes, functools.singledispatch and lru_cache, type hints, own
-ValueError subclasses, unicode names, tab indentation, `from numpy import *`, a
-`__main__` self-test, np.seterr and a %timeit magic in the learner's own cells; and the
-shapes of public course code (CS231n's softmax loss and gradient check, d2l's softmax,
-Hugging Face's top-k/top-p filters).
+recursion, callable classes, a frozen dataclass, functools.singledispatch and lru_cache,
+type hints, own ValueError subclasses, unicode names, tab indentation, `from numpy
+import *`, a variable called list, a `__main__` self-test, np.seterr and a %timeit magic
+in the learner's own cells; and the shapes of public course code (CS231n's softmax loss
+and gradient check, d2l's softmax and cross-entropy, Hugging Face's top-k/top-p
+filters, scipy's logsumexp).
 """
 
 from __future__ import annotations
