@@ -183,7 +183,7 @@ for _label, _args, _kwargs, _want in _cases:
     except Exception as _exc:
         _failures.append(f"{_label}: raised {type(_exc).__name__}")
         continue
-    if type(_got) is not bool:
+    if _got is not True and _got is not False:  # no name: `from numpy import *` rebinds bool
         _failures.append(f"{_label}: returned {type(_got).__module__}.{type(_got).__name__}, not a Python bool")
     elif _got != _want:
         _failures.append(f"{_label}: wrong answer")
@@ -264,9 +264,9 @@ _cases = [
     ("Python lists", ([0.3, -0.2, 2.5, 2.4], ["refund", "reship", "escalate", "other"]), 2),
     ("a numpy array of labels", (np.array([0.1, 0.9]), np.array(["no", "yes"])), 1),
     ("integer token ids", (np.array([-2.0, 7.5, 7.0]), np.array([50256, 11, 13])), 1),
-    ("-inf logits", (np.array([-np.inf, -np.inf, -3.0, -np.inf]), list("abcd")), 2),
-    ("logits of +-1000", (np.array([-1000.0, 1000.0, 999.9]), list("abc")), 1),
-    ("every logit near -1000", ([-1000.0, -999.0, -1001.0], list("abc")), 1),
+    ("-inf logits", (np.array([-np.inf, -np.inf, -3.0, -np.inf]), ["a", "b", "c", "d"]), 2),
+    ("logits of +-1000", (np.array([-1000.0, 1000.0, 999.9]), ["a", "b", "c"]), 1),
+    ("every logit near -1000", ([-1000.0, -999.0, -1001.0], ["a", "b", "c"]), 1),
     ("float32 logits", (np.array([0.25, 0.75, 0.5], dtype=np.float32), ["x", "y", "z"]), 1),
     ("1000 classes", (_long, [f"token{i}" for i in range(1000)]), 637),
     ("a single class", ([-3.0], ["only"]), 0),
@@ -281,7 +281,8 @@ for _label, _args, _want in _cases:
         continue
     if np.ndim(_got) != 0 or not _got == _saved[1][_want]:
         _failures.append(f"{_label}: wrong label")
-    if not same_input(_saved[0], _args[0]) or list(_saved[1]) != list(_args[1]):
+    # np.array_equal, not list(): the learner may have a variable called list
+    if not same_input(_saved[0], _args[0]) or not np.array_equal(_saved[1], _args[1]):
         _failures.append(f"{_label}: an input was modified in place")
 assert not _failures, f"{len(_failures)} hidden case(s) failed:\n- " + "\n- ".join(_failures)
 ### END HIDDEN TESTS
