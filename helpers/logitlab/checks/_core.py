@@ -23,7 +23,7 @@ import pkgutil
 import re
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,6 +126,23 @@ def exercises() -> list[str]:
 
 def fn_name(fn: Callable) -> str:
     return getattr(fn, "__name__", None) or "your function"
+
+
+def learner_scope(fn: Callable) -> Mapping:
+    """The namespace the learner's `fn` was defined in, where the exercises it builds on
+    live: a function's `__globals__`, or those of the function behind a functools.partial,
+    a bound method, a decorator's `__wrapped__` or an object with `__call__` (all correct
+    ways to define an exercise). Empty when there is no such function."""
+    for _ in range(8):  # a few layers of wrapping at most
+        scope = getattr(fn, "__globals__", None)
+        if scope is not None:
+            return scope
+        call_ = getattr(type(fn), "__call__", None)
+        inner = [getattr(fn, a, None) for a in ("func", "__func__", "__wrapped__")] + [call_]
+        fn = next((f for f in inner if callable(f) and f is not fn), None)
+        if fn is None:
+            break
+    return {}
 
 
 def call(fn: Callable, *args, **kwargs):
