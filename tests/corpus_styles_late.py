@@ -709,6 +709,249 @@ chunked_cross_entropy = ChunkedLoss()
 """,
 }
 
+# ---- more of 07-11, in the shapes of public course code --------------------------------------
+
+SEQUENCE_LOSS_MODULE = {
+    # A loss "module" with forward() and a cache for backward, and numpy scalars returned.
+    "shift_for_next_token": """import numpy as np
+
+
+def shift_for_next_token(tokens):
+    tokens = np.asarray(tokens)
+    return [tokens[..., :-1], tokens[..., 1:]]  # views: nothing is written
+""",
+    "sequence_cross_entropy": """import numpy as np
+
+
+class SequenceCrossEntropy:
+    def __init__(self, ignore_index=-100, reduction="mean"):
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(reduction)
+        self.ignore_index, self.reduction = ignore_index, reduction
+        self.cache = {}
+
+    def forward(self, logits, targets):
+        logits, targets = np.asarray(logits), np.asarray(targets)
+        if not np.issubdtype(logits.dtype, np.floating):
+            logits = logits.astype(np.float64)
+        valid = targets != self.ignore_index
+        m = np.max(logits, axis=-1, keepdims=True)
+        log_z = m + np.log(np.sum(np.exp(logits - m), axis=-1, keepdims=True))
+        safe = np.where(valid, targets, 0)
+        loss = (log_z - np.take_along_axis(logits, safe[..., None], axis=-1))[..., 0]
+        loss = np.where(valid, loss, 0.0).astype(logits.dtype)
+        self.cache = {"valid": valid}
+        if self.reduction == "none":
+            return loss
+        if self.reduction == "sum":
+            return loss.sum()
+        return loss.sum() / valid.sum() if valid.any() else np.float64("nan")
+
+
+def sequence_cross_entropy(logits, targets, ignore_index=-100, reduction="mean"):
+    return SequenceCrossEntropy(ignore_index, reduction).forward(logits, targets)
+""",
+    "mask_prompt_tokens": """import numpy as np
+
+
+def mask_prompt_tokens(targets, prompt_lengths, ignore_index=-100):
+    labels = np.array(targets)
+    T = labels.shape[-1]
+    positions = np.tile(np.arange(T), labels.shape[:-1] + (1,))
+    np.putmask(labels, positions < np.reshape(prompt_lengths, labels.shape[:-1] + (1,)), ignore_index)
+    return labels
+""",
+    "sequence_perplexity": """import numpy as np
+
+
+def sequence_perplexity(logits, targets, ignore_index=-100):
+    total = sequence_cross_entropy(np.asarray(logits, dtype=float), targets, ignore_index, reduction="sum")
+    n = np.count_nonzero(np.asarray(targets) != ignore_index)
+    return float(np.exp(total / n)) if n else float("nan")
+""",
+}
+
+ATTENTION_FILL_AND_ZERO = {
+    # The tutorial recipe (fill masked scores with a very negative number, softmax), made
+    # exact: the fill is the dtype's lowest value and the mask zeroes what it must.
+    "causal_mask": """import numpy as np
+
+
+def causal_mask(T):
+    return np.tri(T, dtype=bool)
+""",
+    "masked_softmax": """import numpy as np
+
+
+def masked_softmax(scores, mask, axis=-1):
+    X = np.asarray(scores)
+    if X.dtype.kind != "f":
+        X = X.astype(np.float64)
+    valid = np.broadcast_to(np.asarray(mask, dtype=bool), X.shape)
+    X = np.where(valid, X, np.finfo(X.dtype).min)
+    X = X - X.max(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        e = np.exp(X) * valid  # masked entries and fully masked slices become 0
+        total = e.sum(axis=axis, keepdims=True)
+        return np.where(total > 0, e / np.where(total > 0, total, 1), 0).astype(X.dtype)
+""",
+    "scaled_dot_product_attention": """import numpy as np
+
+
+def scaled_dot_product_attention(q, k, v, causal=False):
+    queries, keys, values = np.asarray(q), np.asarray(k), np.asarray(v)
+    d = queries.shape[-1]
+    axes = tuple(range(keys.ndim - 2)) + (keys.ndim - 1, keys.ndim - 2)
+    scores = queries @ np.transpose(keys, axes) / d**0.5
+    T_q, T_k = scores.shape[-2:]
+    mask = causal_mask(T_k) if causal else np.ones((T_q, T_k), dtype=bool)
+    attention_weights = masked_softmax(scores, mask)
+    return attention_weights @ values, attention_weights
+""",
+}
+
+TRAINING_ONE_HOT = {
+    "train_step": """import numpy as np
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def train_step(W, b, X, y, lr):
+    X, W, b, y = np.asarray(X), np.asarray(W), np.asarray(b), np.asarray(y)
+    N, C = X.shape[0], W.shape[1]
+    Z = X @ W + b
+    Z_shift = Z - Z.max(axis=1, keepdims=True)
+    log_P = Z_shift - np.log(np.exp(Z_shift).sum(axis=1, keepdims=True))
+    loss = float(np.mean(-log_P[np.arange(N), y]))
+    Y = np.eye(C, dtype=Z.dtype)[y]  # one-hot targets
+    G = (softmax(Z) - Y) / N
+    dW = X.T @ G
+    db = G.sum(axis=0)
+    return W - lr * dW, b - lr * db, loss
+""",
+    "fit": """import numpy as np
+
+
+def fit(X, y, num_classes, lr, steps, rng):
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=int)
+    W = 0.01 * rng.standard_normal(size=(X.shape[1], num_classes))
+    b = np.zeros(num_classes)
+    losses = []
+    for step in range(steps):
+        W, b, loss = train_step(W, b, X, y, lr)
+        losses.append(loss)
+        if step % 100 == 0:
+            pass  # print(f"step {step}: loss {loss:.4f}")
+    return W, b, losses
+""",
+}
+
+PYTORCH_PERMUTE = {
+    # (B, T, V) logits as PyTorch's (N, C, d) layout; one row as an unbatched input.
+    "torch_cross_entropy": """import numpy as np
+
+
+def torch_cross_entropy(logits, targets, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    import torch
+    import torch.nn.functional as F
+
+    z = np.array(logits)
+    z = torch.from_numpy(z if np.issubdtype(z.dtype, np.floating) else z.astype(np.float64))
+    t = torch.from_numpy(np.array(targets, dtype=np.int64))
+    kw = dict(ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
+    if z.dim() == 3:
+        loss = F.cross_entropy(z.permute(0, 2, 1), t, **kw)  # classes on dim 1
+    else:
+        loss = F.cross_entropy(z, t, **kw)  # (N, V), or one row (V,) with a 0-d target
+    return loss.numpy() if reduction == "none" else loss.item()
+""",
+    "autograd_logit_gradient": """import numpy as np
+
+
+def autograd_logit_gradient(logits, target):
+    import torch
+    import torch.nn.functional as F
+    from torch.func import grad
+
+    z = np.array(logits)
+    if z.dtype.kind != "f":
+        z = z.astype(np.float64)
+    t = torch.as_tensor(np.asarray(target), dtype=torch.long)
+    return grad(lambda x: F.cross_entropy(x, t))(torch.from_numpy(z)).numpy()
+""",
+}
+
+LLM_CLASS_AND_TORCH = {
+    "online_logsumexp": """import numpy as np
+
+
+class RunningLogSumExp:
+    \"\"\"Folds in chunks one at a time: the max so far and the sum of exp(x - max).\"\"\"
+
+    def __init__(self):
+        self.m = None
+        self.s = None
+
+    def update(self, chunk):
+        x = np.asarray(chunk)
+        if x.size == 0:
+            return
+        if x.dtype.kind != "f":
+            x = x.astype(np.float64)
+        m_new = x.max() if self.m is None else np.maximum(self.m, x.max())
+        if np.isneginf(m_new):
+            self.m = m_new
+            return
+        scaled = 0 if self.s is None else self.s * np.exp(self.m - m_new)
+        self.s = scaled + np.exp(x - m_new).sum()
+        self.m = m_new
+
+    @property
+    def value(self):
+        if self.m is None:
+            return -np.inf
+        if self.s is None:
+            return self.m  # only -inf seen
+        return self.m + np.log(self.s)
+
+
+def online_logsumexp(chunks):
+    acc = RunningLogSumExp()
+    it = iter(chunks)
+    while True:
+        try:
+            acc.update(next(it))
+        except StopIteration:
+            return acc.value
+""",
+    "chunked_cross_entropy": """import numpy as np
+import torch
+
+
+def chunked_cross_entropy(hidden, weight, targets, chunk_size):
+    if chunk_size < 1:
+        raise ValueError("chunk_size < 1")
+    h = np.asarray(hidden)
+    h = torch.from_numpy(h if h.dtype.kind == "f" else h.astype(np.float64))
+    w = torch.from_numpy(np.asarray(weight)).to(h.dtype)
+    t = torch.from_numpy(np.asarray(targets, dtype=np.int64))
+    m = torch.full((h.shape[0],), float("-inf"), dtype=h.dtype)
+    s = torch.zeros(h.shape[0], dtype=h.dtype)
+    with torch.no_grad():
+        for start in range(0, w.shape[0], int(chunk_size)):
+            block = h @ w[start : start + chunk_size].T
+            m_new = torch.maximum(m, block.amax(dim=1))
+            s = s * torch.exp(m - m_new) + torch.exp(block - m_new[:, None]).sum(dim=1)
+            m = m_new
+        target_logit = (h * w[t]).sum(dim=1)
+        return (m + torch.log(s) - target_logit).mean().item()
+""",
+}
+
 STYLES: dict[tuple[str, str], dict] = {
     ("loops-math-exp", "07_sequence_loss"): {"cells": SEQUENCE_PURE_PYTHON, "added": {}},
     ("delete-logaddexp-masked", "07_sequence_loss"): {"cells": SEQUENCE_NUMPY_TOOLS, "added": {}},
@@ -725,4 +968,9 @@ STYLES: dict[tuple[str, str], dict] = {
     ("flatten-no-grad-float", "10_pytorch"): {"cells": PYTORCH_FLATTEN, "added": {}},
     ("pure-python-generator", "11_llm_scale"): {"cells": LLM_PURE_PYTHON, "added": {}},
     ("reduce-and-class", "11_llm_scale"): {"cells": LLM_REDUCE_AND_CLASS, "added": {}},
+    ("module-forward-putmask", "07_sequence_loss"): {"cells": SEQUENCE_LOSS_MODULE, "added": {}},
+    ("fill-lowest-then-zero", "08_attention"): {"cells": ATTENTION_FILL_AND_ZERO, "added": {}},
+    ("eye-onehot-float-inputs", "09_training"): {"cells": TRAINING_ONE_HOT, "added": {}},
+    ("permute-unbatched-func-grad", "10_pytorch"): {"cells": PYTORCH_PERMUTE, "added": {}},
+    ("class-next-and-torch-blocks", "11_llm_scale"): {"cells": LLM_CLASS_AND_TORCH, "added": {}},
 }
