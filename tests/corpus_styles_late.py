@@ -952,6 +952,195 @@ def chunked_cross_entropy(hidden, weight, targets, chunk_size):
 """,
 }
 
+# ---- habits around the code: decorators, caches, warnings, custom errors, global settings ----
+
+SEQUENCE_WARNINGS_AND_ERRORS = {
+    # No np.errstate: 0 / 0 gives nan with a RuntimeWarning, and a custom ValueError.
+    "sequence_cross_entropy": """import numpy as np
+
+
+class UnknownReduction(ValueError):
+    pass
+
+
+def sequence_cross_entropy(logits, targets, ignore_index=-100, reduction="mean"):
+    if reduction not in ("mean", "sum", "none"):
+        raise UnknownReduction(f"reduction={reduction!r} is not one of mean, sum, none")
+    z = np.asarray(logits)
+    z = z if z.dtype.kind == "f" else z.astype(float)
+    t = np.asarray(targets)
+    keep = t != ignore_index
+    z_max = z.max(axis=-1)
+    lse = z_max + np.log(np.exp(z - z_max[..., None]).sum(axis=-1))
+    target_logit = np.take_along_axis(z, np.where(keep, t, 0)[..., None], -1)[..., 0]
+    losses = np.where(keep, lse - target_logit, 0)
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return float(losses.sum())
+    return float(np.float64(losses.sum()) / np.float64(keep.sum()))  # 0 / 0 is nan
+""",
+    "sequence_perplexity": """import numpy as np
+
+
+def sequence_perplexity(logits, targets, ignore_index=-100):
+    return float(np.exp(sequence_cross_entropy(np.asarray(logits, dtype=np.float64), targets, ignore_index)))
+""",
+}
+
+ATTENTION_CACHE_AND_DECORATORS = {
+    "causal_mask": """import functools
+
+import numpy as np
+
+
+@functools.lru_cache(maxsize=None)
+def causal_mask(T):
+    mask = np.tril(np.ones((T, T), dtype=bool))
+    mask.flags.writeable = False  # shared between calls: nobody may change it
+    return mask
+""",
+    "masked_softmax": """import numpy as np
+
+np.seterr(all="ignore")  # no warnings from -inf - -inf below
+
+
+def masked_softmax(scores, mask, axis=-1):
+    z = np.asarray(scores)
+    z = z.astype(np.float64) if z.dtype.kind != "f" else z
+    z = np.where(mask, z, -np.inf)
+    z_max = z.max(axis=axis, keepdims=True)
+    p = np.exp(z - z_max)
+    p = p / p.sum(axis=axis, keepdims=True)
+    return np.nan_to_num(p, nan=0.0)  # fully masked slices: 0 / 0 -> 0
+""",
+    "scaled_dot_product_attention": """import math
+
+import numpy as np
+
+
+@np.errstate(over="ignore")
+def scaled_dot_product_attention(q, k, v, causal=False):
+    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
+    scores = np.matmul(q, np.swapaxes(k, -2, -1)) / math.sqrt(q.shape[-1])
+    T = scores.shape[-1]
+    weights = masked_softmax(scores, causal_mask(T) if causal else np.ones((scores.shape[-2], T), bool))
+    return np.matmul(weights, v), weights
+""",
+}
+
+TRAINING_DECORATED = {
+    "train_step": """import numpy as np
+
+
+@np.errstate(over="raise")
+def train_step(W, b, X, y, lr):
+    W, b, X, y = map(np.asarray, (W, b, X, y))
+    Z = X @ W + b
+    Z -= Z.max(axis=1, keepdims=True)
+    E = np.exp(Z)
+    S = E.sum(axis=1, keepdims=True)
+    rows = np.arange(len(y))
+    loss = float((np.log(S[:, 0]) - Z[rows, y]).mean())
+    G = E / S
+    G[rows, y] -= 1.0
+    G /= len(y)
+    return W - lr * X.T @ G, b - lr * G.sum(0), loss
+""",
+    "fit": """import numpy as np
+
+
+@np.errstate(over="ignore", invalid="ignore")
+def fit(X, y, num_classes, lr, steps, rng):
+    W = rng.normal(scale=0.01, size=(np.shape(X)[-1], num_classes))
+    b = np.zeros(num_classes)
+    history = []
+    for _ in range(steps):
+        W, b, loss = train_step(W, b, X, y, lr)
+        history += [loss]
+    return W, b, history
+""",
+}
+
+PYTORCH_DEFAULT_DTYPE = {
+    "torch_cross_entropy": """import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)  # lists become float64 tensors
+
+
+def torch_cross_entropy(logits, targets, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    x = torch.tensor(logits) if isinstance(logits, list) else torch.from_numpy(np.array(logits))
+    if not torch.is_floating_point(x):
+        x = x.to(torch.get_default_dtype())
+    y = torch.tensor(np.asarray(targets), dtype=torch.long)
+    out = F.cross_entropy(x.reshape(-1, x.shape[-1]), y.flatten(), ignore_index=ignore_index,
+                          reduction=reduction, label_smoothing=label_smoothing)
+    if reduction == "none":
+        return out.detach().reshape(y.shape).numpy()
+    return out.item()
+""",
+    "autograd_logit_gradient": """import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def autograd_logit_gradient(logits, target):
+    x = torch.tensor(logits) if isinstance(logits, list) else torch.from_numpy(np.array(logits))
+    if not torch.is_floating_point(x):
+        x = x.to(torch.get_default_dtype())
+    x.requires_grad_(True)
+    loss = F.cross_entropy(x, torch.tensor(np.asarray(target), dtype=torch.long))
+    loss.backward()
+    return x.grad.numpy()
+""",
+}
+
+LLM_WARNINGS_AND_ERRORS = {
+    "online_logsumexp": """import numpy as np
+
+
+def online_logsumexp(chunks):
+    m, s = -np.inf, 0.0
+    for c in chunks:
+        c = np.asarray(c)
+        if c.size == 0:
+            continue
+        c = c if c.dtype.kind == "f" else c.astype(np.float64)
+        new_m = max(m, c.max())
+        if new_m == -np.inf:
+            continue  # nothing but -inf so far: the sum stays 0
+        s = s * np.exp(m - new_m) + np.exp(c - new_m).sum()
+        m = new_m
+    return m + np.log(s)  # s = 0: log(0) = -inf (with a warning), and -inf + -inf = -inf
+""",
+    "chunked_cross_entropy": """import numpy as np
+
+
+class ChunkSizeError(ValueError):
+    \"\"\"chunk_size must be a positive number of vocabulary columns.\"\"\"
+
+
+def chunked_cross_entropy(hidden, weight, targets, chunk_size):
+    if chunk_size < 1:
+        raise ChunkSizeError(chunk_size)
+    H = np.asarray(hidden, dtype=float)
+    Wv = np.asarray(weight, dtype=float)
+    idx = np.asarray(targets)
+    N, V = H.shape[0], Wv.shape[0]
+    m = np.full(N, -np.inf)
+    s = np.zeros(N)
+    for lo in range(0, V, chunk_size):
+        hi = min(lo + chunk_size, V)
+        z = H @ Wv[lo:hi].T
+        m_new = np.fmax(m, z.max(axis=1))
+        s = s * np.exp(m - m_new) + np.exp(z - m_new[:, np.newaxis]).sum(axis=1)
+        m = m_new
+    return float(np.mean(m + np.log(s) - np.einsum("ij,ij->i", H, Wv[idx])))
+""",
+}
+
 STYLES: dict[tuple[str, str], dict] = {
     ("loops-math-exp", "07_sequence_loss"): {"cells": SEQUENCE_PURE_PYTHON, "added": {}},
     ("delete-logaddexp-masked", "07_sequence_loss"): {"cells": SEQUENCE_NUMPY_TOOLS, "added": {}},
@@ -973,4 +1162,9 @@ STYLES: dict[tuple[str, str], dict] = {
     ("eye-onehot-float-inputs", "09_training"): {"cells": TRAINING_ONE_HOT, "added": {}},
     ("permute-unbatched-func-grad", "10_pytorch"): {"cells": PYTORCH_PERMUTE, "added": {}},
     ("class-next-and-torch-blocks", "11_llm_scale"): {"cells": LLM_CLASS_AND_TORCH, "added": {}},
+    ("warning-and-custom-error", "07_sequence_loss"): {"cells": SEQUENCE_WARNINGS_AND_ERRORS, "added": {}},
+    ("cache-seterr-decorator", "08_attention"): {"cells": ATTENTION_CACHE_AND_DECORATORS, "added": {}},
+    ("errstate-decorated", "09_training"): {"cells": TRAINING_DECORATED, "added": {}},
+    ("default-dtype-float64", "10_pytorch"): {"cells": PYTORCH_DEFAULT_DTYPE, "added": {}},
+    ("warning-and-custom-error", "11_llm_scale"): {"cells": LLM_WARNINGS_AND_ERRORS, "added": {}},
 }

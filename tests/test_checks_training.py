@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from corpus_styles_late import TRAINING_PARTIAL_AND_CLASS
+from corpus_styles_late import TRAINING_DECORATED, TRAINING_PARTIAL_AND_CLASS
 from logitlab.checks import run
 from logitlab.hints import tiers
 from support import skip_unless_ci
@@ -63,12 +63,19 @@ fit = Trainer()
 """
 
 
-@pytest.mark.parametrize("source", [FIT_PARTIAL, FIT_PARTIAL + FIT_OBJECT], ids=["partial", "callable-object"])
+FIT_DECORATED = TRAINING_DECORATED["fit"]  # @np.errstate(...): a wrapper defined in contextlib
+
+
+@pytest.mark.parametrize(
+    "source",
+    [FIT_PARTIAL, FIT_PARTIAL + FIT_OBJECT, FIT_DECORATED],
+    ids=["partial", "callable-object", "library-decorator"],
+)
 def test_a_fit_that_is_not_a_plain_function_finds_train_step(nb, source):
-    # a correct fit written as a partial or a callable object: checks and hidden tests look
-    # up the learner's train_step through the function behind it
+    # a correct fit written as a partial, a callable object or a decorated function: checks
+    # and hidden tests look up the learner's train_step through the function behind it
     ns = nb.namespace(fit=source)
-    assert not hasattr(ns["fit"], "__globals__")
+    assert "train_step" not in getattr(ns["fit"], "__globals__", {})
     assert run("fit", ns["fit"]).passed
     assert nb.failing("fit", ns) == []
 

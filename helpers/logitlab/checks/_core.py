@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import html
 import importlib
+import inspect
 import os
 import pkgutil
 import re
@@ -130,18 +131,18 @@ def fn_name(fn: Callable) -> str:
 
 def learner_scope(fn: Callable) -> Mapping:
     """The namespace the learner's `fn` was defined in, where the exercises it builds on
-    live: a function's `__globals__`, or those of the function behind a functools.partial,
-    a bound method, a decorator's `__wrapped__` or an object with `__call__` (all correct
-    ways to define an exercise). Empty when there is no such function."""
+    live: a function's `__globals__`, found through decorators (`__wrapped__`, e.g.
+    `@np.errstate(...)`), a functools.partial, a bound method or an object with `__call__`
+    (all correct ways to define an exercise). Empty when there is no such function."""
     for _ in range(8):  # a few layers of wrapping at most
+        try:
+            fn = inspect.unwrap(fn)
+        except ValueError:  # a wrapper loop: no function behind it
+            break
         scope = getattr(fn, "__globals__", None)
         if scope is not None:
             return scope
-        call_ = getattr(type(fn), "__call__", None)
-        inner = [getattr(fn, a, None) for a in ("func", "__func__", "__wrapped__")] + [call_]
-        fn = next((f for f in inner if callable(f) and f is not fn), None)
-        if fn is None:
-            break
+        fn = getattr(fn, "func", None) or getattr(fn, "__func__", None) or getattr(type(fn), "__call__", None)
     return {}
 
 
