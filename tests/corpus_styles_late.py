@@ -330,6 +330,18 @@ def scaled_dot_product_attention(q, k, v, causal=False):
 
 ATTENTION_MODULE = {
     # An attention "module": a class whose __call__ does the work, as in tutorial code.
+    "causal_mask": """import numpy as np
+
+
+def build_causal_mask(T):
+    i, j = np.indices((T, T))
+    return np.vectorize(lambda row, col: col <= row, otypes=[bool])(i, j)
+
+
+causal_mask = build_causal_mask  # the name the notebook asks for
+if __name__ == "__main__":
+    print(causal_mask(3).astype(int))
+""",
     "masked_softmax": '''import numpy as np
 
 
@@ -377,6 +389,28 @@ def scaled_dot_product_attention(q, k, v, causal=False):
 
 ATTENTION_TORCH = {
     # PyTorch for a numpy exercise, back to numpy with .numpy().
+    "masked_softmax": """import numpy as np
+
+
+def _row_softmax(row):
+    \"\"\"One slice: its first half holds the scores, its second half the mask.\"\"\"
+    scores, keep = np.split(row, 2)
+    keep = keep.astype(bool)
+    out = np.zeros_like(scores)
+    if keep.any() and np.isfinite(scores[keep]).any():
+        e = np.exp(scores[keep] - scores[keep].max())
+        out[keep] = e / e.sum()
+    return out
+
+
+def masked_softmax(scores, mask, axis=-1):
+    s = np.asarray(scores)
+    s = s if np.issubdtype(s.dtype, np.floating) else s.astype(np.float64)
+    keep = np.broadcast_to(np.asarray(mask, dtype=bool), s.shape).astype(s.dtype)
+    both = np.concatenate([s, keep], axis=axis)
+    with np.errstate(invalid="ignore"):
+        return np.apply_along_axis(_row_softmax, axis, both)
+""",
     "causal_mask": '''import torch
 
 
@@ -956,6 +990,20 @@ def chunked_cross_entropy(hidden, weight, targets, chunk_size):
 
 SEQUENCE_WARNINGS_AND_ERRORS = {
     # No np.errstate: 0 / 0 gives nan with a RuntimeWarning, and a custom ValueError.
+    "shift_for_next_token": """from typing import NamedTuple
+
+import numpy as np
+
+
+class Shifted(NamedTuple):
+    inputs: np.ndarray
+    targets: np.ndarray
+
+
+def shift_for_next_token(tokens) -> Shifted:
+    tokens = np.asarray(tokens)
+    return Shifted(inputs=tokens[..., :-1].copy(), targets=tokens[..., 1:].copy())
+""",
     "sequence_cross_entropy": """import numpy as np
 
 
@@ -1141,6 +1189,140 @@ def chunked_cross_entropy(hidden, weight, targets, chunk_size):
 """,
 }
 
+TRAINING_NAMED_RESULTS = {
+    # Results as named tuples: still the (W, b, loss) and (W, b, history) the notebook asks for.
+    "train_step": """from typing import NamedTuple
+
+import numpy as np
+
+
+class Step(NamedTuple):
+    W: np.ndarray
+    b: np.ndarray
+    loss: float
+
+
+def train_step(W, b, X, y, lr) -> Step:
+    W, b, X, y = np.asarray(W), np.asarray(b), np.asarray(X), np.asarray(y)
+    z = X @ W + b
+    z = z - z.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    rows = np.arange(len(y))
+    g = np.exp(logp)
+    g[rows, y] -= 1
+    g /= len(y)
+    return Step(W=W - lr * (X.T @ g), b=b - lr * g.sum(axis=0), loss=float(-logp[rows, y].mean()))
+""",
+    "fit": """from typing import NamedTuple
+
+import numpy as np
+
+
+class Trained(NamedTuple):
+    W: np.ndarray
+    b: np.ndarray
+    history: list
+
+
+def fit(X, y, num_classes, lr, steps, rng) -> Trained:
+    state = Trained(rng.normal(scale=0.01, size=(np.shape(X)[1], num_classes)), np.zeros(num_classes), [])
+    for _ in range(steps):
+        step = train_step(state.W, state.b, X, y, lr)
+        state = Trained(step.W, step.b, state.history + [step.loss])
+    return state
+""",
+}
+
+PYTORCH_TYPED = {
+    # Postponed annotations, with torch imported for the type checker only.
+    "torch_cross_entropy": """from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+
+def as_logits(x: np.ndarray | list) -> torch.Tensor:
+    import torch
+
+    z = np.array(x)
+    return torch.from_numpy(z if z.dtype.kind == "f" else z.astype(np.float64))
+
+
+def torch_cross_entropy(
+    logits: np.ndarray | list,
+    targets: np.ndarray | list | int,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> float | np.ndarray:
+    import torch
+    import torch.nn.functional as F
+
+    z = as_logits(logits)
+    t = torch.as_tensor(np.asarray(targets), dtype=torch.long)
+    loss = F.cross_entropy(
+        z.reshape(-1, z.shape[-1]),
+        t.reshape(-1),
+        ignore_index=ignore_index,
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+    )
+    return loss.reshape(t.shape).numpy() if reduction == "none" else loss.item()
+""",
+}
+
+LLM_THREADS_AND_PRINTS = {
+    "online_logsumexp": """import numpy as np
+
+
+def online_logsumexp(chunks):
+    m, s = -np.inf, 0.0
+    for i, chunk in enumerate(chunks):
+        x = np.asarray(chunk)
+        if x.size == 0:
+            print(f"chunk {i}: empty, skipped")
+            continue
+        x = x if x.dtype.kind == "f" else x.astype(float)
+        new_m = np.maximum(m, x.max())
+        if new_m > -np.inf:
+            s = s * np.exp(m - new_m) + np.exp(x - new_m).sum()
+        m = new_m
+        print(f"chunk {i}: size {x.size}, running max {m:.4f}, running sum {s:.6f}")
+    return m + np.log(s) if s > 0 else m
+""",
+    "chunked_cross_entropy": """from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+
+def _block_stats(hidden, block):
+    z = hidden @ block.T
+    m = z.max(axis=1)
+    return m, np.exp(z - m[:, None]).sum(axis=1)
+
+
+def chunked_cross_entropy(hidden, weight, targets, chunk_size):
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be >= 1")
+    h = np.asarray(hidden, dtype=np.float64)
+    w = np.asarray(weight, dtype=np.float64)
+    t = np.asarray(targets)
+    run_max = np.full(len(h), -np.inf)
+    run_sum = np.zeros(len(h))
+    starts = range(0, len(w), chunk_size)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two blocks at a time, folded in order
+        for m, s in pool.map(lambda a: _block_stats(h, w[a : a + chunk_size]), starts):
+            new_max = np.maximum(run_max, m)
+            run_sum = run_sum * np.exp(run_max - new_max) + s * np.exp(m - new_max)
+            run_max = new_max
+    return float(np.mean(run_max + np.log(run_sum) - np.einsum("nd,nd->n", h, w[t])))
+""",
+}
+
 STYLES: dict[tuple[str, str], dict] = {
     ("loops-math-exp", "07_sequence_loss"): {"cells": SEQUENCE_PURE_PYTHON, "added": {}},
     ("delete-logaddexp-masked", "07_sequence_loss"): {"cells": SEQUENCE_NUMPY_TOOLS, "added": {}},
@@ -1167,4 +1349,7 @@ STYLES: dict[tuple[str, str], dict] = {
     ("errstate-decorated", "09_training"): {"cells": TRAINING_DECORATED, "added": {}},
     ("default-dtype-float64", "10_pytorch"): {"cells": PYTORCH_DEFAULT_DTYPE, "added": {}},
     ("warning-and-custom-error", "11_llm_scale"): {"cells": LLM_WARNINGS_AND_ERRORS, "added": {}},
+    ("named-tuple-results", "09_training"): {"cells": TRAINING_NAMED_RESULTS, "added": {}},
+    ("future-annotations-typed", "10_pytorch"): {"cells": PYTORCH_TYPED, "added": {}},
+    ("thread-pool-and-prints", "11_llm_scale"): {"cells": LLM_THREADS_AND_PRINTS, "added": {}},
 }
