@@ -1323,6 +1323,28 @@ def chunked_cross_entropy(hidden, weight, targets, chunk_size):
 """,
 }
 
+# Cells of the learner's own: IPython magics and shell escapes, and a test helper whose name
+# is also the course's `check`.
+LLM_MAGICS = {
+    "chunked_cross_entropy": """%load_ext autoreload
+!nproc
+%timeit -n 3 -r 1 online_logsumexp([np.arange(1000.0)])
+print(online_logsumexp(iter([[1.0, 2.0], [], [3.0]])))
+"""
+}
+
+TRAINING_OWN_CHECK = {
+    "fit": """def check(condition, message="check failed"):
+    \"\"\"My own tiny test helper.\"\"\"
+    if not condition:
+        raise AssertionError(message)
+    print("ok:", message)
+
+
+check(train_step([[3.0, 1.0, 0.0]], [0.0, 0.0, 0.0], [[1.0]], [1], 0.25)[2] > 2, "the reship loss is 2.17")
+"""
+}
+
 STYLES: dict[tuple[str, str], dict] = {
     ("loops-math-exp", "07_sequence_loss"): {"cells": SEQUENCE_PURE_PYTHON, "added": {}},
     ("delete-logaddexp-masked", "07_sequence_loss"): {"cells": SEQUENCE_NUMPY_TOOLS, "added": {}},
@@ -1332,13 +1354,13 @@ STYLES: dict[tuple[str, str], dict] = {
     ("ufunc-out-where", "08_attention"): {"cells": ATTENTION_OUT_WHERE, "added": {}},
     ("masked-array-module", "08_attention"): {"cells": ATTENTION_MODULE, "added": {}},
     ("torch-for-numpy", "08_attention"): {"cells": ATTENTION_TORCH, "added": {}},
-    ("vectorised-dscores-generator", "09_training"): {"cells": TRAINING_VECTORISED, "added": {}},
+    ("vectorised-dscores-generator", "09_training"): {"cells": TRAINING_VECTORISED, "added": TRAINING_OWN_CHECK},
     ("einsum-hints-while", "09_training"): {"cells": TRAINING_EINSUM, "added": {}},
     ("class-and-partial", "09_training"): {"cells": TRAINING_PARTIAL_AND_CLASS, "added": {}},
     ("module-autograd-grad", "10_pytorch"): {"cells": PYTORCH_MODULE, "added": {}},
     ("flatten-no-grad-float", "10_pytorch"): {"cells": PYTORCH_FLATTEN, "added": {}},
     ("pure-python-generator", "11_llm_scale"): {"cells": LLM_PURE_PYTHON, "added": {}},
-    ("reduce-and-class", "11_llm_scale"): {"cells": LLM_REDUCE_AND_CLASS, "added": {}},
+    ("reduce-and-class", "11_llm_scale"): {"cells": LLM_REDUCE_AND_CLASS, "added": LLM_MAGICS},
     ("module-forward-putmask", "07_sequence_loss"): {"cells": SEQUENCE_LOSS_MODULE, "added": {}},
     ("fill-lowest-then-zero", "08_attention"): {"cells": ATTENTION_FILL_AND_ZERO, "added": {}},
     ("eye-onehot-float-inputs", "09_training"): {"cells": TRAINING_ONE_HOT, "added": {}},
