@@ -2,12 +2,14 @@
 each must keep full marks. Same shape as corpus_honest.HONEST:
 {(student, assignment): {"cells": {grade_id: source}, "added": {before_grade_id: source}}}.
 
-Styles: pure Python loops over rows with math.exp, np.delete / np.take / np.fromfunction,
-np.logaddexp.reduce, np.einsum, masked arrays, ufuncs with out= and where=, np.moveaxis,
-classes with __call__, functools.partial and reduce, generators, type hints and asserts,
-PyTorch for a numpy exercise, and the shapes of well-known course code (a vectorised
-softmax classifier with `dscores`, a training loop that records its losses, a flattened
-(B * T, V) loss, an attention module).
+Styles: pure Python loops over rows with math.exp, np.delete / np.take / np.fromfunction /
+np.vectorize / np.apply_along_axis, np.logaddexp.reduce, np.einsum, masked arrays, ufuncs
+with out= and where=, np.moveaxis, classes with __call__, functools.partial / reduce /
+lru_cache, generators, type hints and asserts, named tuples, decorators such as
+@np.errstate, custom ValueError subclasses, 0 / 0 left to warn, PyTorch for a numpy
+exercise, IPython magics in the learner's cells, and the shapes of well-known course code
+(a vectorised softmax classifier with `dscores`, a training loop that records its losses,
+a flattened (B * T, V) loss, an attention module, a loss with forward()).
 """
 
 from __future__ import annotations
@@ -1189,6 +1191,8 @@ def chunked_cross_entropy(hidden, weight, targets, chunk_size):
 """,
 }
 
+# ---- named-tuple results, postponed annotations, a thread pool, the learner's own cells ----
+
 TRAINING_NAMED_RESULTS = {
     # Results as named tuples: still the (W, b, loss) and (W, b, history) the notebook asks for.
     "train_step": """from typing import NamedTuple
@@ -1349,29 +1353,29 @@ STYLES: dict[tuple[str, str], dict] = {
     ("loops-math-exp", "07_sequence_loss"): {"cells": SEQUENCE_PURE_PYTHON, "added": {}},
     ("delete-logaddexp-masked", "07_sequence_loss"): {"cells": SEQUENCE_NUMPY_TOOLS, "added": {}},
     ("flattened-rows", "07_sequence_loss"): {"cells": SEQUENCE_FLATTENED, "added": {}},
-    ("torch-for-numpy", "07_sequence_loss"): {"cells": SEQUENCE_TORCH, "added": {}},
+    ("torch-cross-entropy-numpy", "07_sequence_loss"): {"cells": SEQUENCE_TORCH, "added": {}},
+    ("module-forward-putmask", "07_sequence_loss"): {"cells": SEQUENCE_LOSS_MODULE, "added": {}},
+    ("warning-and-custom-error", "07_sequence_loss"): {"cells": SEQUENCE_WARNINGS_AND_ERRORS, "added": {}},
     ("fromfunction-moveaxis-loops", "08_attention"): {"cells": ATTENTION_LOOPS, "added": {}},
     ("ufunc-out-where", "08_attention"): {"cells": ATTENTION_OUT_WHERE, "added": {}},
     ("masked-array-module", "08_attention"): {"cells": ATTENTION_MODULE, "added": {}},
-    ("torch-for-numpy", "08_attention"): {"cells": ATTENTION_TORCH, "added": {}},
+    ("torch-tril-apply-along-axis", "08_attention"): {"cells": ATTENTION_TORCH, "added": {}},
+    ("fill-lowest-then-zero", "08_attention"): {"cells": ATTENTION_FILL_AND_ZERO, "added": {}},
+    ("cache-seterr-decorator", "08_attention"): {"cells": ATTENTION_CACHE_AND_DECORATORS, "added": {}},
     ("vectorised-dscores-generator", "09_training"): {"cells": TRAINING_VECTORISED, "added": TRAINING_OWN_CHECK},
     ("einsum-hints-while", "09_training"): {"cells": TRAINING_EINSUM, "added": {}},
     ("class-and-partial", "09_training"): {"cells": TRAINING_PARTIAL_AND_CLASS, "added": {}},
+    ("eye-onehot-float-inputs", "09_training"): {"cells": TRAINING_ONE_HOT, "added": {}},
+    ("errstate-decorated", "09_training"): {"cells": TRAINING_DECORATED, "added": {}},
+    ("named-tuple-results", "09_training"): {"cells": TRAINING_NAMED_RESULTS, "added": {}},
     ("module-autograd-grad", "10_pytorch"): {"cells": PYTORCH_MODULE, "added": {}},
     ("flatten-no-grad-float", "10_pytorch"): {"cells": PYTORCH_FLATTEN, "added": {}},
+    ("permute-unbatched-func-grad", "10_pytorch"): {"cells": PYTORCH_PERMUTE, "added": {}},
+    ("default-dtype-float64", "10_pytorch"): {"cells": PYTORCH_DEFAULT_DTYPE, "added": {}},
+    ("future-annotations-typed", "10_pytorch"): {"cells": PYTORCH_TYPED, "added": {}},
     ("pure-python-generator", "11_llm_scale"): {"cells": LLM_PURE_PYTHON, "added": {}},
     ("reduce-and-class", "11_llm_scale"): {"cells": LLM_REDUCE_AND_CLASS, "added": LLM_MAGICS},
-    ("module-forward-putmask", "07_sequence_loss"): {"cells": SEQUENCE_LOSS_MODULE, "added": {}},
-    ("fill-lowest-then-zero", "08_attention"): {"cells": ATTENTION_FILL_AND_ZERO, "added": {}},
-    ("eye-onehot-float-inputs", "09_training"): {"cells": TRAINING_ONE_HOT, "added": {}},
-    ("permute-unbatched-func-grad", "10_pytorch"): {"cells": PYTORCH_PERMUTE, "added": {}},
     ("class-next-and-torch-blocks", "11_llm_scale"): {"cells": LLM_CLASS_AND_TORCH, "added": {}},
-    ("warning-and-custom-error", "07_sequence_loss"): {"cells": SEQUENCE_WARNINGS_AND_ERRORS, "added": {}},
-    ("cache-seterr-decorator", "08_attention"): {"cells": ATTENTION_CACHE_AND_DECORATORS, "added": {}},
-    ("errstate-decorated", "09_training"): {"cells": TRAINING_DECORATED, "added": {}},
-    ("default-dtype-float64", "10_pytorch"): {"cells": PYTORCH_DEFAULT_DTYPE, "added": {}},
-    ("warning-and-custom-error", "11_llm_scale"): {"cells": LLM_WARNINGS_AND_ERRORS, "added": {}},
-    ("named-tuple-results", "09_training"): {"cells": TRAINING_NAMED_RESULTS, "added": {}},
-    ("future-annotations-typed", "10_pytorch"): {"cells": PYTORCH_TYPED, "added": {}},
+    ("log-zero-custom-error", "11_llm_scale"): {"cells": LLM_WARNINGS_AND_ERRORS, "added": {}},
     ("thread-pool-and-prints", "11_llm_scale"): {"cells": LLM_THREADS_AND_PRINTS, "added": {}},
 }
