@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
+from corpus_styles_late import TRAINING_DECORATED, TRAINING_PARTIAL_AND_CLASS
 from logitlab.checks import run
 from logitlab.hints import tiers
 from support import skip_unless_ci
@@ -50,6 +51,33 @@ def test_a_train_step_bug_costs_points_in_train_step_only(nb):
         ns = nb.namespace(train_step=nb.bug("train_step", bug))
         assert nb.failing("fit", ns) == [], bug
         assert nb.quietly(run, "fit", ns["fit"]).passed, bug
+
+
+FIT_PARTIAL = TRAINING_PARTIAL_AND_CLASS["fit"]  # fit = functools.partial(train, init_scale=0.01)
+FIT_OBJECT = """class Trainer:
+    def __call__(self, X, y, num_classes, lr, steps, rng):
+        return train(X, y, num_classes, lr, steps, rng, 0.01)
+
+
+fit = Trainer()
+"""
+
+
+FIT_DECORATED = TRAINING_DECORATED["fit"]  # @np.errstate(...): a wrapper defined in contextlib
+
+
+@pytest.mark.parametrize(
+    "source",
+    [FIT_PARTIAL, FIT_PARTIAL + FIT_OBJECT, FIT_DECORATED],
+    ids=["partial", "callable-object", "library-decorator"],
+)
+def test_a_fit_that_is_not_a_plain_function_finds_train_step(nb, source):
+    # a correct fit written as a partial, a callable object or a decorated function: checks
+    # and hidden tests look up the learner's train_step through the function behind it
+    ns = nb.namespace(fit=source)
+    assert "train_step" not in getattr(ns["fit"], "__globals__", {})
+    assert run("fit", ns["fit"]).passed
+    assert nb.failing("fit", ns) == []
 
 
 def test_fit_without_train_step_says_to_run_its_cell(nb):

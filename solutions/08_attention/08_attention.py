@@ -485,7 +485,7 @@ assert_check("scaled_dot_product_attention", scaled_dot_product_attention, part=
 # float32, untouched inputs.
 assert_check("scaled_dot_product_attention", scaled_dot_product_attention, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.checks import run
+from logitlab.checks import learner_scope, run
 from logitlab.testing import battery
 
 
@@ -522,7 +522,7 @@ _cases = [
 ]
 # Graded on its own: the cases that need causal_mask (causal=True) or masked_softmax to keep
 # float32 run once both pass their own checks, so a mistake there costs points only there.
-_scope = getattr(scaled_dot_product_attention, "__globals__", {})
+_scope = learner_scope(scaled_dot_product_attention)
 if all(run(_n, _scope[_n]).passed for _n in ("causal_mask", "masked_softmax") if callable(_scope.get(_n))):
     _cases += [
         ("(B, H, T, d), causal", (_q, _k, _v), {"causal": True}),

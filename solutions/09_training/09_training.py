@@ -355,11 +355,12 @@ assert_check("fit", fit, part="core")
 # by step with your own train_step, and the state your rng is left in.
 assert_check("fit", fit, part="edge")
 ### BEGIN HIDDEN TESTS
+from logitlab.checks import learner_scope
 from logitlab.testing import CheckFailed, expect, expect_close
 
 # fit is graded on its own: the expected run is replayed with the learner's own train_step,
 # so a mistake in train_step costs points only in train_step's cells.
-_step = getattr(fit, "__globals__", {}).get("train_step")
+_step = learner_scope(fit).get("train_step")
 expect(callable(_step), "fit needs your train_step: run its cell first")
 
 

@@ -4,7 +4,20 @@ Every spec module in this package registers the cases of its notebook's
 exercises; messages name the misconception and never show the expected array.
 """
 
-from ._core import CheckFailed, Miss, Report, assert_check, case, cases, check, exercises, run, under_grading, uses_your
+from ._core import (
+    CheckFailed,
+    Miss,
+    Report,
+    assert_check,
+    case,
+    cases,
+    check,
+    exercises,
+    learner_scope,
+    run,
+    under_grading,
+    uses_your,
+)
 from ._limits import TIME_LIMIT, TimeLimit, time_limit
 
 __all__ = [
@@ -18,6 +31,7 @@ __all__ = [
     "cases",
     "check",
     "exercises",
+    "learner_scope",
     "run",
     "time_limit",
     "under_grading",

@@ -18,12 +18,13 @@ from __future__ import annotations
 import contextlib
 import html
 import importlib
+import inspect
 import os
 import pkgutil
 import re
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,6 +127,23 @@ def exercises() -> list[str]:
 
 def fn_name(fn: Callable) -> str:
     return getattr(fn, "__name__", None) or "your function"
+
+
+def learner_scope(fn: Callable) -> Mapping:
+    """The namespace the learner's `fn` was defined in, where the exercises it builds on
+    live: a function's `__globals__`, found through decorators (`__wrapped__`, e.g.
+    `@np.errstate(...)`), a functools.partial, a bound method or an object with `__call__`
+    (all correct ways to define an exercise). Empty when there is no such function."""
+    for _ in range(8):  # a few layers of wrapping at most
+        try:
+            fn = inspect.unwrap(fn)
+        except ValueError:  # a wrapper loop: no function behind it
+            break
+        scope = getattr(fn, "__globals__", None)
+        if scope is not None:
+            return scope
+        fn = getattr(fn, "func", None) or getattr(fn, "__func__", None) or getattr(type(fn), "__call__", None)
+    return {}
 
 
 def call(fn: Callable, *args, **kwargs):

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from ..hints import register as hint_tiers
-from ._core import Miss, NotImplementedMiss, as_array, call, case, close, raised_in, same_input
+from ._core import Miss, NotImplementedMiss, as_array, call, case, close, learner_scope, raised_in, same_input
 from ._explain import explains, shapes_in
 from .temperature import _siblings_pass
 
@@ -372,7 +372,7 @@ SCALES = {  # the factor on q.k that a mistake uses instead of 1 / sqrt(d_k) = 1
 def _unfinished_sibling(fn, stub: BaseException | None) -> str | None:
     """The name of causal_mask or masked_softmax, defined beside fn, when the stub that
     raised NotImplementedError (`stub`) is its body, not fn's own."""
-    scope = getattr(fn, "__globals__", {})
+    scope = learner_scope(fn)
     for name in ("causal_mask", "masked_softmax"):
         sibling = scope.get(name)
         if stub is not None and callable(sibling) and raised_in(stub, sibling):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..hints import register as hint_tiers
-from ._core import Miss, NotImplementedMiss, as_array, call, case, close, run, same_input
+from ._core import Miss, NotImplementedMiss, as_array, call, case, close, learner_scope, run, same_input
 
 INF = np.inf
 TICKET = [3.0, 1.0, 0.0]  # refund, reship, escalate
@@ -477,7 +477,7 @@ def _tp_bad_p(fn):
 
 def _siblings_pass(fn, *names: str) -> bool:
     """False if one of the learner's functions `names`, defined beside fn, fails its checks."""
-    scope = getattr(fn, "__globals__", {})
+    scope = learner_scope(fn)
     return all(not callable(scope.get(n)) or run(n, scope[n]).passed for n in names)
 
 

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ..hints import register as hint_tiers
-from ._core import Miss, NotImplementedMiss, as_array, call, case, close, same_input
+from ._core import Miss, NotImplementedMiss, as_array, call, case, close, learner_scope, same_input
 from ._explain import explains, shapes_in
 from .temperature import _siblings_pass
 
@@ -370,14 +370,14 @@ def _lists_and_ints(fn):
 
 def _siblings(fn):
     """The learner's train_step, defined beside fit (fit is checked against it)."""
-    step = getattr(fn, "__globals__", {}).get("train_step")
+    step = learner_scope(fn).get("train_step")
     if not callable(step):
         raise Miss("fit takes each step with your train_step, which is not defined: run the train_step cell first")
     return step
 
 
 def _step_not_implemented(fn) -> bool:
-    step = getattr(fn, "__globals__", {}).get("train_step")
+    step = learner_scope(fn).get("train_step")
     try:
         step(np.zeros((1, 2)), np.zeros(2), np.ones((1, 1)), np.array([0]), 0.1)
     except NotImplementedError:
