@@ -10,6 +10,7 @@ cells.
 
 from __future__ import annotations
 
+from corpus_kernel import KERNEL
 from corpus_styles_early import STYLES as EARLY
 from corpus_styles_late import STYLES as LATE
 
@@ -269,3 +270,4 @@ HONEST = {
 }
 HONEST.update(EARLY)
 HONEST.update(LATE)
+HONEST.update(KERNEL)

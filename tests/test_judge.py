@@ -19,7 +19,7 @@ import pytest
 from corpus_leaks import NEAR_MISS_SOFTMAX
 from support import skip_unless_ci
 
-from grader.core import judge, judging, sandbox, wire
+from grader.core import cells, judge, judging, sandbox, wire
 from grader.tools import build
 from grader.tools.course import NOTEBOOKS, assignments
 
@@ -506,3 +506,17 @@ def test_learner_code_reaching_for_the_interpreter_is_flagged(sources):
     release = _nb(NOTEBOOKS / "02_softmax" / "02_softmax.ipynb")
     assert judging.suspicious(_with_softmax(sources, code), release) == ["softmax: uses gc, inspect"]
     assert judging.suspicious(build.solved_notebook("02_softmax", sources), release) == []
+
+
+def test_a_cell_is_read_as_a_kernel_reads_it():
+    """IPython's syntax becomes get_ipython() calls on the same lines; an operator that
+    starts a continuation line is not a magic; a timed cell's body runs, a file's does not."""
+    code = cells.code_of("x = (\n    1\n    != 2\n)\n%timeit x\nfiles = !ls\nnp.sum?\ny = 3\n")
+    lines = code.splitlines()
+    assert lines[2].strip() == "!= 2" and lines[7] == "y = 3", code
+    assert "get_ipython().run_line_magic('timeit'" in lines[4] and "getoutput('ls')" in lines[5]
+    plain = "def f(z):\n    return z % 2  # 100%\n"
+    assert cells.code_of(plain) == plain
+    timed = cells.code_of("\n%%time\ndef f():\n    return 1\n")
+    assert timed.splitlines()[2] == "def f():", timed
+    assert cells.code_of("%%writefile f.py\nimport os\n").startswith("get_ipython().run_cell_magic('writefile'")

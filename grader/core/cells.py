@@ -11,9 +11,11 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 import nbformat
+from IPython.core.inputtransformer2 import TransformerManager
 
 SETUP, SOLUTION, TEST, WRITTEN, LEARNER, OTHER = "setup", "solution", "test", "written", "learner", "other"
 
@@ -65,9 +67,28 @@ def graded(nb: nbformat.NotebookNode) -> list[Graded]:
     ]
 
 
+# Cell magics whose body is Python that a kernel runs (timed or captured): the body runs.
+_RUNS_ITS_BODY = re.compile(r"^\s*%%(time|timeit|capture)\b")
+
+
 def code_of(source: str) -> str:
-    """A cell's Python code: IPython magic and shell lines blanked (line numbers kept)."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    """A cell's Python code, as a kernel runs it: IPython's syntax (magics, `!` shell
+    lines, `obj?`) becomes calls of `get_ipython()`, by IPython's own transformer, and
+    only where the cell is not plain Python already. Line numbers are kept."""
+    try:
+        ast.parse(source)
+        return source
+    except (SyntaxError, ValueError):
+        pass
+    lines = source.splitlines()
+    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    if blank < len(lines) and _RUNS_ITS_BODY.match(lines[blank]):
+        lines[blank] = ""
+        blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    try:
+        return "\n" * blank + TransformerManager().transform_cell("\n".join(lines[blank:]))
+    except Exception:  # not Python in any form: compiling it reports the syntax error
+        return source
 
 
 def names(source: str) -> tuple[set[str], set[str]]:

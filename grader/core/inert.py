@@ -29,10 +29,46 @@ class Inert:
     def __call__(self, *args, **kwargs):
         return self
 
+    def __getitem__(self, key):
+        return self
+
+    def __setitem__(self, key, value):
+        pass
+
+    def __iter__(self):
+        return iter(())
+
+    def __enter__(self):  # `with widgets.Output():`
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __mro_entries__(self, bases):
+        return (InertBase,)  # a class built on a display class (tqdm's notebook bar on a widget)
+
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
         return self
+
+
+class InertBase:
+    """The base of a class built on a stand-in: it takes any arguments, keeps the keyword
+    ones as attributes (a widget's `children=[...]`), and any other attribute it does not
+    define itself is a stand-in."""
+
+    def __init__(self, *args, **kwargs):
+        for name, value in kwargs.items():
+            try:
+                setattr(self, name, value)
+            except Exception:  # a property of the subclass that refuses it
+                pass
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Inert()
 
 
 def _attribute(name: str):

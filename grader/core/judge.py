@@ -154,7 +154,8 @@ class Learner:
         """Run the program's cells; False if the process must be started again."""
         for index, (label, source, cell) in enumerate(self.program):
             try:
-                self.send({"op": "exec", "label": label, "source": source, "upto": self.upto.get(index)})
+                code = cells.code_of(source)
+                self.send({"op": "exec", "label": label, "source": code, "upto": self.upto.get(index)})
                 reply, stopped = self._ran(time.monotonic() + LOAD_LIMIT)
             except wire.WireError as exc:
                 return self._lost(index, label, exc)

@@ -13,10 +13,12 @@ value, and nothing it reports (outputs, results) is trusted beyond being data.
 
 import ast
 import builtins
+import codeop
 import io
 import os
 import signal
 import sys
+import threading
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves this folder out
@@ -68,10 +70,6 @@ def _where(exc: BaseException) -> list | None:
     return found
 
 
-def _strip_magics(source: str) -> str:
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
-
-
 MAX_TEXT = 20_000  # characters of output kept per cell and stream
 
 
@@ -86,6 +84,9 @@ class _Capture(io.StringIO):
         return len(text)
 
 
+COMPILE = codeop.Compile()  # keeps `from __future__` imports in force, as a kernel does
+
+
 def _statements(code: str, filename: str) -> list:
     """The cell's top-level statements, each compiled on its own; the last one, if it
     is an expression, compiled to give its value (shown as a kernel shows it)."""
@@ -93,10 +94,32 @@ def _statements(code: str, filename: str) -> list:
     units = []
     for i, node in enumerate(tree.body):
         if i == len(tree.body) - 1 and isinstance(node, ast.Expr):
-            units.append(("eval", compile(ast.Expression(node.value), filename, "eval")))
+            units.append(("eval", COMPILE(ast.Expression(node.value), filename, "eval")))
         else:
-            units.append(("exec", compile(ast.Module([node], type_ignores=[]), filename, "exec")))
+            units.append(("exec", COMPILE(ast.Module([node], type_ignores=[]), filename, "exec")))
     return units
+
+
+class _Shell:
+    """What `get_ipython()` gives the learner's cells (the judge sends them with IPython's
+    syntax already turned into its calls): no shell, magic or help does anything here,
+    except `%time STATEMENT`, which runs its statement as a kernel would."""
+
+    def run_line_magic(self, name, line, *args, **kwargs):
+        if name == "time" and line.strip():
+            exec(COMPILE(line, "<%time>", "exec"), NS)
+        return None
+
+    def getoutput(self, *args, **kwargs):
+        return []
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: None
+
+
+SHELL = _Shell()
 
 
 def _outputs(out: _Capture, err: _Capture, value, error: dict | None, exc: BaseException | None) -> list:
@@ -126,7 +149,7 @@ def _outputs(out: _Capture, err: _Capture, value, error: dict | None, exc: BaseE
 def _run_cell(ns: dict, label: str, source: str, upto) -> dict:
     """Run a cell's statements (only the first `upto` of them, if given), reporting each
     before it starts; an interrupt stops the cell, as in a kernel."""
-    code = _strip_magics(source)
+    code = source
     filename = f"<{label}>"
     SOURCES[filename] = code.splitlines()
     out, err = _Capture(), _Capture()
@@ -153,16 +176,15 @@ def _callback(ident: int):
     """A stand-in for a callable of the judge: each call goes over the wire."""
 
     def call(*args, **kwargs):
-        wire.send(
-            OUT,
-            {
-                "op": "callback",
-                "id": ident,
-                "args": [_out(a) for a in args],
-                "kwargs": {k: _out(v) for k, v in kwargs.items()},
-            },
-        )
-        return _serve(until=("return", "throw"))
+        message = {
+            "op": "callback",
+            "id": ident,
+            "args": [_out(a) for a in args],
+            "kwargs": {k: _out(v) for k, v in kwargs.items()},
+        }
+        with WIRE_LOCK:  # one call and its reply at a time, whichever thread calls
+            wire.send(OUT, message)
+            return _serve(until=("return", "throw"))
 
     return call
 
@@ -256,7 +278,8 @@ def _get(ns: dict, name: str) -> dict:
     return {"op": "value", "kind": "value", "value": _out(ns[name])}
 
 
-NS: dict = {"__name__": "__main__", "display": inert.Inert()}
+NS: dict = {"__name__": "__main__", "display": inert.Inert(), "get_ipython": lambda: SHELL}
+WIRE_LOCK = threading.RLock()
 
 
 def _serve(until=()):
