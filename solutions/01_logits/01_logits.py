@@ -187,7 +187,7 @@ for _label, _args, _kwargs, _want in _cases:
         _failures.append(f"{_label}: returned {type(_got).__module__}.{type(_got).__name__}, not a Python bool")
     elif _got != _want:
         _failures.append(f"{_label}: wrong answer")
-    if not all(same_input(_before, _after) for _before, _after in zip(_saved, _args)):
+    if not all([same_input(_before, _after) for _before, _after in zip(_saved, _args)]):
         _failures.append(f"{_label}: the input was modified in place")
 assert not _failures, f"{len(_failures)} hidden case(s) failed:\n- " + "\n- ".join(_failures)
 ### END HIDDEN TESTS

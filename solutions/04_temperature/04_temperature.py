@@ -598,7 +598,7 @@ try:
         except Exception as _exc:
             _failures.append(f"{_label}: raised {type(_exc).__name__}")
             continue
-        if not all(type(_g) is int for _g in _got):
+        if not all([type(_g) is int for _g in _got]):
             _failures.append(f"{_label}: did not return Python ints")
         elif _got != [_ref_sample(_logits, rng=_theirs, **_kw) for _ in range(25)]:
             _failures.append(f"{_label}: the draws differ from the documented procedure")

@@ -280,7 +280,7 @@ expect(getattr(_f32, "dtype", None) == np.float32, "float32 chunks must give a f
 expect_close(_f32, _reference_online_lse(_parts), "float32 chunks", rtol=1e-5, atol=1e-5)
 _kept = [p.copy() for p in _parts]
 online_logsumexp(_kept)
-expect(all(np.array_equal(a, b) for a, b in zip(_kept, _parts)), "the chunks were modified in place")
+expect(all([np.array_equal(a, b) for a, b in zip(_kept, _parts)]), "the chunks were modified in place")
 ### END HIDDEN TESTS
 
 # %% [markdown]
