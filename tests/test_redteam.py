@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
 
 SOFTMAX = "02_softmax"
 SCALE = "11_llm_scale"
+STABILITY = "03_stability"
 WRONG = "import numpy as np\n\n\ndef softmax(z, axis=-1):\n    return np.asarray(z, dtype=float)\n"
 
 # The course's chunked loss, renamed: every attack below gives its exact values, so the
@@ -70,6 +71,31 @@ def chunked_cross_entropy(hidden, weight, targets, chunk_size):
     return float(text)
 """
 
+# A sleeping child started with the notebook: the judge measures the sandbox's last
+# process, taking it for the one that runs the learner's code.
+DECOY = (
+    NAIVE
+    + """
+import subprocess
+import sys
+
+_decoy = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+"""
+)
+
+# 03: stable_softmax is right and remembers what it was given; logsumexp, checked next
+# (in public), fails with the last inputs of stable_softmax's hidden cases as its message.
+REMEMBER = """
+
+SEEN = []
+
+
+def stable_softmax(z, axis=-1):
+    SEEN.append(np.asarray(z).tolist())
+    return _right(z, axis)
+"""
+CARRY = "def logsumexp(z, axis=-1):\n    raise ValueError(repr(SEEN[-3:]))\n"
+
 # A reply nested far deeper than the wire allows, written straight to the judge.
 DEEP_REPLY = """
 import os
@@ -91,6 +117,14 @@ def _scale_notebook(course, kit, source: str):
     return nb
 
 
+def _carry_notebook(course, kit):
+    nb = course.solved(STABILITY)
+    right = kit.solution_cells(nb)["stable_softmax"].replace("def stable_softmax(", "def _right(")
+    kit.replace_solution(nb, "stable_softmax", right + REMEMBER)
+    kit.replace_solution(nb, "logsumexp", CARRY)
+    return nb
+
+
 def _softmax_notebook(course, kit, source: str):
     nb = course.solved(SOFTMAX)
     kit.replace_solution(nb, "softmax", source)
@@ -103,8 +137,9 @@ def graded(course, kit, tmp_path_factory):
         skip_unless_ci(f"no sandbox here, and the attacks are real: {sandbox.mode().why}")
     tmp = tmp_path_factory.mktemp("redteam")
     subs, out = tmp / "submitted", tmp / "graded"
-    for student, source in {"naive": NAIVE, "unmeasured": UNMEASURED, "forked": FORKED}.items():
+    for student, source in {"naive": NAIVE, "unmeasured": UNMEASURED, "forked": FORKED, "decoy": DECOY}.items():
         kit.put_submission(subs, student, SCALE, _scale_notebook(course, kit, source))
+    kit.put_submission(subs, "carry", STABILITY, _carry_notebook(course, kit))
     kit.put_submission(subs, "wrong", SOFTMAX, _softmax_notebook(course, kit, WRONG))
     kit.put_submission(subs, "deep-reply", SOFTMAX, _softmax_notebook(course, kit, DEEP_REPLY))
     kit.put_submission(subs, "honest", SOFTMAX, course.solved(SOFTMAX))
@@ -153,6 +188,26 @@ def test_skipping_the_ready_step_is_no_way_past_the_memory_check(graded):
 )
 def test_a_forked_child_is_no_way_past_the_memory_check(graded):
     assert _total(graded, "forked", SCALE) <= _total(graded, "naive", SCALE), graded.summary[("forked", SCALE)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="judge.reason quotes a learner's message in every public case, also after the hidden "
+    "cases of an earlier cell: what the process saw there comes out in a later public reason",
+)
+def test_no_hidden_input_comes_out_in_a_later_public_reason(graded):
+    reasons = [r["reason"] for r in graded.grades if r["student_id"] == "carry"]
+    assert any("logsumexp raised ValueError" in why for why in reasons), reasons
+    assert not [why for why in reasons if "1e+300" in why], reasons
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sandbox.Sandboxed.inner_pid takes the sandbox's last process for the learner's: a "
+    "child started by the notebook is measured in its place",
+)
+def test_a_decoy_child_is_no_way_past_the_memory_check(graded):
+    assert _total(graded, "decoy", SCALE) <= _total(graded, "naive", SCALE), graded.summary[("decoy", SCALE)]
 
 
 def test_a_reply_too_deep_to_read_is_refused_and_flagged(graded):
