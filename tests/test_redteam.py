@@ -2,27 +2,33 @@
 
 test_attacks.py and test_sealed.py cover what a submission can do to the machine and
 the pages; this file covers what the learner's process can do to the judge through the
-wire: skip a step of the protocol, do its work where the judge does not look, or send
-replies built to cost the trusted judge far more than their size. Each attack is built
-on an answer whose score is known without the trick (a naive chunked loss that holds
-every logit at once, a wrong softmax), so the rule stays: no trick earns more.
+wire: skip a step of the protocol, do its work where the judge does not look, carry what
+it saw in hidden cases into a later public reason, or send replies and callbacks built
+to cost the trusted judge far more than they cost the learner's process. Each attack is
+built on an answer whose score is known without the trick (a naive chunked loss that
+holds every logit at once, a wrong softmax), so the rule stays: no trick earns more.
 """
 
 from __future__ import annotations
 
-import os
-import tracemalloc
+import contextlib
+import threading
+import time
+from pathlib import Path
 from types import SimpleNamespace
 
+import nbformat
+import psutil
 import pytest
 from support import skip_unless_ci
 
-from grader.core import sandbox, wire
+from grader.core import sandbox
 
 pytestmark = pytest.mark.slow
 
 SOFTMAX = "02_softmax"
 SCALE = "11_llm_scale"
+TEMPERATURE = "04_temperature"
 STABILITY = "03_stability"
 WRONG = "import numpy as np\n\n\ndef softmax(z, axis=-1):\n    return np.asarray(z, dtype=float)\n"
 
@@ -96,6 +102,38 @@ def stable_softmax(z, axis=-1):
 """
 CARRY = "def logsumexp(z, axis=-1):\n    raise ValueError(repr(SEEN[-3:]))\n"
 
+# Replies and callbacks that cost the judge (trusted, unsandboxed) far more than they
+# cost the learner's process: millions of empty lists in place of a softmax, and 04's
+# trusted top_p_filter, bound for the hidden cases, called once on 8,000 logits (it
+# compares every pair: 8,000 x 8,000 of them).
+FLOOD = """
+import os
+import numpy as np
+import __main__ as _runner
+
+_FLOODED = []
+
+
+def softmax(z, axis=-1):
+    if not _FLOODED:  # once: the reply goes out, and the runner's own is dropped
+        _FLOODED.append(True)
+        body = b'{"op": "done", "changed": {}, "value": [' + b"[]," * 4_000_000 + b"[]]}"
+        os.write(_runner.OUT, len(body).to_bytes(8, "big") + body)
+        send = _runner.wire.send
+        _runner.wire.send = lambda fd, message: setattr(_runner.wire, "send", send)
+    return np.asarray(z, dtype=float)
+"""
+PAIRS = """
+# attack: pairs
+_PAIRS = []
+
+
+def sample_next_token(logits, temperature=1.0, top_k=None, top_p=None, rng=None):
+    if getattr(top_p_filter, "__name__", "") == "call" and not _PAIRS:  # the judge's own filter
+        _PAIRS.append(top_p_filter(np.zeros(8000), 0.5))
+    return _right(logits, temperature, top_k, top_p, rng)
+"""
+
 # A reply nested far deeper than the wire allows, written straight to the judge.
 DEEP_REPLY = """
 import os
@@ -125,6 +163,40 @@ def _carry_notebook(course, kit):
     return nb
 
 
+def _pairs_notebook(course, kit):
+    nb = course.solved(TEMPERATURE)
+    right = kit.solution_cells(nb)["sample_next_token"].replace("def sample_next_token(", "def _right(")
+    kit.replace_solution(nb, "sample_next_token", right + PAIRS)
+    return nb
+
+
+class JudgeMemory(threading.Thread):
+    """The peak resident memory of each judge of a `grade` run (the grader's own
+    processes, never sandboxed), by the student it judges: polled from outside."""
+
+    def __init__(self, students: list[str]):
+        super().__init__(daemon=True)
+        self.students, self.peak, self.done = students, {}, threading.Event()
+        self.whose: dict[int, str | None] = {}
+
+    def _student(self, pid: int) -> str | None:
+        if pid not in self.whose:
+            try:
+                payload = (Path(psutil.Process(pid).cwd()) / "payload.json").read_text()
+            except (OSError, psutil.Error):
+                return None
+            self.whose[pid] = next((s for s in self.students if f"# attack: {s}" in payload), None)
+        return self.whose[pid]
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            for p in psutil.process_iter(["cwd"]):
+                if "logitlab-grading-" in (p.info.get("cwd") or "") and (student := self._student(p.pid)):
+                    with contextlib.suppress(psutil.Error):
+                        self.peak[student] = max(self.peak.get(student, 0), p.memory_info().rss)
+            time.sleep(0.05)
+
+
 def _softmax_notebook(course, kit, source: str):
     nb = course.solved(SOFTMAX)
     kit.replace_solution(nb, "softmax", source)
@@ -141,15 +213,26 @@ def graded(course, kit, tmp_path_factory):
         kit.put_submission(subs, student, SCALE, _scale_notebook(course, kit, source))
     kit.put_submission(subs, "carry", STABILITY, _carry_notebook(course, kit))
     kit.put_submission(subs, "wrong", SOFTMAX, _softmax_notebook(course, kit, WRONG))
+    kit.put_submission(subs, "flood", SOFTMAX, _softmax_notebook(course, kit, "# attack: flood\n" + FLOOD))
+    kit.put_submission(subs, "pairs", TEMPERATURE, _pairs_notebook(course, kit))
     kit.put_submission(subs, "deep-reply", SOFTMAX, _softmax_notebook(course, kit, DEEP_REPLY))
-    kit.put_submission(subs, "honest", SOFTMAX, course.solved(SOFTMAX))
+    honest = course.solved(SOFTMAX)
+    honest.cells.append(nbformat.v4.new_code_cell("# attack: honest"))
+    kit.put_submission(subs, "honest", SOFTMAX, honest)
     before = kit.tree_digest(subs)
-    proc = kit.run_grade(subs, out, "--jobs", "2", "--timeout", "120")
+    judges = JudgeMemory(["honest", "flood", "pairs"])
+    judges.start()
+    try:
+        proc = kit.run_grade(subs, out, "--jobs", "2", "--timeout", "120")
+    finally:
+        judges.done.set()
+        judges.join()
     assert proc.returncode == 0, proc.stderr[-3000:]
     _, grades = kit.read_csv(out / "grades.csv")
     _, summary = kit.read_csv(out / "summary.csv")
     return SimpleNamespace(
         unchanged=kit.tree_digest(subs) == before,
+        judges=judges.peak,
         grades=grades,
         scores=kit.scores_by_student(grades),
         summary={(r["student_id"], r["assignment"]): r for r in summary},
@@ -218,26 +301,13 @@ def test_a_reply_too_deep_to_read_is_refused_and_flagged(graded):
     assert graded.unchanged, "the submissions folder is never written"
 
 
+@pytest.mark.parametrize("student", ["flood", "pairs"])
 @pytest.mark.xfail(
     strict=True,
-    reason="wire.receive parses any message up to MAX_MESSAGE (512 MiB) with json.loads, and "
-    "nothing limits the judge's memory: '[],' costs 3 bytes to send and ~64 to hold",
+    reason="nothing bounds the judge's memory: wire.receive parses any reply up to 512 MiB with "
+    "json.loads, and Session._await runs the judge's callables on any input the learner sends",
 )
-def test_a_reply_costs_the_judge_little_more_than_its_size(tmp_path):
-    """The bytes a learner's process can write to the judge in place of a reply (no
-    learner code runs here: the message is data): millions of empty lists. At the
-    wire's limit this would take the trusted, unsandboxed judge past 10 GiB."""
-    body = b'{"op": "done", "changed": {}, "value": [' + b"[]," * 1_000_000 + b"[]]}"
-    path = tmp_path / "reply"
-    path.write_bytes(len(body).to_bytes(wire.HEADER, "big") + body)
-    fd = os.open(path, os.O_RDONLY)
-    tracemalloc.start()
-    try:
-        wire.receive(fd)
-        peak = tracemalloc.get_traced_memory()[1]
-    except wire.WireError:  # refused: costs nothing more
-        peak = 0
-    finally:
-        tracemalloc.stop()
-        os.close(fd)
-    assert peak < 8 * len(body), f"{peak / 2**20:.0f} MiB held for a {len(body) / 2**20:.0f} MiB reply"
+def test_no_submission_makes_its_judge_hold_much_more_than_an_honest_ones(graded, student):
+    assert graded.judges.get("honest", 0) > 0, f"no judge seen: {graded.judges}"
+    extra = graded.judges.get(student, 0) - graded.judges["honest"]
+    assert extra < 256 * 2**20, f"{student}'s judge held {extra / 2**20:.0f} MiB more: {graded.judges}"
