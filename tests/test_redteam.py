@@ -29,6 +29,7 @@ pytestmark = pytest.mark.slow
 SOFTMAX = "02_softmax"
 SCALE = "11_llm_scale"
 TEMPERATURE = "04_temperature"
+ATTENTION = "08_attention"
 STABILITY = "03_stability"
 WRONG = "import numpy as np\n\n\ndef softmax(z, axis=-1):\n    return np.asarray(z, dtype=float)\n"
 
@@ -102,6 +103,27 @@ def stable_softmax(z, axis=-1):
 """
 CARRY = "def logsumexp(z, axis=-1):\n    raise ValueError(repr(SEEN[-3:]))\n"
 
+# 08: attention that ignores causal=True. Its causal cases run only while causal_mask
+# and masked_softmax pass their checks; this causal_mask passes them in its own cells,
+# then fails them once attention has been called: the gate closes on the cases it would fail.
+GATE_CLOSER = """
+import numpy as np
+
+_ATTENDED = []
+
+
+def causal_mask(T):
+    positions = np.arange(T)
+    mask = positions[None, :] <= positions[:, None]
+    return ~mask if _ATTENDED else mask
+"""
+IGNORES_CAUSAL = """
+
+def scaled_dot_product_attention(q, k, v, causal=False):
+    _ATTENDED.append(True)
+    return _no_causal(q, k, v, causal)
+"""
+
 # Replies and callbacks that cost the judge (trusted, unsandboxed) far more than they
 # cost the learner's process: millions of empty lists in place of a softmax, and 04's
 # trusted top_p_filter, bound for the hidden cases, called once on 8,000 logits (it
@@ -163,6 +185,18 @@ def _carry_notebook(course, kit):
     return nb
 
 
+def _attention_notebook(course, kit, gate_closer: bool):
+    nb = course.solved(ATTENTION)
+    right = kit.solution_cells(nb)["scaled_dot_product_attention"]
+    wrong = right.replace("if causal:", "if False:  # the miss: causal=True is ignored")
+    if gate_closer:
+        kit.replace_solution(nb, "causal_mask", GATE_CLOSER)
+        wrong = wrong.replace("def scaled_dot_product_attention(", "def _no_causal(") + IGNORES_CAUSAL
+    assert "the miss" in wrong
+    kit.replace_solution(nb, "scaled_dot_product_attention", wrong)
+    return nb
+
+
 def _pairs_notebook(course, kit):
     nb = course.solved(TEMPERATURE)
     right = kit.solution_cells(nb)["sample_next_token"].replace("def sample_next_token(", "def _right(")
@@ -211,6 +245,8 @@ def graded(course, kit, tmp_path_factory):
     subs, out = tmp / "submitted", tmp / "graded"
     for student, source in {"naive": NAIVE, "unmeasured": UNMEASURED, "forked": FORKED, "decoy": DECOY}.items():
         kit.put_submission(subs, student, SCALE, _scale_notebook(course, kit, source))
+    kit.put_submission(subs, "no-causal", ATTENTION, _attention_notebook(course, kit, gate_closer=False))
+    kit.put_submission(subs, "gate-closer", ATTENTION, _attention_notebook(course, kit, gate_closer=True))
     kit.put_submission(subs, "carry", STABILITY, _carry_notebook(course, kit))
     kit.put_submission(subs, "wrong", SOFTMAX, _softmax_notebook(course, kit, WRONG))
     kit.put_submission(subs, "flood", SOFTMAX, _softmax_notebook(course, kit, "# attack: flood\n" + FLOOD))
@@ -282,6 +318,18 @@ def test_no_hidden_input_comes_out_in_a_later_public_reason(graded):
     reasons = [r["reason"] for r in graded.grades if r["student_id"] == "carry"]
     assert any("logsumexp raised ValueError" in why for why in reasons), reasons
     assert not [why for why in reasons if "1e+300" in why], reasons
+
+
+def test_attention_that_ignores_causal_loses_its_causal_cases(graded):
+    cells = graded.scores[("no-causal", ATTENTION)]
+    assert cells["test_scaled_dot_product_attention"][0] == 0, cells
+    assert cells["test_scaled_dot_product_attention_edge"][0] == 0, cells
+
+
+def test_closing_the_siblings_gate_later_earns_nothing(graded):
+    cells = graded.scores[("gate-closer", ATTENTION)]
+    assert cells["test_causal_mask"][0] > 0, "the gate closer passes causal_mask's own checks"
+    assert _total(graded, "gate-closer", ATTENTION) <= _total(graded, "no-causal", ATTENTION), cells
 
 
 @pytest.mark.xfail(
