@@ -485,7 +485,7 @@ assert_check("scaled_dot_product_attention", scaled_dot_product_attention, part=
 # float32, untouched inputs.
 assert_check("scaled_dot_product_attention", scaled_dot_product_attention, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.checks import learner_scope, run
+from logitlab.checks import siblings_pass
 from logitlab.testing import battery
 
 
@@ -522,8 +522,7 @@ _cases = [
 ]
 # Graded on its own: the cases that need causal_mask (causal=True) or masked_softmax to keep
 # float32 run once both pass their own checks, so a mistake there costs points only there.
-_scope = learner_scope(scaled_dot_product_attention)
-if all([run(_n, _scope[_n]).passed for _n in ("causal_mask", "masked_softmax") if callable(_scope.get(_n))]):
+if siblings_pass(scaled_dot_product_attention, "causal_mask", "masked_softmax"):
     _cases += [
         ("(B, H, T, d), causal", (_q, _k, _v), {"causal": True}),
         ("(T, d), causal", (_qx, _kx, _vx), {"causal": True}),

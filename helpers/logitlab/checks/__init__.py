@@ -15,6 +15,7 @@ from ._core import (
     exercises,
     learner_scope,
     run,
+    siblings_pass,
     under_grading,
     uses_your,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "exercises",
     "learner_scope",
     "run",
+    "siblings_pass",
     "time_limit",
     "under_grading",
     "uses_your",

@@ -354,8 +354,41 @@ class _Marked(Watched):
             raise
 
 
+# What each function's checks found, by (exercise, part), kept while the function lives:
+# an exercise built on it asks these (its own graded cells ran first) rather than a run
+# of its own, which a function that keeps state could fail on purpose, to skip the cases
+# that need it.
+_VERDICTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def run(exercise: str, fn: Callable, part: str | None = None) -> Report:
     """Run the checks of `exercise` (all, or only its "core" or "edge" part) on `fn`."""
+    report = _run(exercise, fn, part)
+    with contextlib.suppress(TypeError):  # a callable that takes no weak reference is asked again
+        _VERDICTS.setdefault(fn, {})[exercise, part] = report.passed
+    return report
+
+
+def siblings_pass(fn, *names: str) -> bool:
+    """False if one of the learner's functions `names`, defined beside fn, fails its checks:
+    as their last runs found (both parts, or all at once), else as a run now finds."""
+    scope = learner_scope(fn)
+    return all(not callable(scope.get(n)) or _passes(n, scope[n]) for n in names)
+
+
+def _passes(exercise: str, fn: Callable) -> bool:
+    try:
+        seen = _VERDICTS.get(fn, {})
+    except TypeError:
+        seen = {}
+    if (exercise, "core") in seen and (exercise, "edge") in seen:
+        return seen[exercise, "core"] and seen[exercise, "edge"]
+    if (exercise, None) in seen:
+        return seen[exercise, None]
+    return run(exercise, fn).passed
+
+
+def _run(exercise: str, fn: Callable, part: str | None) -> Report:
     require_callable("fn", fn)
     if part not in PARTS:
         raise unknown_name("part", part, ["core", "edge"])

@@ -17,9 +17,19 @@ import math
 import numpy as np
 
 from ..hints import register as hint_tiers
-from ._core import Miss, NotImplementedMiss, as_array, call, case, close, learner_scope, raised_in, same_input
+from ._core import (
+    Miss,
+    NotImplementedMiss,
+    as_array,
+    call,
+    case,
+    close,
+    learner_scope,
+    raised_in,
+    same_input,
+    siblings_pass,
+)
 from ._explain import explains, shapes_in
-from .temperature import _siblings_pass
 
 LOWER_4 = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]], dtype=bool)  # causal_mask(4), written out
 TRUE_MEANS = (
@@ -474,7 +484,7 @@ def _causal_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "causal=True: no weight on later keys (checked once causal_mask and masked_softmax pass)",
 )
 def _sdpa_causal(fn):
-    if not _siblings_pass(fn, *SIBLINGS):
+    if not siblings_pass(fn, *SIBLINGS):
         return
     q, k, v = _causal_inputs()
     what = "scaled_dot_product_attention(..., causal=True)"
@@ -560,7 +570,7 @@ def _sdpa_batch(fn):
 
 @case("scaled_dot_product_attention", "keeps float32 float32 (checked once masked_softmax passes)")
 def _sdpa_float32(fn):
-    if not _siblings_pass(fn, "masked_softmax"):
+    if not siblings_pass(fn, "masked_softmax"):
         return
     q, k, v = (a.astype(np.float32) for a in (Q1, K3, V3))
     out = call(fn, q, k, v)
@@ -612,7 +622,7 @@ def _sdpa_lists(fn):
     edge=True,
 )
 def _sdpa_causal_heads(fn):
-    if not _siblings_pass(fn, *SIBLINGS):
+    if not siblings_pass(fn, *SIBLINGS):
         return
     rng = np.random.default_rng(811)
     q, k, v = rng.normal(size=(2, 2, 4, 6)), rng.normal(size=(2, 2, 4, 6)), rng.normal(size=(2, 2, 4, 3))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..hints import register as hint_tiers
-from ._core import Miss, NotImplementedMiss, as_array, call, case, close, learner_scope, run, same_input
+from ._core import Miss, NotImplementedMiss, as_array, call, case, close, same_input, siblings_pass
 
 INF = np.inf
 TICKET = [3.0, 1.0, 0.0]  # refund, reship, escalate
@@ -475,12 +475,6 @@ def _tp_bad_p(fn):
 # own version passes its checks; every other case runs regardless.
 
 
-def _siblings_pass(fn, *names: str) -> bool:
-    """False if one of the learner's functions `names`, defined beside fn, fails its checks."""
-    scope = learner_scope(fn)
-    return all(not callable(scope.get(n)) or run(n, scope[n]).passed for n in names)
-
-
 def _draws(fn, logits, n: int, seed: int, **kw) -> list:
     rng = np.random.default_rng(seed)
     with np.errstate(all="ignore"):
@@ -582,7 +576,7 @@ def _st_distribution(fn):
 
 @case("sample_next_token", "temperature reshapes the draws (checked once softmax_with_temperature passes)")
 def _st_temperature(fn):
-    if not _siblings_pass(fn, "softmax_with_temperature"):
+    if not siblings_pass(fn, "softmax_with_temperature"):
         return
     freq = _frequencies(_draws(fn, TICKET, 3000, seed=2, temperature=2.0), 3)
     if close(freq, TABLE[1.0], rtol=0, atol=0.03):
@@ -598,7 +592,7 @@ def _st_temperature(fn):
 
 @case("sample_next_token", "top_k limits the draws to the k best (checked once top_k_filter passes)")
 def _st_top_k(fn):
-    if not _siblings_pass(fn, "softmax_with_temperature", "top_k_filter"):
+    if not siblings_pass(fn, "softmax_with_temperature", "top_k_filter"):
         return
     q = [0.1, 0.4, 0.2, 0.3]
     got = _draws(fn, np.log(q), 200, seed=4, top_k=2)
@@ -613,7 +607,7 @@ def _st_top_k(fn):
 
 @case("sample_next_token", "top_p limits the draws to the nucleus (checked once top_p_filter passes)")
 def _st_top_p(fn):
-    if not _siblings_pass(fn, "softmax_with_temperature", "top_p_filter"):
+    if not siblings_pass(fn, "softmax_with_temperature", "top_p_filter"):
         return
     got = _draws(fn, np.log(NUCLEUS_Q), 200, seed=5, top_p=0.7)
     if not _support(got) <= {1, 3}:
@@ -660,7 +654,7 @@ def _st_defaults(fn):
 
 @case("sample_next_token", "logits of +-1000 (checked once softmax_with_temperature passes)", edge=True)
 def _st_extreme(fn):
-    if not _siblings_pass(fn, "softmax_with_temperature"):
+    if not siblings_pass(fn, "softmax_with_temperature"):
         return
     got = _draws(fn, [1000.0, -1000.0, 999.0], 1000, seed=8)
     if not _support(got) <= {0, 2}:
@@ -674,7 +668,7 @@ def _st_extreme(fn):
 
 @case("sample_next_token", "temperature is applied before top_p (checked once the filters pass)", edge=True)
 def _st_order(fn):
-    if not _siblings_pass(fn, "softmax_with_temperature", "top_p_filter"):
+    if not siblings_pass(fn, "softmax_with_temperature", "top_p_filter"):
         return
     # At T = 2 the probabilities of log([0.5, 0.3, 0.15, 0.05]) are proportional to
     # sqrt(q): 0.379, 0.294, 0.208, 0.120. A nucleus of 0.7 then needs three tokens

@@ -22,9 +22,8 @@ import math
 import numpy as np
 
 from ..hints import register as hint_tiers
-from ._core import Miss, NotImplementedMiss, as_array, call, case, close, learner_scope, same_input
+from ._core import Miss, NotImplementedMiss, as_array, call, case, close, learner_scope, same_input, siblings_pass
 from ._explain import explains, shapes_in
-from .temperature import _siblings_pass
 
 _default_rng = np.random.default_rng  # captured before learner code runs
 
@@ -531,7 +530,7 @@ def _one_draw(fn):
 
 @case("fit", "with your train_step: the first loss is about log(num_classes), then it falls")
 def _falls(fn):
-    if not _siblings_pass(fn, "train_step"):
+    if not siblings_pass(fn, "train_step"):
         return  # train_step's own checks report its mistakes; judged there, not twice
     _, _, history, _ = _fit(fn, 20, "fit(..., steps=20)")
     if not close(history[0], LOG3, rtol=0, atol=0.05):
