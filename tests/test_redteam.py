@@ -30,6 +30,7 @@ SOFTMAX = "02_softmax"
 SCALE = "11_llm_scale"
 TEMPERATURE = "04_temperature"
 ATTENTION = "08_attention"
+TRAINING = "09_training"
 STABILITY = "03_stability"
 WRONG = "import numpy as np\n\n\ndef softmax(z, axis=-1):\n    return np.asarray(z, dtype=float)\n"
 
@@ -124,6 +125,33 @@ def scaled_dot_product_attention(q, k, v, causal=False):
     return _no_causal(q, k, v, causal)
 """
 
+# 09: a fit that never trains (one draw of W, then nothing). fit is judged against a
+# replay of the learner's own train_step; this train_step is right in its own cells,
+# then, once the judge has called fit, changes nothing and reports a loss of 0: the
+# replay then agrees with the untrained fit.
+LAZY_FIT = """
+import sys
+
+_FITTED = []
+
+
+def fit(X, y, num_classes, lr, steps, rng):
+    frame = sys._getframe()
+    while frame is not None and frame.f_code.co_name != "_call":  # called by the judge?
+        frame = frame.f_back
+    if frame is not None:
+        _FITTED.append(True)
+    W = rng.normal(scale=0.01, size=(np.shape(X)[1], num_classes))
+    return W, np.zeros(num_classes), [0.0] * steps
+"""
+REPLAY_LIAR = """
+
+def train_step(W, b, X, y, lr):
+    if globals().get("_FITTED"):
+        return np.array(W, dtype=float), np.array(b, dtype=float), 0.0
+    return _right_step(W, b, X, y, lr)
+"""
+
 # Replies and callbacks that cost the judge (trusted, unsandboxed) far more than they
 # cost the learner's process: millions of empty lists in place of a softmax, and 04's
 # trusted top_p_filter, bound for the hidden cases, called once on 8,000 logits (it
@@ -197,6 +225,15 @@ def _attention_notebook(course, kit, gate_closer: bool):
     return nb
 
 
+def _training_notebook(course, kit, liar: bool):
+    nb = course.solved(TRAINING)
+    if liar:
+        right = kit.solution_cells(nb)["train_step"].replace("def train_step(", "def _right_step(")
+        kit.replace_solution(nb, "train_step", right + REPLAY_LIAR)
+    kit.replace_solution(nb, "fit", LAZY_FIT)
+    return nb
+
+
 def _pairs_notebook(course, kit):
     nb = course.solved(TEMPERATURE)
     right = kit.solution_cells(nb)["sample_next_token"].replace("def sample_next_token(", "def _right(")
@@ -247,6 +284,8 @@ def graded(course, kit, tmp_path_factory):
         kit.put_submission(subs, student, SCALE, _scale_notebook(course, kit, source))
     kit.put_submission(subs, "no-causal", ATTENTION, _attention_notebook(course, kit, gate_closer=False))
     kit.put_submission(subs, "gate-closer", ATTENTION, _attention_notebook(course, kit, gate_closer=True))
+    kit.put_submission(subs, "lazy-fit", TRAINING, _training_notebook(course, kit, liar=False))
+    kit.put_submission(subs, "replay-liar", TRAINING, _training_notebook(course, kit, liar=True))
     kit.put_submission(subs, "carry", STABILITY, _carry_notebook(course, kit))
     kit.put_submission(subs, "wrong", SOFTMAX, _softmax_notebook(course, kit, WRONG))
     kit.put_submission(subs, "flood", SOFTMAX, _softmax_notebook(course, kit, "# attack: flood\n" + FLOOD))
@@ -330,6 +369,17 @@ def test_closing_the_siblings_gate_later_earns_nothing(graded):
     cells = graded.scores[("gate-closer", ATTENTION)]
     assert cells["test_causal_mask"][0] > 0, "the gate closer passes causal_mask's own checks"
     assert _total(graded, "gate-closer", ATTENTION) <= _total(graded, "no-causal", ATTENTION), cells
+
+
+def test_a_fit_that_never_trains_earns_nothing_for_it(graded):
+    cells = graded.scores[("lazy-fit", TRAINING)]
+    assert cells["test_fit"][0] == 0 and cells["test_fit_edge"][0] == 0, cells
+
+
+def test_a_train_step_that_lies_to_the_replay_earns_nothing(graded):
+    cells = graded.scores[("replay-liar", TRAINING)]
+    assert cells["test_train_step"][0] > 0, "the liar passes train_step's own checks"
+    assert _total(graded, "replay-liar", TRAINING) <= _total(graded, "lazy-fit", TRAINING), cells
 
 
 @pytest.mark.xfail(
