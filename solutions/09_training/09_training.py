@@ -352,17 +352,13 @@ assert_check("fit", fit, part="core")
 # %% nbgrader={"grade_id": "test_fit_edge", "grade": true, "points": 1}
 # Graded: edge cases (more classes than labels, lists). More cases are tested when your
 # notebook is graded: other shapes, seeds, step counts and learning rates, replayed step
-# by step (with a correct train_step in place of yours), and the state your rng is left in.
+# by step with your own train_step, and the state your rng is left in.
 assert_check("fit", fit, part="edge")
 ### BEGIN HIDDEN TESTS
-from logitlab.checks import learner_scope
-from logitlab.testing import CheckFailed, expect_close
+from logitlab.checks import learner_scope, siblings_pass
+from logitlab.testing import CheckFailed, expect, expect_close
 
 
-# fit is graded on its own: it runs with this trusted step as its train_step, and the
-# expected run is replayed with the same step, so a mistake in train_step costs points
-# only in train_step's cells, and nothing train_step does can make the replay agree with
-# a fit that does not train.
 def _trusted_step(W, b, X, y, lr):
     W, b, X = (np.asarray(a, dtype=np.float64) for a in (W, b, X))
     y = np.asarray(y)
@@ -376,13 +372,23 @@ def _trusted_step(W, b, X, y, lr):
     return W - lr * (X.T @ grad), b - lr * grad.sum(axis=0), np.mean(lse - z[rows, y])
 
 
+# fit is graded on its own: the expected run is replayed with the learner's own train_step
+# when it fails its checks, so a mistake there costs points only in train_step's cells;
+# when it passes them, it agrees with this trusted step, which replays instead: nothing
+# train_step does once its own cells are done can make the replay agree with a fit that
+# does not train.
+_own_step = learner_scope(fit).get("train_step")
+expect(callable(_own_step), "fit needs your train_step: run its cell first")
+_step = _trusted_step if siblings_pass(fit, "train_step") else _own_step
+
+
 def _reference_fit(X, y, num_classes, lr, steps, rng):
     X, y = np.asarray(X), np.asarray(y)
     W = rng.normal(scale=0.01, size=(X.shape[1], num_classes))
     b = np.zeros(num_classes)
     history = []
     for _ in range(steps):
-        W, b, loss = _trusted_step(W, b, X, y, lr)
+        W, b, loss = _step(W, b, X, y, lr)
         history.append(loss)
     return W, b, history
 
@@ -403,36 +409,29 @@ _cases = [
     ("one example", _Xr[:1], np.array([2]), 3, 0.5, 5),
 ]
 _failures = []
-_scope = learner_scope(fit)
-_own_step = _scope.get("train_step")
-_scope["train_step"] = _trusted_step
-try:
-    for _seed, (_label, _X, _y, _C, _lr, _steps) in enumerate(_cases):
-        _before = (np.array(_X, dtype=float), np.array(_y))
-        _mine, _theirs = np.random.default_rng(500 + _seed), np.random.default_rng(500 + _seed)
-        try:
-            _got = fit(_X, _y, _C, _lr, _steps, _mine)
-            _W, _b, _h = _got
-        except Exception as _exc:
-            _failures.append(f"{_label}: raised {type(_exc).__name__}")
-            continue
-        _want = _reference_fit(_X, _y, _C, _lr, _steps, _theirs)
-        try:
-            expect_close(_W, _want[0], f"{_label}: W", rtol=1e-10, atol=1e-12)
-            expect_close(_b, _want[1], f"{_label}: b", rtol=1e-10, atol=1e-12)
-            expect_close(np.array(list(_h), dtype=float), np.array(_want[2], dtype=float).reshape(-1),
-                         f"{_label}: history", rtol=1e-10, atol=1e-12)
-        except CheckFailed as _err:
-            _failures.append(str(_err))
-            continue
-        if _mine.bit_generator.state != _theirs.bit_generator.state:
-            _failures.append(f"{_label}: rng was used for more (or less) than the one draw of W")
-        elif not (np.array_equal(_before[0], np.array(_X, dtype=float))
-                  and np.array_equal(_before[1], np.array(_y))):
-            _failures.append(f"{_label}: X or y was modified")
-finally:
-    if _own_step is not None:
-        _scope["train_step"] = _own_step
+for _seed, (_label, _X, _y, _C, _lr, _steps) in enumerate(_cases):
+    _before = (np.array(_X, dtype=float), np.array(_y))
+    _mine, _theirs = np.random.default_rng(500 + _seed), np.random.default_rng(500 + _seed)
+    try:
+        _got = fit(_X, _y, _C, _lr, _steps, _mine)
+        _W, _b, _h = _got
+    except Exception as _exc:
+        _failures.append(f"{_label}: raised {type(_exc).__name__}")
+        continue
+    _want = _reference_fit(_X, _y, _C, _lr, _steps, _theirs)
+    try:
+        expect_close(_W, _want[0], f"{_label}: W", rtol=1e-10, atol=1e-12)
+        expect_close(_b, _want[1], f"{_label}: b", rtol=1e-10, atol=1e-12)
+        expect_close(np.array(list(_h), dtype=float), np.array(_want[2], dtype=float).reshape(-1),
+                     f"{_label}: history", rtol=1e-10, atol=1e-12)
+    except CheckFailed as _err:
+        _failures.append(str(_err))
+        continue
+    if _mine.bit_generator.state != _theirs.bit_generator.state:
+        _failures.append(f"{_label}: rng was used for more (or less) than the one draw of W")
+    elif not (np.array_equal(_before[0], np.array(_X, dtype=float))
+              and np.array_equal(_before[1], np.array(_y))):
+        _failures.append(f"{_label}: X or y was modified")
 if _failures:
     raise CheckFailed(f"{len(_failures)} hidden case(s) failed:\n- " + "\n- ".join(_failures))
 ### END HIDDEN TESTS
