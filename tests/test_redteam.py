@@ -3,10 +3,14 @@
 test_attacks.py and test_sealed.py cover what a submission can do to the machine and
 the pages; this file covers what the learner's process can do to the judge through the
 wire: skip a step of the protocol, do its work where the judge does not look, carry what
-it saw in hidden cases into a later public reason, or send replies and callbacks built
-to cost the trusted judge far more than they cost the learner's process. Each attack is
-built on an answer whose score is known without the trick (a naive chunked loss that
-holds every logit at once, a wrong softmax), so the rule stays: no trick earns more.
+it saw in hidden cases into a later public reason, keep state that recognises which
+check is running (a sibling that fails its checks only when that skips cases, a step
+that lies to the replay of fit), or send replies and callbacks built to cost the trusted
+judge far more than they cost the learner's process. Each attack is built on an answer
+whose score is known without the trick (a naive chunked loss that holds every logit at
+once, attention that ignores causal=True, a fit that never trains, a wrong softmax), so
+the rule stays: no trick earns more. The weaknesses the grading core still has are
+marked xfail, with the place at fault.
 """
 
 from __future__ import annotations
@@ -330,22 +334,38 @@ def test_the_naive_loss_loses_the_memory_points_and_nothing_else(graded):
     assert lost == {"test_chunked_cross_entropy"}, cells
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="judge.Session._start_measuring takes any first reply as the call's answer: a runner "
-    "that never says 'ready' is never measured (peak 0)",
-)
-def test_skipping_the_ready_step_is_no_way_past_the_memory_check(graded):
-    assert _total(graded, "unmeasured", SCALE) <= _total(graded, "naive", SCALE), graded.summary[("unmeasured", SCALE)]
+def _core_fix_needed(reason: str):
+    return pytest.mark.xfail(strict=True, reason=reason)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="judge.Resident reads the resident peak of the learner's process alone: a forked "
-    "child's memory is never counted",
+@pytest.mark.parametrize(
+    "student",
+    [
+        pytest.param(
+            "unmeasured",
+            marks=_core_fix_needed(
+                "judge.Session._start_measuring takes any first reply as the call's answer: a "
+                "runner that never says 'ready' is never measured (peak 0)"
+            ),
+        ),
+        pytest.param(
+            "forked",
+            marks=_core_fix_needed(
+                "judge.Resident reads the resident peak of the learner's process alone: a forked "
+                "child's memory is never counted"
+            ),
+        ),
+        pytest.param(
+            "decoy",
+            marks=_core_fix_needed(
+                "sandbox.Sandboxed.inner_pid takes the sandbox's last process for the learner's: "
+                "a child started by the notebook is measured in its place"
+            ),
+        ),
+    ],
 )
-def test_a_forked_child_is_no_way_past_the_memory_check(graded):
-    assert _total(graded, "forked", SCALE) <= _total(graded, "naive", SCALE), graded.summary[("forked", SCALE)]
+def test_no_trick_takes_the_naive_loss_past_the_memory_check(graded, student):
+    assert _total(graded, student, SCALE) <= _total(graded, "naive", SCALE), graded.summary[(student, SCALE)]
 
 
 @pytest.mark.xfail(
@@ -380,15 +400,6 @@ def test_a_train_step_that_lies_to_the_replay_earns_nothing(graded):
     cells = graded.scores[("replay-liar", TRAINING)]
     assert cells["test_train_step"][0] > 0, "the liar passes train_step's own checks"
     assert _total(graded, "replay-liar", TRAINING) <= _total(graded, "lazy-fit", TRAINING), cells
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="sandbox.Sandboxed.inner_pid takes the sandbox's last process for the learner's: a "
-    "child started by the notebook is measured in its place",
-)
-def test_a_decoy_child_is_no_way_past_the_memory_check(graded):
-    assert _total(graded, "decoy", SCALE) <= _total(graded, "naive", SCALE), graded.summary[("decoy", SCALE)]
 
 
 def test_a_reply_too_deep_to_read_is_refused_and_flagged(graded):
