@@ -35,6 +35,7 @@ SCALE = "11_llm_scale"
 TEMPERATURE = "04_temperature"
 ATTENTION = "08_attention"
 TRAINING = "09_training"
+GRADIENTS = "06_gradients"
 STABILITY = "03_stability"
 WRONG = "import numpy as np\n\n\ndef softmax(z, axis=-1):\n    return np.asarray(z, dtype=float)\n"
 
@@ -154,6 +155,37 @@ def train_step(W, b, X, y, lr):
     if globals().get("_FITTED"):
         return np.array(W, dtype=float), np.array(b, dtype=float), 0.0
     return _right_step(W, b, X, y, lr)
+"""
+
+# 06: a wrong numerical_gradient (all zeros), plain, and one that keeps every loss f the
+# judge passed it and calls them all again later, and calls callbacks that never were.
+ZERO_GRADIENT = """
+import numpy as np
+
+
+def numerical_gradient(f, x, eps=1e-5):
+    return np.zeros(np.shape(x))
+"""
+STALE_CALLBACKS = """
+import numpy as np
+import __main__ as _runner
+
+_KEPT = []
+
+
+def numerical_gradient(f, x, eps=1e-5):
+    _KEPT.append(f)
+    for kept in _KEPT[-20:]:
+        try:
+            kept(np.ones(np.shape(x)))
+        except Exception:
+            pass
+    for ident in (-1, -len(_KEPT), 10**9):
+        try:
+            _runner._callback(ident)(np.ones(3))
+        except Exception:
+            pass
+    return np.zeros(np.shape(x))
 """
 
 # Replies and callbacks that cost the judge (trusted, unsandboxed) far more than they
@@ -290,6 +322,10 @@ def graded(course, kit, tmp_path_factory):
     kit.put_submission(subs, "gate-closer", ATTENTION, _attention_notebook(course, kit, gate_closer=True))
     kit.put_submission(subs, "lazy-fit", TRAINING, _training_notebook(course, kit, liar=False))
     kit.put_submission(subs, "replay-liar", TRAINING, _training_notebook(course, kit, liar=True))
+    for student, source in {"zero-gradient": ZERO_GRADIENT, "stale-callbacks": STALE_CALLBACKS}.items():
+        nb = course.solved(GRADIENTS)
+        kit.replace_solution(nb, "numerical_gradient", source)
+        kit.put_submission(subs, student, GRADIENTS, nb)
     kit.put_submission(subs, "carry", STABILITY, _carry_notebook(course, kit))
     kit.put_submission(subs, "wrong", SOFTMAX, _softmax_notebook(course, kit, WRONG))
     kit.put_submission(subs, "flood", SOFTMAX, _softmax_notebook(course, kit, "# attack: flood\n" + FLOOD))
@@ -400,6 +436,13 @@ def test_a_train_step_that_lies_to_the_replay_earns_nothing(graded):
     cells = graded.scores[("replay-liar", TRAINING)]
     assert cells["test_train_step"][0] > 0, "the liar passes train_step's own checks"
     assert _total(graded, "replay-liar", TRAINING) <= _total(graded, "lazy-fit", TRAINING), cells
+
+
+def test_calling_old_or_forged_callbacks_earns_nothing(graded):
+    assert graded.summary[("stale-callbacks", GRADIENTS)]["status"] in ("graded", "flagged")
+    cells = graded.scores[("stale-callbacks", GRADIENTS)]
+    assert cells["test_cross_entropy_grad"] == (2.0, 2.0), "the other exercise keeps its points"
+    assert _total(graded, "stale-callbacks", GRADIENTS) <= _total(graded, "zero-gradient", GRADIENTS), cells
 
 
 def test_a_reply_too_deep_to_read_is_refused_and_flagged(graded):
