@@ -232,6 +232,13 @@ _GENERIC: list[tuple[type, str, str | Callable[[str], str | None]]] = [
     ),
     (
         TypeError,
+        "object is not subscriptable",
+        "a single number was indexed like an array: an argument may be one int (one length for one "
+        "sequence, one target for one row); turn it into an array first (np.atleast_1d, or "
+        "np.broadcast_to to one value per row) or handle that case",
+    ),
+    (
+        TypeError,
         "cannot be interpreted as an integer",
         "range() and positions need integers, and a float came in: use len(x) or x.shape[-1], or int(...)",
     ),

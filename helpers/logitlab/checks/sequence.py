@@ -541,6 +541,8 @@ def _ppl_two(fn):
         raise Miss("exp of the summed loss: divide by the number of tokens before exp")
     if close(ppl, losses.mean(), rtol=1e-4, atol=0):
         raise Miss("returned the mean loss: perplexity is its exponential")
+    if close(ppl, 2.0 ** losses.mean(), rtol=1e-4, atol=0):
+        raise Miss("used 2 ** loss: the loss is in nats (natural log), so perplexity is np.exp(mean loss)")
     if not close(ppl, math.exp(losses.mean()), rtol=1e-6, atol=0):
         raise Miss("perplexity should be exp(mean loss over the supervised tokens)")
 
