@@ -17,6 +17,7 @@ import pytest
 from learner_mistakes import MISTAKES
 from logitlab.checks import CheckFailed, TimeLimit, _core, run, time_limit
 from logitlab.checks._explain import explain
+from logitlab.course import EXERCISE_ASSIGNMENT
 from logitlab.testing import battery
 from logitlab.widgets._base import call_learner
 
@@ -180,11 +181,13 @@ def _define(source: str, name: str):
 @pytest.mark.parametrize(
     "exercise, label, source, words", MISTAKES, ids=[f"{m[0]}-{m[1].replace(' ', '_')}" for m in MISTAKES]
 )
-def test_a_realistic_first_draft_gets_its_misconception_first(exercise, label, source, words):
+def test_a_realistic_first_draft_gets_its_misconception_first_and_loses_points(course, exercise, label, source, words):
     report = run(exercise, _define(source, exercise))
     assert not report.passed
     assert words in report.misses[0].message, report.summary()
     assert words in report.summary().splitlines()[1]  # the first line after the headline
+    notebook = course.exercises(EXERCISE_ASSIGNMENT[exercise])  # hidden tests included
+    assert notebook.failing(exercise, notebook.namespace(**{exercise: source})), f"{label} keeps full marks"
 
 
 def test_every_exercise_of_01_07_has_realistic_first_drafts():
