@@ -250,9 +250,10 @@ def _batch_loss(fn):
     logits = _logits(BATCH_KEYS)
     losses = as_array(call(fn, logits, np.array(targets), reduction="none"), "reduction='none' on (2, 3, 3)")
     if losses.shape != (2, 3):
+        flat = " (flattened or boolean-indexed: keep ignored positions as 0, do not drop them)"
         raise Miss(
             f"reduction='none' gave shape {losses.shape} for logits (2, 3, 3): one loss per "
-            "(sequence, position), the shape of targets"
+            f"(sequence, position), the shape of targets{flat if losses.ndim == 1 else ''}"
         )
     if not close(losses, expected, rtol=1e-6, atol=1e-9):
         raise Miss(
