@@ -24,6 +24,7 @@ MESSAGES = {
     "cross_entropy_from_logits/forgot_target_logit": "forgot to subtract the target's logit",
     "cross_entropy_from_logits/max_not_added_back": "did not add it back",
     "cross_entropy_from_logits/sums_over_batch": "summed instead of averaged over the batch",
+    "cross_entropy_from_logits/global_max": "not by the max of the whole batch",
     "perplexity/base_two": "used 2 ** loss",
     "perplexity/exp_of_negative_loss": "1 / perplexity",
     "perplexity/math_exp": "math.exp",

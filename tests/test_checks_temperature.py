@@ -16,6 +16,7 @@ MESSAGES = {
     "softmax_with_temperature/divides_after_softmax": "divided after softmax, not before",
     "softmax_with_temperature/multiplies_by_temperature": "multiplied the logits by T",
     "softmax_with_temperature/no_max_shift": "overflows",
+    "softmax_with_temperature/global_max": "not the max of the whole array",
     "softmax_with_temperature/accepts_nonpositive_temperature": "raise ValueError",
     "softmax_with_temperature/upcasts_float32": "came back as float64",
     "top_k_filter/keeps_exactly_k_on_ties": "top-k kept ties incorrectly",

@@ -17,6 +17,7 @@ import pytest
 from learner_mistakes import MISTAKES
 from logitlab.checks import CheckFailed, TimeLimit, _core, run, time_limit
 from logitlab.checks._explain import explain
+from logitlab.course import EXERCISE_ASSIGNMENT
 from logitlab.testing import battery
 from logitlab.widgets._base import call_learner
 
@@ -65,6 +66,7 @@ FIRST_WORDS = {
     "04_temperature/sample_next_token/uses_global_numpy_random": "sample ignores rng",
     "04_temperature/softmax_with_temperature/accepts_nonpositive_temperature": "`raise ValueError(...)`",
     "04_temperature/softmax_with_temperature/divides_after_softmax": "divided after softmax",
+    "04_temperature/softmax_with_temperature/global_max": "not the max of the whole array",
     "04_temperature/softmax_with_temperature/multiplies_by_temperature": "multiplied the logits by T",
     "04_temperature/softmax_with_temperature/no_max_shift": "subtract the max of z / T",
     "04_temperature/softmax_with_temperature/upcasts_float32": "came back as float64",
@@ -86,6 +88,7 @@ FIRST_WORDS = {
     "05_cross_entropy/cross_entropy/sums_over_batch": "summed instead of averaged",
     "05_cross_entropy/cross_entropy/uses_log10": "used log10",
     "05_cross_entropy/cross_entropy_from_logits/forgot_target_logit": "forgot to subtract the target's logit",
+    "05_cross_entropy/cross_entropy_from_logits/global_max": "not by the max of the whole batch",
     "05_cross_entropy/cross_entropy_from_logits/log_of_softmax": "a tiny probability was materialised",
     "05_cross_entropy/cross_entropy_from_logits/max_not_added_back": "did not add it back",
     "05_cross_entropy/cross_entropy_from_logits/no_max_shift": "exp(1000) overflows",
@@ -180,11 +183,13 @@ def _define(source: str, name: str):
 @pytest.mark.parametrize(
     "exercise, label, source, words", MISTAKES, ids=[f"{m[0]}-{m[1].replace(' ', '_')}" for m in MISTAKES]
 )
-def test_a_realistic_first_draft_gets_its_misconception_first(exercise, label, source, words):
+def test_a_realistic_first_draft_gets_its_misconception_first_and_loses_points(course, exercise, label, source, words):
     report = run(exercise, _define(source, exercise))
     assert not report.passed
     assert words in report.misses[0].message, report.summary()
     assert words in report.summary().splitlines()[1]  # the first line after the headline
+    notebook = course.exercises(EXERCISE_ASSIGNMENT[exercise])  # hidden tests included
+    assert notebook.failing(exercise, notebook.namespace(**{exercise: source})), f"{label} keeps full marks"
 
 
 def test_every_exercise_of_01_07_has_realistic_first_drafts():

@@ -163,8 +163,9 @@ check("softmax_with_temperature", softmax_with_temperature)
 assert_check("softmax_with_temperature", softmax_with_temperature, part="core")
 
 # %% nbgrader={"grade_id": "test_softmax_with_temperature_edge", "grade": true, "points": 2}
-# Graded: edge cases (T <= 0, logits of +-1000, -inf). More are tested when your notebook
-# is graded: batches, other axes, lists, float32, extreme temperatures, untouched inputs.
+# Graded: edge cases (T <= 0, logits of +-1000, rows at very different scales, -inf). More
+# are tested when your notebook is graded: batches, other axes, lists, float32, extreme
+# temperatures, untouched inputs.
 assert_check("softmax_with_temperature", softmax_with_temperature, part="edge")
 ### BEGIN HIDDEN TESTS
 from logitlab.testing import CheckFailed, battery

@@ -318,9 +318,9 @@ check("cross_entropy_from_logits", cross_entropy_from_logits)
 assert_check("cross_entropy_from_logits", cross_entropy_from_logits, part="core")
 
 # %% nbgrader={"grade_id": "test_cross_entropy_from_logits_edge", "grade": true, "points": 2}
-# Graded: edge cases (logits of +-1000, -inf logits, a bad target, leading batch shapes,
-# float32). More are tested when your notebook is graded: random batches, lists, integer
-# logits, a vocabulary of 50,000.
+# Graded: edge cases (logits of +-1000, rows at very different scales, -inf logits, a bad
+# target, leading batch shapes, float32). More are tested when your notebook is graded:
+# random batches, lists, integer logits, a vocabulary of 50,000.
 assert_check("cross_entropy_from_logits", cross_entropy_from_logits, part="edge")
 ### BEGIN HIDDEN TESTS
 from logitlab.testing import CheckFailed, battery, expect, expect_close

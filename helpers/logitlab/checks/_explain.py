@@ -232,6 +232,13 @@ _GENERIC: list[tuple[type, str, str | Callable[[str], str | None]]] = [
     ),
     (
         TypeError,
+        "object is not subscriptable",
+        "a single number was indexed like an array: an argument may be one int (one length for one "
+        "sequence, one target for one row); turn it into an array first (np.atleast_1d, or "
+        "np.broadcast_to to one value per row) or handle that case",
+    ),
+    (
+        TypeError,
         "cannot be interpreted as an integer",
         "range() and positions need integers, and a float came in: use len(x) or x.shape[-1], or int(...)",
     ),
@@ -268,8 +275,14 @@ _GENERIC: list[tuple[type, str, str | Callable[[str], str | None]]] = [
 
 
 def target_index_error(exc: BaseException) -> str | None:
-    """For exercises indexed by targets: an IndexError usually means the wrong axis."""
+    """For exercises indexed by targets: an IndexError usually means the wrong axis, or a
+    one-hot table np.eye(n) with one row per example instead of one per class."""
     if isinstance(exc, IndexError) and "out of bounds for axis" in str(exc):
+        if "eye" in (learner_names(exc) or ()):
+            return (
+                "a one-hot table np.eye(n)[target] needs n = the number of classes (x.shape[-1]), "
+                "not the number of rows: a target larger than n - 1 has no row in it"
+            )
         return (
             "the targets indexed the wrong axis: x[target] picks whole ROWS by number; pick one entry "
             "per row with x[np.arange(N), target], or np.take_along_axis(x, target[..., None], axis=-1) "
@@ -291,7 +304,8 @@ def _first_argument(exc: BaseException) -> str:
     tb, name = exc.__traceback__, "x"
     while tb is not None:
         code = tb.tb_frame.f_code
-        if _learners(code.co_filename) and code.co_argcount:
+        # A comprehension's hidden argument is named ".0": not a name the learner wrote.
+        if _learners(code.co_filename) and code.co_argcount and code.co_varnames[0].isidentifier():
             name = code.co_varnames[0]
         tb = tb.tb_next
     return name

@@ -121,8 +121,9 @@ def _raises_for_bad_target(fn, *args) -> bool:
     return False
 
 
-def _register_common(ex: str, rows, row_targets, expected: float, per_row: list[float]) -> None:
-    """Cases that apply to both losses: the batch mean, targets as lists/arrays, inputs untouched."""
+def _register_common(ex: str, rows, row_targets, expected: float, per_row: list[float], block: float) -> None:
+    """Cases that apply to both losses: the batch mean, targets as lists/arrays, inputs untouched.
+    `block` is the loss x[:, target] gives (an N x N block of target entries, averaged)."""
 
     @case(ex, "averages over the rows of a batch", basic=True)
     def _batch(fn):
@@ -133,8 +134,8 @@ def _register_common(ex: str, rows, row_targets, expected: float, per_row: list[
             {
                 "summed instead of averaged over the batch: divide by the number of rows (np.mean)": sum(per_row),
                 "only the first row counted: pick one entry per row with probs[np.arange(N), target]": per_row[0],
-                "probs[:, target] picks an N x N block, not one entry per row: use "
-                "probs[np.arange(N), target] (or np.take_along_axis)": None if ex != "cross_entropy" else 1.044252,
+                "x[:, target] picks an N x N block, not one entry per row: use "
+                "x[np.arange(N), target] (or np.take_along_axis)": block,
                 "probs[target] picks whole ROWS by number and averaged all their entries: pick one entry "
                 "per row with probs[np.arange(N), target] (or np.take_along_axis)": None
                 if ex != "cross_entropy"
@@ -207,6 +208,10 @@ def _ce_single(fn):
     mistakes["scored the most likely class, not the target: pick probs[target]"] = 0.417032
     mistakes["summed -ln p over every class: with a one-hot target only the target's term is left"] = 4.148485
     mistakes[
+        "averaged over the classes too: np.mean of one-hot * -ln p divides by the number of classes; "
+        "sum over the classes, then average over the rows"
+    ] = 1.418818 / 3
+    mistakes[
         "computed the entropy -sum p ln p of the prediction: the loss uses the target, not the model's own distribution"
     ] = 0.847129
     _diagnose(value, 1.418818, mistakes, "cross_entropy([0.659, 0.242, 0.099], target=1)")
@@ -224,7 +229,7 @@ def _ce_float(fn):
     _loss(fn, "cross_entropy(probs, target)", np.array(BATCH_PROBS), np.array(BATCH_TARGETS))
 
 
-_register_common("cross_entropy", BATCH_PROBS, BATCH_TARGETS, BATCH_MEAN, [0.417032, 2.171557])
+_register_common("cross_entropy", BATCH_PROBS, BATCH_TARGETS, BATCH_MEAN, [0.417032, 2.171557], 1.044252)
 
 
 @case("cross_entropy", "zero probabilities on the other classes are fine", edge=True)
@@ -234,6 +239,11 @@ def _ce_zeros(fn):
         raise Miss(
             "nan for probs [0, 1, 0] with target 1: a one-hot target times log(probs) gives "
             "0 * log(0) = 0 * -inf = nan. Pick the target's probability instead"
+        )
+    if 0 < abs(value) < 1e-6:
+        raise Miss(
+            f"probs [0, 1, 0] with target 1 gave {value:.4g}, not -ln 1 = 0: an epsilon added inside the log "
+            "(log(p + eps)) shifts every loss; take np.log of the probability itself"
         )
     if value != 0.0:
         raise Miss(f"probs [0, 1, 0] with target 1 is a perfect prediction: the loss is -ln 1 = 0, got {value:.4g}")
@@ -313,7 +323,7 @@ def _cefl_float(fn):
     _loss(fn, "cross_entropy_from_logits(logits, target)", np.array(SEQ_LOGITS), np.array(SEQ_TARGETS))
 
 
-_register_common("cross_entropy_from_logits", SEQ_LOGITS, SEQ_TARGETS, SEQ_MEAN, [2.169846, 0.306356])
+_register_common("cross_entropy_from_logits", SEQ_LOGITS, SEQ_TARGETS, SEQ_MEAN, [2.169846, 0.306356], 1.988101)
 
 
 @case("cross_entropy_from_logits", "stays finite for logits of +-1000", edge=True)
@@ -333,10 +343,27 @@ def _cefl_huge(fn):
         value = _loss(fn, f"cross_entropy_from_logits({z}, {t})", np.array(z), t)
         if not np.isfinite(value):
             raise Miss(f"{value} for logits {z}, target {t}: {why}")
+        if why is tiny_p and value < loss / 2:
+            raise Miss(
+                f"{value:.4g} for logits {z}, target {t}, far below the true loss {loss:g}: {tiny_p}; an "
+                "epsilon or a clip only caps the loss at -ln(eps)"
+            )
         if not close(value, loss, rtol=1e-9, atol=1e-6):
             raise Miss(
                 f"for logits {z}, target {t} the loss should be logsumexp(z) - z[target]; check the shift by the max"
             )
+
+
+@case("cross_entropy_from_logits", "shifts each row by its own max", edge=True)
+def _cefl_row_max(fn):
+    # Row 2 is row 1 minus 1000: with the max of the whole batch its exps all underflow to 0.
+    rows = np.array([[1000.0, 999.0, 998.0], [0.0, -1.0, -2.0]])
+    value = _loss(fn, "cross_entropy_from_logits(rows 1000 apart, [0, 0])", rows, np.array([0, 0]))
+    if not close(value, 0.407606, rtol=1e-6, atol=1e-6):
+        raise Miss(
+            f"rows at very different scales gave {value:.4g}, not 0.4076: shift each row by its own max "
+            "(np.max(z, axis=-1, keepdims=True)), not by the max of the whole batch"
+        )
 
 
 @case("cross_entropy_from_logits", "-inf logits: finite elsewhere, inf on the target", edge=True)

@@ -84,8 +84,18 @@ def _reship(fn):
         raise Miss(
             "the entries sum to 1: that is p itself; subtract the one-hot target (1 at index `target`) to get p - y"
         )
+    if g[0] == g[2] == 0 and close(g[1], -1 / 0.114, rtol=0.01, atol=0):  # p[target] is 0.114
+        raise Miss(
+            "that is -1/p at the target, the derivative of -ln p with respect to the PROBABILITY; "
+            "the gradient with respect to the logits (through the softmax) is p - y"
+        )
     if not close(g.sum(), 0.0, rtol=0, atol=1e-6):
         raise Miss(f"the entries sum to {g.sum():.4g}; p and y each sum to 1, so p - y always sums to 0")
+    if close(3 * g, RESHIP_GRAD, rtol=0, atol=5e-4):
+        raise Miss(
+            "a single row was divided by 3, its number of classes (len of a 1-D row): one row is a "
+            "batch of N = 1, so its gradient is p - y itself; divide by N only for a 2-D batch"
+        )
     if int(np.argmin(g)) != 1:
         raise Miss(
             f"the negative entry is at class {int(np.argmin(g))}, not at the target 1: "
@@ -221,8 +231,11 @@ def _shaped(f, shape):
     return g
 
 
-def _numgrad(fn, f, x, what: str, **kw) -> np.ndarray:
-    g = as_array(call(fn, f, x, **kw), what)
+def _numgrad(fn, f, x, what: str, *, own_x: bool = False, **kw) -> np.ndarray:
+    """The learner's gradient, given a copy of an array x unless `own_x`: a function that leaves
+    x changed is judged by the check of x alone, not by every check that reuses x."""
+    given = x.copy() if isinstance(x, np.ndarray) and not own_x else x
+    g = as_array(call(fn, f, given, **kw), what)
     if g.shape != np.shape(x):
         raise Miss(
             f"{what} has shape {g.shape} for x of shape {np.shape(x)}: the gradient has one entry per entry of x"
@@ -245,6 +258,11 @@ def _central(fn):
         )
     if close(g, exact - 3 * x * eps + eps**2, rtol=0, atol=1e-8):
         raise Miss("backward differences, not central: use (f(x + eps) - f(x - eps)) / (2 * eps)")
+    if close(g, (exact - 3 * x * eps + eps**2) / 2, rtol=0, atol=1e-8):
+        raise Miss(
+            "half a backward difference: (f(x) - f(x - eps)) / (2 * eps) means f was never evaluated at "
+            "x + eps; evaluate f at x[i] + eps and at x[i] - eps"
+        )
     if close(g, 2 * central, rtol=0, atol=1e-7):
         raise Miss("twice too large: the two evaluations are 2 * eps apart, so divide by 2 * eps, not eps")
     if close(g, -central, rtol=0, atol=1e-8):
@@ -300,7 +318,7 @@ def _unchanged(fn):
     # entry by arithmetic instead of from a saved copy leaves it slightly off
     x = np.array([0.1, 0.7, 1.3, 2.9, 1e3, -0.3])
     before = x.copy()
-    _numgrad(fn, lambda v: float(np.sum(np.sin(v))), x, "numerical_gradient(sum(sin(x)), x)")
+    _numgrad(fn, lambda v: float(np.sum(np.sin(v))), x, "numerical_gradient(sum(sin(x)), x)", own_x=True)
     if not same_input(before, x):
         change = float(np.max(np.abs(x - before)))
         raise Miss(

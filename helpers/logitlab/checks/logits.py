@@ -91,11 +91,21 @@ def _negative(fn):
 @case("is_distribution", "checks every row of a batch on its own", basic=True)
 def _batch(fn):
     if _verdict(fn, [[0.25, 0.25], [0.25, 0.25]], "is_distribution(two rows summing to 0.5)"):
+        if _verdict(fn, [0.25, 0.25], "is_distribution([0.25, 0.25])"):
+            raise Miss(
+                "[0.25, 0.25] sums to 0.5 and was accepted: compare abs(sum - 1) <= atol; without "
+                "abs() every sum below 1 passes"
+            )
         raise Miss(
             "each row sums to 0.5 (the whole array sums to 1) and it was accepted: sum along "
             "`axis`, one sum per row, not over the whole array"
         )
     if not _verdict(fn, [[0.2, 0.8], [0.5, 0.5]], "is_distribution(two rows summing to 1)"):
+        if _verdict(fn, [[0.2, 0.5], [0.8, 0.5]], "is_distribution(two columns summing to 1)"):
+            raise Miss(
+                "both rows sum to 1 but the batch was rejected, while columns summing to 1 pass: "
+                "you summed along axis 0; sum along `axis` (default -1, the last axis)"
+            )
         raise Miss(
             "both rows sum to 1 but the batch was rejected: sum along `axis` (one sum per "
             "row), not over the whole array"

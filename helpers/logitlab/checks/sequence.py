@@ -250,9 +250,10 @@ def _batch_loss(fn):
     logits = _logits(BATCH_KEYS)
     losses = as_array(call(fn, logits, np.array(targets), reduction="none"), "reduction='none' on (2, 3, 3)")
     if losses.shape != (2, 3):
+        flat = " (flattened or boolean-indexed: keep ignored positions as 0, do not drop them)"
         raise Miss(
             f"reduction='none' gave shape {losses.shape} for logits (2, 3, 3): one loss per "
-            "(sequence, position), the shape of targets"
+            f"(sequence, position), the shape of targets{flat if losses.ndim == 1 else ''}"
         )
     if not close(losses, expected, rtol=1e-6, atol=1e-9):
         raise Miss(
@@ -541,6 +542,8 @@ def _ppl_two(fn):
         raise Miss("exp of the summed loss: divide by the number of tokens before exp")
     if close(ppl, losses.mean(), rtol=1e-4, atol=0):
         raise Miss("returned the mean loss: perplexity is its exponential")
+    if close(ppl, 2.0 ** losses.mean(), rtol=1e-4, atol=0):
+        raise Miss("used 2 ** loss: the loss is in nats (natural log), so perplexity is np.exp(mean loss)")
     if not close(ppl, math.exp(losses.mean()), rtol=1e-6, atol=0):
         raise Miss("perplexity should be exp(mean loss over the supervised tokens)")
 

@@ -46,10 +46,21 @@ def register_softmax_cases(ex: str) -> None:
         p = _as_probs(fn, list(CAT_DOG_BIRD), f"{ex}([2.0, 1.0, 0.1])")
         if (p < 0).any():
             raise Miss("some probabilities are negative: exponentiate the logits (np.exp) before normalising")
+        if close(p.sum(), np.exp(-max(CAT_DOG_BIRD)), rtol=1e-6, atol=0):
+            raise Miss(
+                f"the entries sum to {p.sum():.4g} = exp(-max): the max was subtracted in the numerator "
+                "only; shift once, e = exp(z - m), and divide e by e.sum()"
+            )
         if not close(p.sum(), 1.0, rtol=0, atol=1e-6):
             raise Miss(f"the entries sum to {p.sum():.4g}, not 1: divide every exp by the sum of all the exps")
         if not (p[0] > p[1] > p[2]):
             raise Miss("the order changed: the largest logit must get the largest probability")
+        scaled = np.exp(np.divide(CAT_DOG_BIRD, max(CAT_DOG_BIRD)))
+        if close(p, scaled / scaled.sum(), rtol=0, atol=5e-4):
+            raise Miss(
+                "the logits were divided by their max before exp: that acts as a temperature and "
+                "changes the probabilities; subtract the max instead (z - max)"
+            )
         if not close(p, WORKED, rtol=0, atol=5e-4):
             raise Miss(
                 "the entries sum to 1 but the values are off: normalise exp(z), "
@@ -73,8 +84,9 @@ def register_softmax_cases(ex: str) -> None:
         p = _as_probs(fn, [row[:] for row in BATCH], f"{ex}(batch of 2 rows)")
         if close(p.sum(axis=0), [1.0] * 3, rtol=0, atol=1e-6):
             raise Miss(
-                f"the columns sum to 1 and the rows to {_sums(p, -1)}: you normalised along axis 0; "
-                "each row is one distribution, so sum along `axis` (default -1) with keepdims=True"
+                f"the columns sum to 1 and the rows to {_sums(p, -1)}: you normalised along axis 0 "
+                "(.sum(axis=0) and Python's sum() both add up the rows); each row is one distribution, so "
+                "sum along `axis` (default -1) with keepdims=True"
             )
         if not close(p.sum(axis=-1), [1.0, 1.0], rtol=0, atol=1e-6):
             raise Miss(
@@ -105,6 +117,11 @@ def register_softmax_cases(ex: str) -> None:
     def _dtype(fn):
         z = np.array([2.0, 1.0, 0.1], dtype=np.float32)
         out = call(fn, z)
+        if isinstance(out, (list, tuple)):
+            raise Miss(
+                f"returned a Python {type(out).__name__}: return the numpy array itself (no list(...) or "
+                ".tolist()), so that it keeps its dtype and shape"
+            )
         if getattr(out, "dtype", None) != np.float32:
             raise Miss(
                 f"float32 input came back as {getattr(out, 'dtype', type(out).__name__)}: "

@@ -391,6 +391,12 @@ def _ls_no_log_zero(fn):
                 "-inf for a finite logit: never take log(softmax(z)); the probability "
                 "underflows to 0 and log(0) = -inf. Compute z - logsumexp(z) instead"
             )
+        if out[1] > z[1] / 2:  # far above the true value: a floor such as log(p + eps) or a clip
+            raise Miss(
+                f"{what} gave {out[1]:.4g} for the second entry, not about {z[1]:g}: an epsilon or a clip "
+                "inside log(softmax(z) + eps) only hides the log(0); never take log(softmax(z)), compute "
+                "z - logsumexp(z) instead"
+            )
         if not close(out, z, rtol=1e-6, atol=1e-6):
             raise Miss(
                 f"{what} should be very close to the logits themselves (the first entry takes almost all the mass)"

@@ -205,6 +205,18 @@ def _swt_extreme(fn):
         raise Miss("at T = 0.001 the logits become [3000, 1000, 0]: shift by the max after dividing by T")
 
 
+@case("softmax_with_temperature", "shifts each row by its own max", edge=True)
+def _swt_row_max(fn):
+    # Row 2 is row 1 minus 1000: shifted by the max of the whole batch, its exps all underflow.
+    z = np.array([[1000.0, 999.0, 998.0], [0.0, -1.0, -2.0]])
+    p = _tempered(fn, z, 1.0, "softmax_with_temperature(rows 1000 apart, 1.0)")
+    if not close(p[1], p[0], rtol=0, atol=1e-9):
+        raise Miss(
+            "rows at very different scales in one batch go wrong: subtract the max of each row "
+            "(axis=axis, keepdims=True), not the max of the whole array"
+        )
+
+
 @case("softmax_with_temperature", "gives -inf logits probability exactly 0", edge=True)
 def _swt_neg_inf(fn):
     p = _tempered(fn, np.array([0.0, -INF, 1.0]), 0.5, "softmax_with_temperature([0, -inf, 1], 0.5)")
@@ -373,6 +385,12 @@ def _tp_basic(fn):
         )
     if kept == {0, 1, 3}:
         raise Miss("you kept one token too many: stop at the first token whose running sum reaches p")
+    if kept == {0, 1, 2, 3}:
+        raise Miss(
+            "every token was kept for p = 0.7: take the running sum of the PROBABILITIES (softmax "
+            "first), sorted in descending order (np.argsort(-probs)); a sum of logits or of ascending "
+            "probabilities does not reach p after the top tokens"
+        )
     if kept == {2, 0, 3} or kept == {2, 0}:
         raise Miss("you accumulated from the least likely token: sort in descending order")
     if kept != {1, 3}:
@@ -413,7 +431,15 @@ def _tp_one(fn):
 
 @case("top_p_filter", "filters each row of a batch on its own", basic=True)
 def _tp_batch(fn):
-    out = _filtered(fn, [[3.0, 1.0, 0.0], [0.0, 1.0, 3.0]], 0.9, "top_p_filter(batch, 0.9)")
+    try:
+        out = _filtered(fn, [[3.0, 1.0, 0.0], [0.0, 1.0, 3.0]], 0.9, "top_p_filter(batch, 0.9)")
+    except NotImplementedMiss:
+        raise
+    except Miss as miss:
+        raise Miss(
+            "a batch of 2 rows failed: the code handles a single row only; sort, sum and fill "
+            f"along axis=-1 (np.argsort(-probs, axis=-1), np.take_along_axis) ({miss})"
+        ) from None
     if not close(out, [[3.0, 1.0, -INF], [-INF, 1.0, 3.0]], rtol=0, atol=0):
         raise Miss("each row needs its own softmax, sort and running sum along axis=-1")
 
@@ -540,6 +566,11 @@ def _st_reproducible(fn):
         raise Miss(
             "sample ignores rng: results differ for the same seed. Draw from the Generator you are "
             "given (rng.choice), not from np.random.* or a new default_rng()"
+        )
+    if _support(first) == {1}:  # the argmax of the logits
+        raise Miss(
+            "every draw was the most likely token: that is greedy decoding, kept for temperature 0; "
+            "for temperature > 0 draw at random with rng.choice(len(probs), p=probs)"
         )
     if len(_support(first)) == 1:
         raise Miss(
