@@ -374,41 +374,11 @@ def _core_fix_needed(reason: str):
     return pytest.mark.xfail(strict=True, reason=reason)
 
 
-@pytest.mark.parametrize(
-    "student",
-    [
-        pytest.param(
-            "unmeasured",
-            marks=_core_fix_needed(
-                "judge.Session._start_measuring takes any first reply as the call's answer: a "
-                "runner that never says 'ready' is never measured (peak 0)"
-            ),
-        ),
-        pytest.param(
-            "forked",
-            marks=_core_fix_needed(
-                "judge.Resident reads the resident peak of the learner's process alone: a forked "
-                "child's memory is never counted"
-            ),
-        ),
-        pytest.param(
-            "decoy",
-            marks=_core_fix_needed(
-                "sandbox.Sandboxed.inner_pid takes the sandbox's last process for the learner's: "
-                "a child started by the notebook is measured in its place"
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("student", ["unmeasured", "forked", "decoy"])
 def test_no_trick_takes_the_naive_loss_past_the_memory_check(graded, student):
     assert _total(graded, student, SCALE) <= _total(graded, "naive", SCALE), graded.summary[(student, SCALE)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="judge.reason quotes a learner's message in every public case, also after the hidden "
-    "cases of an earlier cell: what the process saw there comes out in a later public reason",
-)
 def test_no_hidden_input_comes_out_in_a_later_public_reason(graded):
     reasons = [r["reason"] for r in graded.grades if r["student_id"] == "carry"]
     assert any("logsumexp raised ValueError" in why for why in reasons), reasons

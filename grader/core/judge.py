@@ -360,9 +360,11 @@ class Session:
         grows from; then let the call begin. If it answered at once instead (no such
         function), that answer."""
         ready = self.learner.receive(deadline)
-        if ready.get("op") != "ready":
+        if ready.get("op") == "raised":  # no such function: nothing to measure
             return None, ready
-        resident = Resident.of(self.learner.pid())
+        if ready.get("op") != "ready":  # an answer before the measuring began is not one
+            raise wire.WireError(f"{ready.get('op')!r} before 'ready'")
+        resident = Resident.of(self.learner.pid(), self.learner.box.cgroup if self.learner.box else None)
         self.learner.send({"op": "go"})
         return resident, None
 
@@ -408,22 +410,29 @@ class Resident:
 
     pid: int
     start_kib: int
+    cgroup: sandbox.Cgroup | None = None  # all the sandbox's processes: a forked child counts too
+    cgroup_start: int | None = None
 
     @classmethod
-    def of(cls, pid: int | None) -> Resident | None:
-        """Start measuring `pid`: its high-water mark is reset to what it holds now."""
+    def of(cls, pid: int | None, cgroup: sandbox.Cgroup | None = None) -> Resident | None:
+        """Start measuring `pid` and its cgroup: their high-water marks are reset to what
+        they hold now."""
         try:
             Path(f"/proc/{pid}/clear_refs").write_text("5")
-            return cls(pid, _status(pid)["VmRSS"])
+            start = _status(pid)["VmRSS"]
         except (OSError, KeyError, TypeError):  # not Linux, or the process is gone
             return None
+        return cls(pid, start, cgroup, cgroup.reset_peak() if cgroup else None)
 
     def growth(self) -> int:
-        """Bytes by which its resident peak since `of` exceeds where it started."""
+        """Bytes by which its resident peak since `of` exceeds where it started: the
+        process's own, or its cgroup's where that is larger."""
         try:
-            return max(0, _status(self.pid)["VmHWM"] - self.start_kib) * 1024
+            own = max(0, _status(self.pid)["VmHWM"] - self.start_kib) * 1024
         except (OSError, KeyError):
-            return 0
+            own = 0
+        peak = self.cgroup.peak() if self.cgroup and self.cgroup_start is not None else None
+        return max(own, peak - self.cgroup_start) if peak is not None else own
 
 
 def _status(pid: int) -> dict[str, int]:
@@ -582,8 +591,19 @@ def run_tests(payload: dict, result_path: Path) -> None:
     try:
         with contextlib.suppress(LearnerGone):  # the notebook runs once, tested or not: its outputs
             learner.ensure()
+        # Every public part runs before any hidden one: once the learner's process has seen
+        # a hidden input it could carry it into a later public reason, which quotes its words.
+        later = []
         for grade_id, source in payload["tests"]:
-            results[grade_id] = _judge_cell(session, grade_id, cells.code_of(source), functions)
+            cell = _TestCell(grade_id, segments(cells.code_of(source)), dict(session.namespace))
+            failed = _judge_part(session, cell, functions, hidden=False)
+            if failed or not any(hidden for hidden, _ in cell.parts):
+                results[grade_id] = failed or PASSED
+                _save(result_path, results, learner)
+            else:
+                later.append(cell)
+        for cell in later:
+            results[cell.grade_id] = _judge_part(session, cell, functions, hidden=True) or PASSED
             _save(result_path, results, learner)
     finally:
         learner.kill()
@@ -619,18 +639,36 @@ def segments(source: str) -> list[tuple[bool, str]]:
     return out
 
 
-def _judge_cell(session: Session, grade_id: str, source: str, functions: list[str]) -> dict:
-    cell_ns = dict(session.namespace)
+PASSED = {"passed": True, "reason": ""}
+
+
+@dataclass
+class _TestCell:
+    """A test cell being judged: its parts (public, then hidden from the first hidden one
+    on) and its own namespace, kept from its public part to its hidden part."""
+
+    grade_id: str
+    parts: list[tuple[bool, str]]
+    ns: dict
+
+
+def _judge_part(session: Session, cell: _TestCell, functions: list[str], hidden: bool) -> dict | None:
+    """Run the cell's public part (its parts before the first hidden one), or the rest;
+    its failure, or None."""
+    first_hidden = next((i for i, (h, _) in enumerate(cell.parts) if h), len(cell.parts))
+    parts = cell.parts[first_hidden:] if hidden else cell.parts[:first_hidden]
     session.begin_cell()
+    session.hidden = hidden
     try:
-        for name in free_names(source) - set(cell_ns):
-            with contextlib.suppress(KeyError, LearnerGone):
-                cell_ns[name] = session.fetch(name)
+        if not hidden:
+            source = "\n".join(code for _, code in cell.parts)
+            for name in free_names(source) - set(cell.ns):
+                with contextlib.suppress(KeyError, LearnerGone):
+                    cell.ns[name] = session.fetch(name)
         with contextlib.redirect_stdout(io.StringIO()):
-            for hidden, code in segments(source):
-                session.hidden = hidden
-                exec(compile(code, f"<{grade_id}>", "exec"), cell_ns)
-        return {"passed": True, "reason": ""}
+            for _, code in parts:
+                exec(compile(code, f"<{cell.grade_id}>", "exec"), cell.ns)
+        return None
     except Exception as exc:
         return {"passed": False, "reason": reason(exc, session, functions)}
     finally:

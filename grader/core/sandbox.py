@@ -231,6 +231,22 @@ class Cgroup:
                 found |= {int(x) for x in (folder / "cgroup.procs").read_text().split()}
         return found
 
+    def reset_peak(self) -> int | None:
+        """Start a new memory high-water mark (v1: where it is reset by a write); the
+        bytes in use now, or None where the peak cannot be reset."""
+        memory = self.dirs.get("memory")
+        try:
+            (memory / "memory.max_usage_in_bytes").write_text("0")
+            return int((memory / "memory.usage_in_bytes").read_text())
+        except (OSError, TypeError, ValueError):
+            return None
+
+    def peak(self) -> int | None:
+        """The memory high-water mark of every process in the cgroup, in bytes."""
+        with contextlib.suppress(OSError, TypeError, ValueError):
+            return int((self.dirs.get("memory") / "memory.max_usage_in_bytes").read_text())
+        return None
+
     def kill(self) -> None:
         """Kill every process in the cgroup, whatever it did to its signals or parents."""
         v2 = self.dirs.get("")
@@ -291,12 +307,19 @@ class Sandboxed:
     folder: str | None = None  # unsandboxed only: a private copy of the runner's files
 
     def inner_pid(self) -> int | None:
-        """The host's pid of the process running `argv` (the deepest in the sandbox)."""
+        """The host's pid of the process running `argv`: below bwrap's own processes, the
+        first one started (processes the learner's code starts come later, whatever they
+        call themselves)."""
         if not self.mode.sandboxed:
             return self.proc.pid
         with contextlib.suppress(psutil.Error):
-            family = psutil.Process(self.proc.pid).children(recursive=True)
-            return family[-1].pid if family else None
+            process = psutil.Process(self.proc.pid)
+            while process.name() == "bwrap" and os.path.basename(process.exe()) == "bwrap":
+                children = process.children()
+                if not children:
+                    return None
+                process = min(children, key=lambda c: (c.create_time(), c.pid))
+            return process.pid
         return None
 
     def interrupt(self) -> None:
