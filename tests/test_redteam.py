@@ -9,8 +9,8 @@ that lies to the replay of fit), or send replies and callbacks built to cost the
 judge far more than they cost the learner's process. Each attack is built on an answer
 whose score is known without the trick (a naive chunked loss that holds every logit at
 once, attention that ignores causal=True, a fit that never trains, a wrong softmax), so
-the rule stays: no trick earns more. The weaknesses the grading core still has are
-marked xfail, with the place at fault.
+the rule stays: no trick earns more, and no reply costs the judge much more than an
+honest one.
 """
 
 from __future__ import annotations
@@ -370,10 +370,6 @@ def test_the_naive_loss_loses_the_memory_points_and_nothing_else(graded):
     assert lost == {"test_chunked_cross_entropy"}, cells
 
 
-def _core_fix_needed(reason: str):
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
 @pytest.mark.parametrize("student", ["unmeasured", "forked", "decoy"])
 def test_no_trick_takes_the_naive_loss_past_the_memory_check(graded, student):
     assert _total(graded, student, SCALE) <= _total(graded, "naive", SCALE), graded.summary[(student, SCALE)]
@@ -424,11 +420,6 @@ def test_a_reply_too_deep_to_read_is_refused_and_flagged(graded):
 
 
 @pytest.mark.parametrize("student", ["flood", "pairs"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="nothing bounds the judge's memory: wire.receive parses any reply up to 512 MiB with "
-    "json.loads, and Session._await runs the judge's callables on any input the learner sends",
-)
 def test_no_submission_makes_its_judge_hold_much_more_than_an_honest_ones(graded, student):
     assert graded.judges.get("honest", 0) > 0, f"no judge seen: {graded.judges}"
     extra = graded.judges.get(student, 0) - graded.judges["honest"]

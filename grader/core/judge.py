@@ -47,6 +47,7 @@ import builtins
 import contextlib
 import io
 import json
+import resource
 import sys
 import time
 import tracemalloc
@@ -69,6 +70,7 @@ MAX_STARTS = 6  # learner processes per notebook, restarts included
 INTERRUPT_GRACE = 3.0  # seconds a cell has to stop after its interrupt
 LIMITS = sandbox.Limits(memory_mb=4096, pids=64, cpus=1.0)  # the learner's process, as a whole
 MAX_PEAK = LIMITS.memory_mb * 2**20  # the most a learner's call can be measured to use
+JUDGE_MEMORY = 6 * 2**30  # the most a judge's own heap may grow to (torch's hidden tests included)
 HERE = Path(__file__).resolve().parent
 SHIPPED = ("runner.py", "wire.py", "inert.py")  # what the learner's process gets, read-only
 # Exceptions whose message names code, not data: shown in reasons as they are.
@@ -692,8 +694,19 @@ def _no_in_process_limits() -> None:
     _limits._can_alarm = lambda: False
 
 
+def _bound_memory() -> None:
+    """A judge holds what a learner's replies and callbacks make it hold: whatever they
+    ask, past JUDGE_MEMORY its allocations fail (MemoryError, a failed case) and the
+    machine keeps its memory. A soft limit: the sandbox sets its own for the learner."""
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = JUDGE_MEMORY if hard == resource.RLIM_INFINITY else min(JUDGE_MEMORY, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
 def main(payload_path: str, result_path: str) -> None:
     """Entry point of the judge process (forked by grader/forks.py)."""
+    _bound_memory()
     inert.install()
     _no_in_process_limits()
     warnings.simplefilter("ignore")

@@ -349,6 +349,8 @@ def _rlimits(limits: Limits, cgroup: bool, processes: int) -> None:
     """Limits where no cgroup could be made (and a core-dump ban everywhere): address
     space, and processes counted per user (`processes`: how many the user already runs)."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)  # the judge's own bound is not the learner's
+    resource.setrlimit(resource.RLIMIT_DATA, (hard, hard))
     if not cgroup:
         size = limits.memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (size, size))

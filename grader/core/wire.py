@@ -30,6 +30,9 @@ import numpy as np
 HEADER = 8
 MAX_MESSAGE = 512 * 2**20  # a hidden case never needs more; a flood is refused
 MAX_DEPTH = 32
+# Arrays travel as base64 text, so a real message holds few JSON items; millions of tiny
+# ones ("[]," ...) would cost the reader ~100 bytes of Python objects per byte sent.
+MAX_ITEMS = 1_000_000
 NUMERIC_KINDS = "biufcU"  # numbers, booleans and fixed-width text (labels)
 
 
@@ -193,8 +196,11 @@ def receive(fd: int, deadline: float | None = None) -> dict:
     size = int.from_bytes(_read(fd, HEADER, deadline), "big")
     if size > MAX_MESSAGE:
         raise WireError(f"a message of {size} bytes is over the limit")
+    data = _read(fd, size, deadline)
+    if data.count(b",") + data.count(b"[") + data.count(b"{") > MAX_ITEMS:
+        raise WireError(f"a message of over {MAX_ITEMS} items")
     try:
-        message = json.loads(_read(fd, size, deadline))
+        message = json.loads(data)
     except (ValueError, RecursionError):
         raise WireError("a message that is not JSON") from None
     if type(message) is not dict or type(message.get("op")) is not str:
