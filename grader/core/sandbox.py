@@ -346,10 +346,11 @@ def _processes_of(uid: int) -> int:
 
 
 def _rlimits(limits: Limits, cgroup: bool, processes: int) -> None:
-    """Limits where no cgroup could be made (and a core-dump ban everywhere): address
-    space, and processes counted per user (`processes`: how many the user already runs)."""
+    """Limits where no cgroup could be made (and, everywhere, a core-dump ban and the
+    judge's own heap bound lifted): address space, and processes counted per user
+    (`processes`: how many the user already runs)."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    _, hard = resource.getrlimit(resource.RLIMIT_DATA)  # the judge's own bound is not the learner's
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
     resource.setrlimit(resource.RLIMIT_DATA, (hard, hard))
     if not cgroup:
         size = limits.memory_mb * 2**20

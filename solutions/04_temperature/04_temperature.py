@@ -527,6 +527,7 @@ assert_check("sample_next_token", sample_next_token, part="core")
 # top-k and top-p against the documented procedure with seeded generators.
 assert_check("sample_next_token", sample_next_token, part="edge")
 ### BEGIN HIDDEN TESTS
+from logitlab.checks import learner_scope
 from logitlab.testing import CheckFailed
 # sample_next_token is graded on its own: the three functions it builds on are swapped for
 # trusted versions in the namespace it looks them up in while it is tested, then put back.
@@ -568,7 +569,7 @@ def _ref_sample(logits, temperature=1.0, top_k=None, top_p=None, rng=None):
     return int(rng.choice(len(q), p=q))
 
 
-_scope = getattr(sample_next_token, "__globals__", {})
+_scope = learner_scope(sample_next_token)
 _names = ("softmax_with_temperature", "top_k_filter", "top_p_filter")
 _learner_fns = {_n: _scope[_n] for _n in _names if _n in _scope}
 _scope.update(zip(_names, (_ref_tempered, _ref_top_k, _ref_top_p)))
